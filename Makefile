@@ -1,0 +1,41 @@
+# Everything moot needs is set up by these targets, from a fresh clone.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck migrations-check pytest bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+## run: start the bot (migrates and imports the corpus first)
+run: $(STAMP)
+	@$(BIN)/python -m bot run
+
+## test: lint, format check, type check, migration check, every test
+test: lint typecheck migrations-check pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy bot cogs
+
+# upgrade head -> alembic check -> downgrade base -> upgrade head, on SQLite and PostgreSQL
+migrations-check: $(STAMP)
+	$(BIN)/pytest -q tests/db/test_migrations.py
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q --deselect tests/db/test_migrations.py
+
+## bench: run the benchmarks; figures land in bench/results/
+bench: $(STAMP)
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,171 @@
+"""moot's command line: `python -m bot --help`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot import migrate
+from bot.corpus import CorpusError
+from bot.db import Database
+from bot.models import Side
+from bot.services.corpus_import import ImportReport, import_corpus
+from bot.services.search import Kind, search
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("moot")
+console = Console(highlight=False, soft_wrap=True)
+
+
+class CommandError(Exception):
+    """A failure the command line reports as one line, without a traceback."""
+
+
+async def prepare(settings: Settings) -> ImportReport:
+    """Apply migrations, then import the corpus (a no-op when no file changed)."""
+    await migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            return await import_corpus(settings.corpus_dir, session=session)
+    finally:
+        await db.close()
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    report = await prepare(settings)
+    console.print(f"Database ready; corpus: {report.summary()}.")
+    console.print(
+        "The Discord client is not part of this build yet: nothing more to start. "
+        'Try `python -m bot corpus search "offshore balancing"`.'
+    )
+
+
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    await migrate.upgrade(settings.database_url)
+    console.print("Database is at the latest schema.")
+
+
+async def cmd_corpus_import(settings: Settings, args: argparse.Namespace) -> None:
+    report = await prepare(settings)
+    for label, slugs in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("retired", report.retired),
+    ):
+        for slug in slugs:
+            console.print(f"  {label}: {slug}")
+    console.print(f"Imported {settings.corpus_dir}: {report.summary()}.")
+
+
+async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> None:
+    await migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            result = await search(
+                args.query,
+                session=session,
+                kind=Kind.PASSAGE if args.passages else Kind.SENTENCE,
+                side=Side(args.side) if args.side else None,
+                essay=args.essay,
+                limit=args.limit,
+            )
+    finally:
+        await db.close()
+    if result.query.truncated:
+        console.print("[yellow]Your query was long; only its beginning was searched.[/]")
+    if not result.query.terms:
+        raise CommandError("The query has no words to search for.")
+    if not result.hits:
+        console.print("No matches. Try fewer or broader words.")
+        return
+    if result.mode == "any":
+        console.print("[yellow]No passage has every word; showing those with some.[/]")
+    for rank, hit in enumerate(result.hits, start=1):
+        title = f"[{hit.essay_title}]" if hit.title_is_label else hit.essay_title
+        where = f"¶{hit.paragraph}" + (f".{hit.sentence}" if hit.sentence else "")
+        console.print(f"[bold]{rank}.[/] " + _render_marks(hit.snippet()))
+        console.print(
+            f"   [dim]{escape(title)} — {escape(hit.author or 'author unknown')} · "
+            f"{hit.side.label} · {where}[/]"
+        )
+
+
+def _render_marks(snippet: str) -> str:
+    parts = snippet.split("**")
+    return "".join(
+        f"[bold yellow]{escape(part)}[/]" if i % 2 else escape(part) for i, part in enumerate(parts)
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="moot: a Discord bot that moderates realist-versus-values debates.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="migrate, import the corpus, start the bot")
+    run.set_defaults(handler=cmd_run)
+
+    mig = commands.add_parser("migrate", help="upgrade the database to the latest schema")
+    mig.set_defaults(handler=cmd_migrate)
+
+    corpus = commands.add_parser("corpus", help="import or search the essays")
+    corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True, metavar="ACTION")
+    imp = corpus_commands.add_parser("import", help="import every essay file in corpus/")
+    imp.set_defaults(handler=cmd_corpus_import)
+    find = corpus_commands.add_parser("search", help="ranked full-text search of the essays")
+    find.add_argument("query", help="words to look for")
+    find.add_argument("--side", choices=[s.value for s in Side], help="only this side")
+    find.add_argument("--essay", metavar="SLUG", help="only this essay (its file name)")
+    find.add_argument("--limit", type=int, default=5, help="how many results (default 5)")
+    find.add_argument(
+        "--passages", action="store_true", help="return whole paragraphs, not sentences"
+    )
+    find.set_defaults(handler=cmd_corpus_search)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        console.print(f"[red]Configuration error[/] {escape(str(exc))}")
+        return 2
+    logging.basicConfig(
+        level=settings.log_level_number,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic reports every step at INFO; the command line says what matters itself.
+    logging.getLogger("alembic").setLevel(max(settings.log_level_number, logging.WARNING))
+    handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
+    try:
+        asyncio.run(handler(settings, args))
+    except CorpusError as exc:
+        console.print(f"[red]Corpus import failed, nothing was changed:[/] {escape(str(exc))}")
+        return 1
+    except CommandError as exc:
+        console.print(f"[red]{escape(str(exc))}[/]")
+        return 1
+    except (OperationalError, DBAPIError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        console.print(f"[red]Cannot use the database[/] (MOOT_DATABASE_URL): {escape(str(reason))}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""SQLModel tables. Created and changed only through the Alembic migrations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Side(enum.StrEnum):
+    """The two sides of every debate."""
+
+    REALIST = "realist"
+    VALUES = "values"
+
+    @property
+    def label(self) -> str:
+        return "Realist" if self is Side.REALIST else "Values"
+
+
+class Essay(SQLModel, table=True):
+    """One essay of the corpus, with its body exactly as the corpus file holds it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=100, unique=True)
+    side: str = Field(max_length=16, index=True)
+    title: str = Field(max_length=300)
+    # True when `title` is a descriptive label we gave it, not the author's title.
+    title_is_label: bool = False
+    author: str | None = Field(default=None, max_length=200)
+    author_note: str | None = Field(default=None, max_length=500)
+    published: str | None = Field(default=None, max_length=32)
+    published_note: str | None = Field(default=None, max_length=500)
+    source_url: str | None = Field(default=None, max_length=500)
+    # False when the text we hold is an excerpt of a longer piece.
+    complete: bool = True
+    notes: str | None = Field(default=None, sa_type=Text)
+    body: str = Field(sa_type=Text)
+    content_hash: str = Field(max_length=64)
+    # False once the essay's file has left corpus/: kept for history, hidden from search.
+    active: bool = True
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class Passage(SQLModel, table=True):
+    """A paragraph of an essay: `essay.body[start:end] == text`."""
+
+    __table_args__ = (Index("ix_passage_essay_position", "essay_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    essay_id: int = Field(
+        sa_column=Column(ForeignKey("essay.id", ondelete="CASCADE"), nullable=False)
+    )
+    # 1-based paragraph number within the essay.
+    position: int
+    start: int
+    end: int
+    text: str = Field(sa_type=Text)
+
+
+class Sentence(SQLModel, table=True):
+    """A sentence of a passage: `essay.body[start:end] == text`."""
+
+    __table_args__ = (Index("ix_sentence_passage_position", "passage_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    essay_id: int = Field(
+        sa_column=Column(ForeignKey("essay.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    passage_id: int = Field(
+        sa_column=Column(ForeignKey("passage.id", ondelete="CASCADE"), nullable=False)
+    )
+    # 1-based sentence number within its passage.
+    position: int
+    start: int
+    end: int
+    text: str = Field(sa_type=Text)
+
+
+class GuildConfig(SQLModel, table=True):
+    """Per-server settings; features add their own columns here or tables beside it."""
+
+    __tablename__ = "guild_config"
+
+    guild_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    timezone: str = Field(default="UTC", max_length=64)
+    moderator_role_id: int | None = Field(default=None, sa_type=BigInteger)
+    debate_channel_id: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

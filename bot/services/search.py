@@ -1,0 +1,332 @@
+"""Ranked full-text search over the corpus, one interface over SQLite and PostgreSQL.
+
+SQLite uses the FTS5 tables `search_passage` / `search_sentence` ranked by bm25();
+PostgreSQL uses the generated `search_vector` columns ranked by ts_rank_cd(). Either way
+the user's text never reaches the query language raw: it is cut to MAX_QUERY_CHARS and
+reduced to plain word terms, each quoted, so no input can be a syntax error.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import Side
+
+MAX_QUERY_CHARS = 300
+MAX_TERMS = 12
+MAX_LIMIT = 50
+SUGGESTION_CHARS = 100  # Discord's limit on an autocomplete choice's name
+MAX_SUGGESTIONS = 25  # Discord's limit on autocomplete choices
+
+# Letters and digits only: underscores and punctuation are separators in both engines.
+_TERM = re.compile(r"[^\W_]+")
+# Markers the databases wrap matches in; control characters never occur in essays.
+_OPEN, _CLOSE = "\x02", "\x03"
+
+
+class Kind(enum.StrEnum):
+    """What a hit is: one sentence, or a whole paragraph."""
+
+    SENTENCE = "sentence"
+    PASSAGE = "passage"
+
+
+@dataclass(frozen=True)
+class Query:
+    """The user's text reduced to search terms.
+
+    A term is one whitespace-separated word's letters and digits; a word that punctuation
+    splits ("U.S.", "don't") becomes a phrase of its parts ("u s", "don t"), matched in order.
+    """
+
+    terms: tuple[str, ...]
+    # The words the terms came from, as typed: PostgreSQL's parser reads these itself so
+    # that "U.S." meets the "u.s" it indexed.
+    words: tuple[str, ...]
+    truncated: bool
+
+    @classmethod
+    def parse(cls, raw: str) -> Query:
+        cleaned = raw.replace("\x00", "")
+        truncated = len(cleaned) > MAX_QUERY_CHARS
+        terms, words = [], []
+        for word in cleaned[:MAX_QUERY_CHARS].split():
+            parts = _TERM.findall(word.lower())
+            if parts:
+                terms.append(" ".join(parts))
+                words.append(word)
+        truncated = truncated or len(terms) > MAX_TERMS
+        return cls(tuple(terms[:MAX_TERMS]), tuple(words[:MAX_TERMS]), truncated)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One verbatim sentence or passage, where it sits, and where the query matched."""
+
+    kind: Kind
+    id: int
+    text: str
+    matches: tuple[tuple[int, int], ...]
+    essay_id: int
+    essay_slug: str
+    essay_title: str
+    title_is_label: bool
+    author: str | None
+    side: Side
+    source_url: str | None
+    paragraph: int
+    sentence: int | None
+    start: int
+    end: int
+
+    def snippet(self, width: int = 300, mark: str = "**") -> str:
+        """The text around the first match, with every match wrapped in `mark`."""
+        return mark_matches(self.text, self.matches, width=width, mark=mark)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits, and how the query was understood."""
+
+    hits: tuple[SearchHit, ...]
+    query: Query
+    # "all" when every term had to match; "any" when that found nothing and we widened.
+    mode: str
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An autocomplete choice: a sentence id and a label that fits Discord's limit."""
+
+    sentence_id: int
+    label: str
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    assert bind is not None, "the session must be bound to an engine"
+    return bind.dialect.name
+
+
+def _match(
+    dialect: str, query: Query, *, any_term: bool = False, prefix: bool = False
+) -> tuple[str, dict[str, str]]:
+    """The SQL that matches `query`, and its parameters; user text only ever as parameters."""
+    if dialect == "sqlite":
+        quoted = [f'"{term}"' for term in query.terms]
+        if prefix:
+            quoted[-1] += "*"
+        return ":q", {"q": (" OR " if any_term else " ").join(quoted)}
+    params = {f"w{i}": word for i, word in enumerate(query.words)}
+    parts = [f"plainto_tsquery('english', :w{i})" for i in range(len(query.words))]
+    last = query.terms[-1]
+    if prefix and " " not in last:
+        params["p"] = f"{last}:*"
+        parts[-1] = "to_tsquery('english', :p)"
+    return "(" + (" || " if any_term else " && ").join(parts) + ")", params
+
+
+def _select(kind: Kind, dialect: str, match: str) -> str:
+    table = kind.value
+    paragraph = "t.position" if kind is Kind.PASSAGE else "p.position"
+    sentence = "NULL" if kind is Kind.PASSAGE else "t.position"
+    join_passage = "" if kind is Kind.PASSAGE else "JOIN passage p ON p.id = t.passage_id"
+    columns = (
+        f't.id, t.text, t.start, t."end", {paragraph} AS paragraph, {sentence} AS sentence, '
+        "e.id AS essay_id, e.slug, e.title, e.title_is_label, e.author, e.side, e.source_url"
+    )
+    filters = (
+        "e.active AND (CAST(:side AS VARCHAR) IS NULL OR e.side = :side) "
+        "AND (CAST(:essay AS VARCHAR) IS NULL OR e.slug = :essay)"
+    )
+    if dialect == "sqlite":
+        fts = f"search_{table}"
+        return (
+            f"SELECT {columns}, highlight({fts}, 0, char(2), char(3)) AS marked "
+            f"FROM {fts} JOIN {table} t ON t.id = {fts}.rowid {join_passage} "
+            f"JOIN essay e ON e.id = t.essay_id "
+            f"WHERE {fts} MATCH {match} AND {filters} "
+            f"ORDER BY bm25({fts}), t.id LIMIT :limit OFFSET :offset"
+        )
+    return (
+        f"SELECT {columns}, ts_headline('english', t.text, m.q, "
+        '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\') AS marked '
+        f"FROM {table} t {join_passage} JOIN essay e ON e.id = t.essay_id, "
+        f"(SELECT {match} AS q) m "
+        f"WHERE t.search_vector @@ m.q AND {filters} "
+        "ORDER BY ts_rank_cd(t.search_vector, m.q) DESC, t.id LIMIT :limit OFFSET :offset"
+    )
+
+
+def _matches(verbatim: str, marked: str | None) -> tuple[tuple[int, int], ...]:
+    """Offsets of the marked spans, or none if the marked text is not the verbatim text."""
+    if not marked or marked.replace(_OPEN, "").replace(_CLOSE, "") != verbatim:
+        return ()
+    spans = []
+    position = 0
+    start = 0
+    for char in marked:
+        if char == _OPEN:
+            start = position
+        elif char == _CLOSE:
+            spans.append((start, position))
+        else:
+            position += 1
+    return tuple(spans)
+
+
+def mark_matches(
+    verbatim: str, matches: tuple[tuple[int, int], ...], *, width: int, mark: str = "**"
+) -> str:
+    """Wrap matches in `mark`, keeping a window of about `width` characters around the first."""
+    begin, finish = 0, len(verbatim)
+    if len(verbatim) > width:
+        centre = matches[0][0] if matches else 0
+        begin = max(0, min(centre - width // 3, len(verbatim) - width))
+        finish = begin + width
+    pieces = ["…" if begin else ""]
+    cursor = begin
+    for start, end in matches:
+        if start < cursor or end > finish:
+            continue
+        pieces += [verbatim[cursor:start], mark, verbatim[start:end], mark]
+        cursor = end
+    pieces.append(verbatim[cursor:finish])
+    if finish < len(verbatim):
+        pieces.append("…")
+    return "".join(pieces)
+
+
+def _hit(kind: Kind, row: Any) -> SearchHit:
+    return SearchHit(
+        kind=kind,
+        id=row.id,
+        text=row.text,
+        matches=_matches(row.text, row.marked),
+        essay_id=row.essay_id,
+        essay_slug=row.slug,
+        essay_title=row.title,
+        title_is_label=bool(row.title_is_label),
+        author=row.author,
+        side=Side(row.side),
+        source_url=row.source_url,
+        paragraph=row.paragraph,
+        sentence=row.sentence,
+        start=row.start,
+        end=row.end,
+    )
+
+
+async def _run(
+    session: AsyncSession,
+    kind: Kind,
+    query: Query,
+    *,
+    any_term: bool = False,
+    prefix: bool = False,
+    side: Side | None,
+    essay: str | None,
+    limit: int,
+    offset: int,
+) -> list[SearchHit]:
+    dialect = _dialect(session)
+    match, words = _match(dialect, query, any_term=any_term, prefix=prefix)
+    statement = text(_select(kind, dialect, match))
+    params: dict[str, object] = {
+        **words,
+        "side": side.value if side else None,
+        "essay": essay,
+        "limit": limit,
+        "offset": offset,
+    }
+    connection = await session.connection()
+    rows = (await connection.execute(statement, params)).all()
+    return [_hit(kind, row) for row in rows]
+
+
+async def search(
+    raw_query: str,
+    *,
+    session: AsyncSession,
+    kind: Kind = Kind.SENTENCE,
+    side: Side | None = None,
+    essay: str | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    any_term: bool = False,
+) -> SearchResult:
+    """Rank sentences (or passages) matching `raw_query`, best first.
+
+    Every term must match; if that finds nothing on the first page, any term may (the
+    result's `mode` says which; pass `any_term=True` to page through a widened search).
+    `essay` is an essay slug. Returns at most `limit` hits (capped at MAX_LIMIT) and
+    whether more follow. Any input is safe: text with no searchable word finds nothing.
+    """
+    query = Query.parse(raw_query)
+    limit = max(1, min(limit, MAX_LIMIT))
+    offset = max(0, offset)
+    if not query.terms:
+        return SearchResult((), query, "any" if any_term else "all", False)
+
+    async def page(widen: bool) -> list[SearchHit]:
+        return await _run(
+            session,
+            kind,
+            query,
+            any_term=widen,
+            side=side,
+            essay=essay,
+            limit=limit + 1,
+            offset=offset,
+        )
+
+    hits = await page(any_term)
+    widened = any_term
+    if not hits and not any_term and offset == 0 and len(query.terms) > 1:
+        hits = await page(True)
+        widened = True
+    return SearchResult(tuple(hits[:limit]), query, "any" if widened else "all", len(hits) > limit)
+
+
+async def suggest(
+    raw_prefix: str,
+    *,
+    session: AsyncSession,
+    side: Side | None = None,
+    essay: str | None = None,
+    limit: int = MAX_SUGGESTIONS,
+) -> list[Suggestion]:
+    """Sentences for autocomplete: every term matches, the last one as a prefix.
+
+    Labels are cut to Discord's 100 characters, centred on the first match.
+    """
+    query = Query.parse(raw_prefix)
+    if not query.terms:
+        return []
+    limit = max(1, min(limit, MAX_SUGGESTIONS))
+    hits = await _run(
+        session,
+        Kind.SENTENCE,
+        query,
+        prefix=True,
+        side=side,
+        essay=essay,
+        limit=limit,
+        offset=0,
+    )
+    return [Suggestion(h.id, suggestion_label(h)) for h in hits]
+
+
+def suggestion_label(hit: SearchHit) -> str:
+    """One line of at most SUGGESTION_CHARS characters, around the first match."""
+    flat = hit.text.replace("\n", " ")
+    if len(flat) <= SUGGESTION_CHARS:
+        return flat
+    return mark_matches(flat, hit.matches[:1], width=SUGGESTION_CHARS - 2, mark="")

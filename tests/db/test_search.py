@@ -1,0 +1,178 @@
+"""Full-text search and autocomplete over the corpus, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from bot.db import Database
+from bot.models import Essay, Side
+from bot.services.search import (
+    MAX_QUERY_CHARS,
+    MAX_SUGGESTIONS,
+    SUGGESTION_CHARS,
+    Kind,
+    Query,
+    SearchHit,
+    search,
+    suggest,
+)
+
+HOSTILE = [
+    "",
+    "   ",
+    '"',
+    '"unbalanced quote',
+    "don't",
+    "NEAR(",
+    "NEAR(a b, 2)",
+    "-self",
+    "*",
+    "a*",
+    "AND OR NOT",
+    "power AND",
+    "^start",
+    "col:term",
+    "text: power",
+    "{text}: x",
+    "(((",
+    "'; DROP TABLE essay; --",
+    "power\x00balance",
+    "\x00",
+    "🔥🦅 realism 🕊️",
+    "🔥",
+    "Ünïcödé façade naïve",
+    "U.S.",
+    "x" * 10_000,
+    "power " * 2_000,
+    "&|!<->:*",
+    "to_tsquery('x')",
+    "\\",
+    "%_%",
+]
+
+
+async def verbatim(db: Database, hit: SearchHit) -> bool:
+    async with db.session() as s:
+        essay = (await s.exec(select(Essay).where(Essay.id == hit.essay_id))).one()
+    return essay.body[hit.start : hit.end] == hit.text
+
+
+async def test_offshore_balancing_ranks_a_passage_containing_it_first(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        result = await search("offshore balancing", session=s, kind=Kind.PASSAGE)
+    assert result.mode == "all" and result.hits
+    top = result.hits[0]
+    assert "offshore balancing" in top.text
+    assert top.kind is Kind.PASSAGE and top.sentence is None
+    assert all("offshore" in h.text.lower() and "balanc" in h.text.lower() for h in result.hits)
+    assert "**offshore**" in top.snippet().lower() or "**offshore balancing**" in top.snippet()
+    assert await verbatim(corpus_db, top)
+
+
+async def test_sentence_hit_carries_attribution_and_matches(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        result = await search("liberal hegemony", session=s)
+    hit = result.hits[0]
+    assert hit.kind is Kind.SENTENCE and hit.sentence is not None and hit.paragraph >= 1
+    assert hit.side is Side.REALIST
+    assert hit.author == "Stephen M. Walt"
+    assert hit.essay_slug == "walt-2018-alliance-against-the-establishment"
+    marked = {hit.text[a:b].lower() for a, b in hit.matches}
+    assert {"liberal", "hegemony"} <= marked
+    for other in result.hits:
+        assert await verbatim(corpus_db, other)
+
+
+async def test_stemming_matches_other_forms(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        result = await search("balanced", session=s)
+    assert any("balancing" in h.text for h in result.hits)
+
+
+async def test_side_and_essay_filters(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        everything = await search("security", session=s, limit=50)
+        values = await search("security", session=s, side=Side.VALUES, limit=50)
+        realist = await search("security", session=s, side=Side.REALIST, limit=50)
+        one = await search(
+            "security", session=s, essay="values-2023-values-based-approach", limit=50
+        )
+    assert {h.side for h in everything.hits} == {Side.VALUES, Side.REALIST}
+    assert values.hits and {h.side for h in values.hits} == {Side.VALUES}
+    assert realist.hits and {h.side for h in realist.hits} == {Side.REALIST}
+    assert len(values.hits) + len(realist.hits) == len(everything.hits)
+    assert one.hits and {h.essay_slug for h in one.hits} == {"values-2023-values-based-approach"}
+
+
+async def test_paging(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        first = await search("states", session=s, limit=5)
+        second = await search("states", session=s, limit=5, offset=5)
+    assert first.has_more and len(first.hits) == 5 and len(second.hits) == 5
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+
+
+async def test_widens_to_any_term_when_all_find_nothing(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        result = await search("offshore zzyzx", session=s)
+    assert result.mode == "any" and result.hits
+    assert all("offshore" in h.text.lower() for h in result.hits)
+
+
+async def test_apostrophes_and_initialisms_match_as_phrases(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        curly = await search("can’t be serious", session=s)
+        straight = await search("can't be serious", session=s)
+        us = await search("U.S. strategy", session=s)
+    assert curly.hits[0].text == "Walt can’t be serious."
+    assert straight.hits[0].text == "Walt can’t be serious."
+    assert us.mode == "all" and "U.S. strategy" in us.hits[0].text
+
+
+async def test_suggest_for_autocomplete(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        prefix = await suggest("offshore bal", session=s)
+        common = await suggest("pol", session=s)
+        values_only = await suggest("wal", session=s, side=Side.VALUES)
+    assert prefix and all(len(x.label) <= SUGGESTION_CHARS for x in prefix)
+    assert any("offshore balancing" in x.label for x in prefix)
+    assert len(common) == MAX_SUGGESTIONS
+    assert all(0 < len(x.label) <= SUGGESTION_CHARS and "\n" not in x.label for x in common)
+    assert values_only and all("wal" in x.label.lower() for x in values_only)
+
+
+async def test_long_query_is_cut_not_sent_raw(corpus_db: Database) -> None:
+    query = Query.parse("offshore balancing " + "filler " * 500)
+    assert query.truncated and len(query.terms) <= 12
+    async with corpus_db.session() as s:
+        result = await search("x" * (MAX_QUERY_CHARS * 10), session=s)
+    assert result.query.truncated and result.hits == ()
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=range(len(HOSTILE)))
+async def test_hostile_input_never_raises(corpus_db: Database, query: str) -> None:
+    async with corpus_db.session() as s:
+        result = await search(query, session=s)
+        widened = await search(query, session=s, any_term=True, kind=Kind.PASSAGE)
+        suggestions = await suggest(query, session=s)
+    assert isinstance(result.hits, tuple) and isinstance(widened.hits, tuple)
+    assert len(suggestions) <= MAX_SUGGESTIONS
+    for hit in result.hits:
+        assert await verbatim(corpus_db, hit)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(query=st.text(max_size=400) | st.text(alphabet="\"*()-:^{}+NEAROT \x00'’", max_size=60))
+async def test_any_text_is_a_safe_query(corpus_db: Database, query: str) -> None:
+    async with corpus_db.session() as s:
+        result = await search(query, session=s)
+        suggestions = await suggest(query, session=s)
+    assert len(result.hits) <= 10
+    assert all(len(x.label) <= SUGGESTION_CHARS for x in suggestions)

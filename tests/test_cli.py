@@ -1,0 +1,108 @@
+"""The command line, run as a person would: `python -m bot ...` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+
+def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
+    clean["MOOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'moot.db'}"
+    clean["MOOT_CORPUS_DIR"] = str(PROJECT_ROOT / "corpus")
+    clean["COLUMNS"] = "200"
+    return clean
+
+
+def test_help_everywhere(env: dict[str, str], tmp_path: Path) -> None:
+    for args in (["--help"], ["run", "--help"], ["corpus", "--help"], ["corpus", "search", "-h"]):
+        result = run(*args, env=env, cwd=tmp_path)
+        assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_import_then_search_prints_ranked_attributed_results(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    first = run("corpus", "import", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "3 added" in first.stdout
+    again = run("corpus", "import", env=env, cwd=tmp_path)
+    assert "3 unchanged" in again.stdout
+    found = run(
+        "corpus",
+        "search",
+        "offshore balancing",
+        "--passages",
+        "--limit",
+        "2",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith("1. ")
+    assert "offshore balancing" in found.stdout
+    assert "Anne-Marie Slaughter" in found.stdout and "Values" in found.stdout
+    realist = run("corpus", "search", "hegemony", "--side", "realist", env=env, cwd=tmp_path)
+    assert "Stephen M. Walt" in realist.stdout and "Slaughter" not in realist.stdout
+
+
+def test_search_with_nothing_to_search_is_a_clear_error(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    result = run("corpus", "search", '"*(', env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no words to search for" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_bad_setting_stops_with_one_line_naming_it(env: dict[str, str], tmp_path: Path) -> None:
+    env |= {"MOOT_SHARD_COUNT": "2", "MOOT_SHARD_IDS": "5"}
+    result = run("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "MOOT_SHARD_IDS" in result.stdout
+    assert len(result.stdout.strip().splitlines()) == 1
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_malformed_corpus_fails_with_file_and_field(env: dict[str, str], tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bad.txt").write_text('+++\nside = "nobody"\ntitle = "T"\n+++\n\nText.\n')
+    env["MOOT_CORPUS_DIR"] = str(corpus)
+    result = run("corpus", "import", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "bad.txt: side:" in result.stdout and "nothing was changed" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_unreachable_database_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    env["MOOT_DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none"
+    result = run("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Cannot use the database (MOOT_DATABASE_URL)" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_run_prepares_the_database_without_a_traceback(env: dict[str, str], tmp_path: Path) -> None:
+    result = run("run", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 added" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
