@@ -44,7 +44,7 @@ class Essay(SQLModel, table=True):
     body: str = Field(sa_type=Text)
     content_hash: str = Field(max_length=64)
     # False once the essay's file has left corpus/: kept for history, hidden from search.
-    active: bool = True
+    active: bool = Field(default=True, index=True)
     imported_at: datetime = Field(default_factory=utcnow)
 
 
@@ -57,6 +57,8 @@ class Passage(SQLModel, table=True):
     essay_id: int = Field(
         sa_column=Column(ForeignKey("essay.id", ondelete="CASCADE"), nullable=False)
     )
+    # The essay's side, copied here so full-text search can filter without a join.
+    side: str = Field(max_length=16)
     # 1-based paragraph number within the essay.
     position: int
     start: int
@@ -76,6 +78,8 @@ class Sentence(SQLModel, table=True):
     passage_id: int = Field(
         sa_column=Column(ForeignKey("passage.id", ondelete="CASCADE"), nullable=False)
     )
+    # The essay's side, copied here so full-text search can filter without a join.
+    side: str = Field(max_length=16)
     # 1-based sentence number within its passage.
     position: int
     start: int

@@ -135,8 +135,11 @@ async def _sync_spans(essay: Essay, *, session: AsyncSession, report: ImportRepo
         if reusable:
             passage = reusable.popleft()
         else:
-            passage = Passage(essay_id=essay.id, position=0, start=0, end=0, text=text)
+            passage = Passage(
+                essay_id=essay.id, side=essay.side, position=0, start=0, end=0, text=text
+            )
             report.passages_added += 1
+        passage.side = essay.side
         passage.position, passage.start, passage.end = number, start, end
         session.add(passage)
         placed.append((passage, start, end))
@@ -152,10 +155,17 @@ async def _sync_spans(essay: Essay, *, session: AsyncSession, report: ImportRepo
                 sentence = reusable_sentence.popleft()
             else:
                 sentence = Sentence(
-                    essay_id=essay.id, passage_id=0, position=0, start=0, end=0, text=text
+                    essay_id=essay.id,
+                    passage_id=0,
+                    side=essay.side,
+                    position=0,
+                    start=0,
+                    end=0,
+                    text=text,
                 )
                 report.sentences_added += 1
             sentence.passage_id = passage.id
+            sentence.side = essay.side
             sentence.position, sentence.start, sentence.end = number, s_start, s_end
             session.add(sentence)
     await session.flush()

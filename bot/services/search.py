@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Side
@@ -115,16 +116,48 @@ def _dialect(session: AsyncSession) -> str:
     return bind.dialect.name
 
 
-def _match(
-    dialect: str, query: Query, *, any_term: bool = False, prefix: bool = False
-) -> tuple[str, dict[str, str]]:
-    """The SQL that matches `query`, and its parameters; user text only ever as parameters."""
-    if dialect == "sqlite":
-        quoted = [f'"{term}"' for term in query.terms]
-        if prefix:
-            quoted[-1] += "*"
-        return ":q", {"q": (" OR " if any_term else " ").join(quoted)}
-    params = {f"w{i}": word for i, word in enumerate(query.words)}
+@dataclass(frozen=True)
+class _Scope:
+    """Filters resolved to ids before the search runs, so the search itself needs no join."""
+
+    side: Side | None
+    essay_id: int | None
+    retired: tuple[int, ...]
+
+
+async def _scope(session: AsyncSession, side: Side | None, essay: str | None) -> _Scope | None:
+    """Resolve an essay slug; None when it names no searchable essay (nothing can match)."""
+    connection = await session.connection()
+    essay_id = None
+    if essay is not None:
+        essay_id = (
+            await connection.execute(
+                text("SELECT id FROM essay WHERE slug = :slug AND active = true"), {"slug": essay}
+            )
+        ).scalar()
+        if essay_id is None:
+            return None
+    retired = (await connection.execute(text("SELECT id FROM essay WHERE active = false"))).all()
+    return _Scope(side, essay_id, tuple(row.id for row in retired))
+
+
+def _fts5_match(query: Query, scope: _Scope, *, any_term: bool, prefix: bool) -> str:
+    quoted = [f'"{term}"' for term in query.terms]
+    if prefix:
+        quoted[-1] += "*"
+    match = f"text : ({(' OR ' if any_term else ' AND ').join(quoted)})"
+    if scope.side is not None:
+        match += f' AND side : "{scope.side.value}"'
+    if scope.essay_id is not None:
+        match += f' AND essay_id : "{scope.essay_id}"'
+    if scope.retired:
+        retired = " OR ".join(f'"{essay_id}"' for essay_id in scope.retired)
+        match = f"({match}) NOT essay_id : ({retired})"
+    return match
+
+
+def _tsquery(query: Query, *, any_term: bool, prefix: bool) -> tuple[str, dict[str, object]]:
+    params: dict[str, object] = {f"w{i}": word for i, word in enumerate(query.words)}
     parts = [f"plainto_tsquery('english', :w{i})" for i in range(len(query.words))]
     last = query.terms[-1]
     if prefix and " " not in last:
@@ -133,36 +166,56 @@ def _match(
     return "(" + (" || " if any_term else " && ").join(parts) + ")", params
 
 
-def _select(kind: Kind, dialect: str, match: str) -> str:
-    table = kind.value
+def _columns(kind: Kind) -> tuple[str, str]:
+    """The columns every hit needs, and the join that brings the paragraph number."""
     paragraph = "t.position" if kind is Kind.PASSAGE else "p.position"
     sentence = "NULL" if kind is Kind.PASSAGE else "t.position"
-    join_passage = "" if kind is Kind.PASSAGE else "JOIN passage p ON p.id = t.passage_id"
+    join = "" if kind is Kind.PASSAGE else "JOIN passage p ON p.id = t.passage_id"
     columns = (
         f't.id, t.text, t.start, t."end", {paragraph} AS paragraph, {sentence} AS sentence, '
         "e.id AS essay_id, e.slug, e.title, e.title_is_label, e.author, e.side, e.source_url"
     )
-    filters = (
-        "e.active AND (CAST(:side AS VARCHAR) IS NULL OR e.side = :side) "
-        "AND (CAST(:essay AS VARCHAR) IS NULL OR e.slug = :essay)"
+    return columns, join
+
+
+def _sqlite_statement(
+    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool
+) -> tuple[str, dict[str, object]]:
+    # Rank inside FTS5 first and join only the page's rows: ranking cost grows with the
+    # number of matches, and joins would multiply it. Weights: only the text column counts.
+    # No highlight() here: next to a join SQLite computes it for every match (see _marks).
+    fts = f"search_{kind.value}"
+    columns, join = _columns(kind)
+    sql = (
+        f"WITH page AS (SELECT rowid AS id, bm25({fts}, 1.0, 0.0, 0.0) AS score FROM {fts} "
+        f"WHERE {fts} MATCH :q ORDER BY score, rowid LIMIT :limit OFFSET :offset) "
+        f"SELECT {columns}, NULL AS marked FROM page JOIN {kind.value} t ON t.id = page.id "
+        f"{join} JOIN essay e ON e.id = t.essay_id ORDER BY page.score, page.id"
     )
-    if dialect == "sqlite":
-        fts = f"search_{table}"
-        return (
-            f"SELECT {columns}, highlight({fts}, 0, char(2), char(3)) AS marked "
-            f"FROM {fts} JOIN {table} t ON t.id = {fts}.rowid {join_passage} "
-            f"JOIN essay e ON e.id = t.essay_id "
-            f"WHERE {fts} MATCH {match} AND {filters} "
-            f"ORDER BY bm25({fts}), t.id LIMIT :limit OFFSET :offset"
-        )
-    return (
-        f"SELECT {columns}, ts_headline('english', t.text, m.q, "
-        '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\') AS marked '
-        f"FROM {table} t {join_passage} JOIN essay e ON e.id = t.essay_id, "
-        f"(SELECT {match} AS q) m "
-        f"WHERE t.search_vector @@ m.q AND {filters} "
-        "ORDER BY ts_rank_cd(t.search_vector, m.q) DESC, t.id LIMIT :limit OFFSET :offset"
+    return sql, {"q": _fts5_match(query, scope, any_term=any_term, prefix=prefix)}
+
+
+def _postgresql_statement(
+    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool
+) -> tuple[str, dict[str, object]]:
+    tsquery, params = _tsquery(query, any_term=any_term, prefix=prefix)
+    columns, join = _columns(kind)
+    filters = ["e.active"]
+    if scope.side is not None:
+        filters.append("t.side = :side")
+        params["side"] = scope.side.value
+    if scope.essay_id is not None:
+        filters.append("t.essay_id = :essay_id")
+        params["essay_id"] = scope.essay_id
+    sql = (
+        f"SELECT {columns}, ts_headline('english', t.text, {tsquery}, "
+        "'HighlightAll=true, StartSel=\"\x02\", StopSel=\"\x03\"') AS marked "
+        f"FROM {kind.value} t {join} JOIN essay e ON e.id = t.essay_id "
+        f"WHERE t.search_vector @@ {tsquery} AND {' AND '.join(filters)} "
+        f"ORDER BY ts_rank_cd(t.search_vector, {tsquery}) DESC, t.id "
+        "LIMIT :limit OFFSET :offset"
     )
+    return sql, params
 
 
 def _matches(verbatim: str, marked: str | None) -> tuple[tuple[int, int], ...]:
@@ -204,12 +257,12 @@ def mark_matches(
     return "".join(pieces)
 
 
-def _hit(kind: Kind, row: Any) -> SearchHit:
+def _hit(kind: Kind, row: Any, marked: str | None) -> SearchHit:
     return SearchHit(
         kind=kind,
         id=row.id,
         text=row.text,
-        matches=_matches(row.text, row.marked),
+        matches=_matches(row.text, marked),
         essay_id=row.essay_id,
         essay_slug=row.slug,
         essay_title=row.title,
@@ -228,27 +281,39 @@ async def _run(
     session: AsyncSession,
     kind: Kind,
     query: Query,
+    scope: _Scope,
     *,
     any_term: bool = False,
     prefix: bool = False,
-    side: Side | None,
-    essay: str | None,
     limit: int,
     offset: int,
 ) -> list[SearchHit]:
-    dialect = _dialect(session)
-    match, words = _match(dialect, query, any_term=any_term, prefix=prefix)
-    statement = text(_select(kind, dialect, match))
-    params: dict[str, object] = {
-        **words,
-        "side": side.value if side else None,
-        "essay": essay,
-        "limit": limit,
-        "offset": offset,
-    }
+    sqlite = _dialect(session) == "sqlite"
+    build = _sqlite_statement if sqlite else _postgresql_statement
+    sql, params = build(kind, query, scope, any_term=any_term, prefix=prefix)
     connection = await session.connection()
-    rows = (await connection.execute(statement, params)).all()
-    return [_hit(kind, row) for row in rows]
+    rows = (await connection.execute(text(sql), params | {"limit": limit, "offset": offset})).all()
+    if not sqlite:
+        return [_hit(kind, row, row.marked) for row in rows]
+    marks = await _sqlite_marks(connection, kind, str(params["q"]), [row.id for row in rows])
+    return [_hit(kind, row, marks.get(row.id)) for row in rows]
+
+
+async def _sqlite_marks(
+    connection: AsyncConnection, kind: Kind, match: str, ids: list[int]
+) -> dict[int, str]:
+    """highlight() for a page of rows, looked up by rowid: cheap, whatever matched."""
+    if not ids:
+        return {}
+    fts = f"search_{kind.value}"
+    placeholders = ", ".join(f":id{i}" for i in range(len(ids)))
+    sql = (
+        f"SELECT rowid AS id, highlight({fts}, 0, char(2), char(3)) AS marked FROM {fts} "
+        f"WHERE {fts} MATCH :q AND rowid IN ({placeholders})"
+    )
+    params: dict[str, object] = {f"id{i}": row_id for i, row_id in enumerate(ids)}
+    rows = (await connection.execute(text(sql), params | {"q": match})).all()
+    return {row.id: row.marked for row in rows}
 
 
 async def search(
@@ -272,19 +337,13 @@ async def search(
     query = Query.parse(raw_query)
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    if not query.terms:
+    scope = await _scope(session, side, essay) if query.terms else None
+    if scope is None:
         return SearchResult((), query, "any" if any_term else "all", False)
 
     async def page(widen: bool) -> list[SearchHit]:
         return await _run(
-            session,
-            kind,
-            query,
-            any_term=widen,
-            side=side,
-            essay=essay,
-            limit=limit + 1,
-            offset=offset,
+            session, kind, query, scope, any_term=widen, limit=limit + 1, offset=offset
         )
 
     hits = await page(any_term)
@@ -308,19 +367,11 @@ async def suggest(
     Labels are cut to Discord's 100 characters, centred on the first match.
     """
     query = Query.parse(raw_prefix)
-    if not query.terms:
+    scope = await _scope(session, side, essay) if query.terms else None
+    if scope is None:
         return []
     limit = max(1, min(limit, MAX_SUGGESTIONS))
-    hits = await _run(
-        session,
-        Kind.SENTENCE,
-        query,
-        prefix=True,
-        side=side,
-        essay=essay,
-        limit=limit,
-        offset=0,
-    )
+    hits = await _run(session, Kind.SENTENCE, query, scope, prefix=True, limit=limit, offset=0)
     return [Suggestion(h.id, suggestion_label(h)) for h in hits]
 
 

@@ -18,16 +18,22 @@ SEARCHED_TABLES = ("passage", "sentence")
 
 def _sqlite_search_ddl(table: str) -> list[str]:
     fts = f"search_{table}"
-    insert = f"INSERT INTO {fts}(rowid, text) VALUES (new.id, new.text);"
-    delete = f"INSERT INTO {fts}({fts}, rowid, text) VALUES ('delete', old.id, old.text);"
+    columns = "text, side, essay_id"
+    insert = f"INSERT INTO {fts}(rowid, {columns}) VALUES (new.id, new.text, new.side, new.essay_id);"
+    delete = (
+        f"INSERT INTO {fts}({fts}, rowid, {columns}) "
+        "VALUES ('delete', old.id, old.text, old.side, old.essay_id);"
+    )
     return [
-        # External-content FTS5: the text lives once, in the table; porter stems
-        # "balancing" to "balanc" so either form finds the other.
-        f"CREATE VIRTUAL TABLE {fts} USING fts5(text, content='{table}', content_rowid='id', "
-        "tokenize='porter unicode61 remove_diacritics 2', prefix='2 3 4')",
+        # External-content FTS5: the text lives once, in the table. side and essay_id are
+        # indexed too so that filters are part of the MATCH and ranking never needs a
+        # join; porter stems "balancing" to "balanc" so either form finds the other.
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({columns}, content='{table}', "
+        "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2', prefix='2 3 4')",
         f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN {insert} END",
         f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN {delete} END",
-        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF text ON {table} BEGIN {delete} {insert} END",
+        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {columns} ON {table} "
+        f"BEGIN {delete} {insert} END",
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
     ]
 
@@ -37,6 +43,7 @@ def _postgresql_search_ddl(table: str) -> list[str]:
         f"ALTER TABLE {table} ADD COLUMN search_vector tsvector "
         "GENERATED ALWAYS AS (to_tsvector('english', text)) STORED",
         f"CREATE INDEX ix_search_{table} ON {table} USING gin (search_vector)",
+        f"CREATE INDEX ix_search_{table}_side ON {table} (side)",
     ]
 
 
@@ -54,6 +61,7 @@ def drop_search(table: str) -> None:
         op.execute(f"DROP TABLE IF EXISTS search_{table}")
     else:
         op.execute(f"DROP INDEX IF EXISTS ix_search_{table}")
+        op.execute(f"DROP INDEX IF EXISTS ix_search_{table}_side")
         op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector")
 
 
@@ -86,6 +94,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('slug')
     )
     with op.batch_alter_table('essay', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_essay_active'), ['active'], unique=False)
         batch_op.create_index(batch_op.f('ix_essay_side'), ['side'], unique=False)
 
     op.create_table('guild_config',
@@ -100,6 +109,7 @@ def upgrade() -> None:
     op.create_table('passage',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('essay_id', sa.Integer(), nullable=False),
+    sa.Column('side', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('start', sa.Integer(), nullable=False),
     sa.Column('end', sa.Integer(), nullable=False),
@@ -114,6 +124,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('essay_id', sa.Integer(), nullable=False),
     sa.Column('passage_id', sa.Integer(), nullable=False),
+    sa.Column('side', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('start', sa.Integer(), nullable=False),
     sa.Column('end', sa.Integer(), nullable=False),
@@ -147,6 +158,7 @@ def downgrade() -> None:
     op.drop_table('guild_config')
     with op.batch_alter_table('essay', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_essay_side'))
+        batch_op.drop_index(batch_op.f('ix_essay_active'))
 
     op.drop_table('essay')
     # ### end Alembic commands ###

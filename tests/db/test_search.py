@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.models import Essay, Side
+from bot.services.corpus_import import import_corpus
 from bot.services.search import (
     MAX_QUERY_CHARS,
     MAX_SUGGESTIONS,
@@ -176,3 +179,32 @@ async def test_any_text_is_a_safe_query(corpus_db: Database, query: str) -> None
         suggestions = await suggest(query, session=s)
     assert len(result.hits) <= 10
     assert all(len(x.label) <= SUGGESTION_CHARS for x in suggestions)
+
+
+async def test_unknown_essay_finds_nothing(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        result = await search("security", session=s, essay="no-such-essay")
+        suggestions = await suggest("secu", session=s, essay="no-such-essay")
+    assert result.hits == () and suggestions == []
+
+
+async def test_retired_essays_and_side_changes_reach_the_index(
+    db: Database, corpus_copy: Path
+) -> None:
+    async with db.session() as s:
+        await import_corpus(corpus_copy, session=s)
+    (corpus_copy / "slaughter-2005-response-to-walt.txt").unlink()
+    walt = corpus_copy / "walt-2018-alliance-against-the-establishment.txt"
+    walt.write_text(
+        walt.read_text(encoding="utf-8").replace('side = "realist"', 'side = "values"'), "utf-8"
+    )
+    async with db.session() as s:
+        await import_corpus(corpus_copy, session=s)
+        sharon = await search("Sharon", session=s)
+        hegemony_values = await search("hegemony", session=s, side=Side.VALUES)
+        hegemony_realist = await search("hegemony", session=s, side=Side.REALIST)
+        sharon_suggestions = await suggest("Sharo", session=s)
+    # Sharon is named only in the retired Slaughter response.
+    assert sharon.hits == () and sharon_suggestions == []
+    assert hegemony_values.hits and hegemony_realist.hits == ()
+    assert all(h.essay_slug != "slaughter-2005-response-to-walt" for h in hegemony_values.hits)

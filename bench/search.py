@@ -1,0 +1,336 @@
+"""Search and autocomplete latency on a corpus 1,000 times the size of the shipped one.
+
+Builds synthetic essays from the real paragraphs (each copy shuffles its essay's paragraphs
+and has its own slug and ids), on SQLite and on PostgreSQL (when reachable), then times
+`search` and `suggest` over a fixed query mix of rare, mid-frequency and very common terms,
+and a naive `LIKE '%term%'` scan for comparison. Prints a table and writes
+bench/results/search.json.
+
+    .venv/bin/python bench/search.py [--scale 1000] [--runs 200] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import insert, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import migrate  # noqa: E402
+from bot.corpus import EssayFile, load_corpus, paragraph_spans, sentence_spans  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.models import Essay, Passage, Sentence, utcnow  # noqa: E402
+from bot.services.search import search, suggest  # noqa: E402
+
+TARGET_P99_MS = 10.0
+RESULTS = ROOT / "bench" / "results" / "search.json"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MOOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+WORD = re.compile(r"[a-z]{4,}")
+
+
+def query_mix(essays: list[EssayFile], per_class: int = 8) -> dict[str, list[str]]:
+    """Terms classed by how many of the seed's sentences hold them.
+
+    Every seed sentence appears `scale` times in the synthetic corpus, so the share of
+    sentences a term matches is the same at any scale (the seed has 135 sentences):
+    rare = 1 sentence (0.7%), mid = 2-5 (1.5-3.7%), frequent = 6-15 (4-11%),
+    common = the most frequent content words (11-25%).
+    """
+    frequency: Counter[str] = Counter()
+    for essay in essays:
+        for start, end in paragraph_spans(essay.body):
+            for s, e in sentence_spans(essay.body[start:end], start):
+                frequency.update(set(WORD.findall(essay.body[s:e].lower())))
+    stop = {"that", "this", "with", "from", "have", "been", "their", "they", "which", "were"}
+    rng = random.Random(7)
+
+    def having(low: int, high: int) -> list[str]:
+        return sorted(w for w, n in frequency.items() if low <= n <= high and w not in stop)
+
+    return {
+        "rare": rng.sample([w for w in having(1, 1) if len(w) >= 6], per_class),
+        "mid": rng.sample(having(2, 5), per_class),
+        "frequent": rng.sample(having(6, 15), per_class),
+        "common": [w for w, _ in frequency.most_common(40) if w not in stop][:per_class],
+    }
+
+
+async def build(db: Database, essays: list[EssayFile], scale: int) -> dict[str, int]:
+    """Insert `scale` shuffled copies of every essay with core inserts (FTS triggers fire)."""
+    rng = random.Random(1)
+    counts = Counter[str]()
+    now = utcnow()
+    async with db.session() as session:
+        connection = await session.connection()
+        for copy in range(scale):
+            essay_rows, bodies, sides = [], [], []
+            for essay in essays:
+                paragraphs = [essay.body[s:e] for s, e in paragraph_spans(essay.body)]
+                rng.shuffle(paragraphs)
+                body = "\n\n".join(paragraphs)
+                bodies.append(body)
+                sides.append(essay.side.value)
+                essay_rows.append(
+                    {
+                        "slug": f"{essay.slug}-{copy}",
+                        "side": essay.side.value,
+                        "title": essay.title,
+                        "title_is_label": essay.title_is_label,
+                        "author": essay.author,
+                        "complete": essay.complete,
+                        "body": body,
+                        "content_hash": f"{copy}",
+                        "active": True,
+                        "imported_at": now,
+                    }
+                )
+            ids = (
+                await connection.execute(insert(Essay).returning(Essay.id), essay_rows)
+            ).scalars()
+            passage_rows, spans = [], []
+            for essay_id, side, body in zip(ids, sides, bodies, strict=True):
+                for number, (start, end) in enumerate(paragraph_spans(body), start=1):
+                    passage_rows.append(
+                        {
+                            "essay_id": essay_id,
+                            "side": side,
+                            "position": number,
+                            "start": start,
+                            "end": end,
+                            "text": body[start:end],
+                        }
+                    )
+                    spans.append((essay_id, side, body, start, end))
+            passage_ids = (
+                await connection.execute(insert(Passage).returning(Passage.id), passage_rows)
+            ).scalars()
+            sentence_rows = []
+            for passage_id, (essay_id, side, body, start, end) in zip(
+                passage_ids, spans, strict=True
+            ):
+                for number, (s, e) in enumerate(sentence_spans(body[start:end], start), start=1):
+                    sentence_rows.append(
+                        {
+                            "essay_id": essay_id,
+                            "passage_id": passage_id,
+                            "side": side,
+                            "position": number,
+                            "start": s,
+                            "end": e,
+                            "text": body[s:e],
+                        }
+                    )
+            await connection.execute(insert(Sentence), sentence_rows)
+            counts["essays"] += len(essay_rows)
+            counts["passages"] += len(passage_rows)
+            counts["sentences"] += len(sentence_rows)
+    async with db.session() as session:
+        connection = await session.connection()
+        if db.dialect == "sqlite":
+            for table in ("search_passage", "search_sentence"):
+                await connection.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
+            await connection.execute(text("ANALYZE"))
+        else:
+            await connection.execute(text("ANALYZE"))
+    return dict(counts)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 3),
+        "p99_ms": round(p99 * 1000, 3),
+        "n": len(ordered),
+    }
+
+
+async def timed(runs: int, terms: list[str], call: Any) -> dict[str, float]:
+    samples = []
+    for _ in range(2):  # warm the caches
+        for term in terms:
+            await call(term)
+    for index in range(runs):
+        term = terms[index % len(terms)]
+        started = time.perf_counter()
+        await call(term)
+        samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+async def measure(db: Database, mix: dict[str, list[str]], runs: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"search": {}, "suggest": {}, "naive_like": {}}
+    async with db.session() as session:
+
+        async def do_search(term: str) -> None:
+            await search(term, session=session)
+
+        async def do_suggest(term: str) -> None:
+            await suggest(term[: max(3, len(term) - 2)], session=session)
+
+        async def do_naive(term: str) -> None:
+            connection = await session.connection()
+            await connection.execute(
+                text("SELECT id FROM sentence WHERE lower(text) LIKE :p"), {"p": f"%{term}%"}
+            )
+
+        for label, terms in mix.items():
+            out["search"][label] = await timed(runs, terms, do_search)
+            out["suggest"][label] = await timed(runs, terms, do_suggest)
+            out["naive_like"][label] = await timed(max(10, runs // 10), terms, do_naive)
+            out["search"][label]["naive_ratio_p50"] = round(
+                out["naive_like"][label]["p50_ms"] / max(out["search"][label]["p50_ms"], 1e-6), 1
+            )
+    return out
+
+
+async def postgres_url() -> tuple[str, str] | None:
+    try:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=3)
+    except Exception:
+        return None
+    name = f"moot_bench_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}", name
+
+
+async def drop_postgres(name: str) -> None:
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+async def run_backend(
+    url: str, essays: list[EssayFile], mix: dict[str, list[str]], scale: int, runs: int
+) -> dict[str, Any]:
+    await migrate.upgrade(url)
+    db = Database(url)
+    try:
+        started = time.perf_counter()
+        rows = await build(db, essays, scale)
+        build_seconds = round(time.perf_counter() - started, 1)
+        figures = await measure(db, mix, runs)
+    finally:
+        await db.close()
+    return {"rows": rows, "build_seconds": build_seconds, **figures}
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    console = Console()
+    essays = load_corpus(ROOT / "corpus")
+    mix = query_mix(essays)
+    results: dict[str, Any] = {
+        "benchmark": "search",
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+        },
+        "scale": args.scale,
+        "runs_per_class": args.runs,
+        "query_mix": mix,
+        "target": f"search and suggest p99 <= {TARGET_P99_MS} ms for rare and mid terms (SQLite)",
+        "backends": {},
+    }
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite+aiosqlite:///{folder}/bench.db"
+                console.print(f"[bold]sqlite[/]: building {args.scale}x corpus ...")
+                results["backends"]["sqlite"] = await run_backend(
+                    url, essays, mix, args.scale, args.runs
+                )
+        elif backend == "postgresql":
+            created = await postgres_url()
+            if created is None:
+                console.print("[yellow]postgresql: not reachable, skipped[/]")
+                results["backends"]["postgresql"] = {"skipped": "not reachable"}
+                continue
+            url, name = created
+            console.print(f"[bold]postgresql[/]: building {args.scale}x corpus ...")
+            try:
+                results["backends"]["postgresql"] = await run_backend(
+                    url, essays, mix, args.scale, args.runs
+                )
+            finally:
+                await drop_postgres(name)
+    sqlite = results["backends"].get("sqlite", {})
+    if "search" in sqlite:
+        results["target_met"] = all(
+            sqlite[kind][cls]["p99_ms"] <= TARGET_P99_MS
+            for kind in ("search", "suggest")
+            for cls in ("rare", "mid")
+        )
+    report(console, results)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    console.print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def report(console: Console, results: dict[str, Any]) -> None:
+    for backend, figures in results["backends"].items():
+        if "search" not in figures:
+            continue
+        rows = figures["rows"]
+        table = Table(
+            title=f"{backend}: {rows['essays']} essays, {rows['passages']} passages, "
+            f"{rows['sentences']} sentences (built in {figures['build_seconds']} s)"
+        )
+        for column in (
+            "terms",
+            "search p50",
+            "search p99",
+            "suggest p50",
+            "suggest p99",
+            "LIKE scan p50",
+            "LIKE / search",
+        ):
+            table.add_column(column, justify="right")
+        for cls in ("rare", "mid", "frequent", "common"):
+            s, g, n = figures["search"][cls], figures["suggest"][cls], figures["naive_like"][cls]
+            table.add_row(
+                cls,
+                f"{s['p50_ms']:.2f} ms",
+                f"{s['p99_ms']:.2f} ms",
+                f"{g['p50_ms']:.2f} ms",
+                f"{g['p99_ms']:.2f} ms",
+                f"{n['p50_ms']:.1f} ms",
+                f"{s['naive_ratio_p50']}x",
+            )
+        console.print(table)
+    if "target_met" in results:
+        verdict = "met" if results["target_met"] else "NOT met"
+        console.print(f"target ({results['target']}): {verdict}")
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
