@@ -209,7 +209,7 @@ def _postgresql_statement(
         params["essay_id"] = scope.essay_id
     sql = (
         f"SELECT {columns}, ts_headline('english', t.text, {tsquery}, "
-        "'HighlightAll=true, StartSel=\"\x02\", StopSel=\"\x03\"') AS marked "
+        '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\') AS marked '
         f"FROM {kind.value} t {join} JOIN essay e ON e.id = t.essay_id "
         f"WHERE t.search_vector @@ {tsquery} AND {' AND '.join(filters)} "
         f"ORDER BY ts_rank_cd(t.search_vector, {tsquery}) DESC, t.id "
