@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -17,6 +18,8 @@ from bot import migrate
 from bot.corpus import CorpusError
 from bot.db import Database
 from bot.models import Side
+from bot.runtime import StartupError, serve, sync
+from bot.sandbox import run_sandbox
 from bot.services.corpus_import import ImportReport, import_corpus
 from bot.services.search import Kind, search
 from bot.settings import Settings, SettingsError, load_settings
@@ -43,10 +46,23 @@ async def prepare(settings: Settings) -> ImportReport:
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     report = await prepare(settings)
     console.print(f"Database ready; corpus: {report.summary()}.")
-    console.print(
-        "The Discord client is not part of this build yet: nothing more to start. "
-        'Try `python -m bot corpus search "offshore balancing"`.'
-    )
+    if settings.token is None:
+        console.print("No MOOT_TOKEN set: starting the offline sandbox instead of Discord.")
+        if await run_sandbox(settings, script=None, console=console):
+            raise CommandError("The sandbox ended with errors.")
+        return
+    await serve(settings)
+
+
+async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> None:
+    if await run_sandbox(settings, script=args.script, console=console):
+        raise CommandError("Some sandbox lines failed (marked ✗ above).")
+
+
+async def cmd_sync(settings: Settings, args: argparse.Namespace) -> None:
+    await migrate.upgrade(settings.database_url)
+    await sync(settings)
+    console.print("Commands synced.")
 
 
 async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -117,6 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="migrate, import the corpus, start the bot")
     run.set_defaults(handler=cmd_run)
 
+    sandbox = commands.add_parser(
+        "sandbox", help="play a seeded server offline: the emulator, the bot and a console"
+    )
+    sandbox.add_argument(
+        "--script", type=Path, metavar="FILE", help="run these lines and print the transcript"
+    )
+    sandbox.set_defaults(handler=cmd_sandbox)
+
+    sync_parser = commands.add_parser("sync", help="sync slash commands now, changed or not")
+    sync_parser.set_defaults(handler=cmd_sync)
+
     mig = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     mig.set_defaults(handler=cmd_migrate)
 
@@ -147,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level_number,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # moot has no voice features; discord.py's warning about voice libraries is noise.
+    logging.getLogger("discord.client").addFilter(
+        lambda record: "voice will NOT be supported" not in record.getMessage()
+    )
     # Alembic reports every step at INFO; the command line says what matters itself.
     logging.getLogger("alembic").setLevel(max(settings.log_level_number, logging.WARNING))
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
@@ -154,6 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(handler(settings, args))
     except CorpusError as exc:
         console.print(f"[red]Corpus import failed, nothing was changed:[/] {escape(str(exc))}")
+        return 1
+    except StartupError as exc:
+        console.print(f"[red]Cannot start:[/] {escape(str(exc))}")
         return 1
     except CommandError as exc:
         console.print(f"[red]{escape(str(exc))}[/]")

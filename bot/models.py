@@ -98,3 +98,13 @@ class GuildConfig(SQLModel, table=True):
     debate_channel_id: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CommandSync(SQLModel, table=True):
+    """The fingerprint of the command tree last synced per scope ("global" or a guild id)."""
+
+    __tablename__ = "command_sync"
+
+    scope: str = Field(primary_key=True, max_length=32)
+    tree_hash: str = Field(max_length=64)
+    synced_at: datetime = Field(default_factory=utcnow)

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         default=None,
         description="Comma-separated shards this process runs; unset: all of them.",
     )
+    guild_ready_timeout: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="Seconds to wait for servers to stream in at start-up before going ready.",
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     corpus_dir: Path = Field(
         default=PROJECT_ROOT / "corpus",

@@ -1,0 +1,177 @@
+"""The Bot: its dependencies come in through the constructor, its set-up runs in setup_hook."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord import app_commands
+from discord.ext import commands
+
+from bot.db import Database
+from bot.errors import MootError, NotModerator
+from bot.services.command_sync import needs_sync, record_sync, tree_hash
+from bot.services.guild_config import get_settings
+from bot.settings import Settings
+
+log = logging.getLogger("moot.bot")
+
+# Every extension, loaded in this order. A feature adds its cog here.
+EXTENSIONS = ("cogs.help", "cogs.config")
+
+SyncPolicy = Literal["auto", "force", "never"]
+T = TypeVar("T")
+
+UNEXPECTED = (
+    "Something went wrong on our side and it has been logged. Please try again in a moment."
+)
+
+
+def intents() -> discord.Intents:
+    """Only what moot uses: guilds (servers, channels, roles and threads in the cache)."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    return chosen
+
+
+async def reply(interaction: discord.Interaction, content: str, *, ephemeral: bool = True) -> None:
+    """Answer whether or not the interaction was already answered or deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=ephemeral)
+    else:
+        await interaction.response.send_message(content, ephemeral=ephemeral)
+
+
+class MootTree(app_commands.CommandTree["MootBot"]):
+    """The one error path: domain errors and check failures become an ephemeral sentence."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(original, MootError):
+            message = str(original)
+        elif isinstance(error, NotModerator):
+            message = str(error)
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            message = "That command works only inside a server."
+        elif isinstance(error, app_commands.MissingPermissions):
+            message = "You need the Manage Server permission for that."
+        elif isinstance(error, app_commands.BotMissingPermissions):
+            needed = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
+            message = f"I am missing permissions here: {needed}. Ask a server admin to add them."
+        elif isinstance(error, app_commands.TransformerError):
+            message = f"“{str(error.value)[:80]}” is not a valid value for that option."
+        elif isinstance(error, app_commands.CommandOnCooldown):
+            message = f"Slow down: try again in {error.retry_after:.0f} seconds."
+        else:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "unexpected error in /%s (guild %s, user %s)",
+                command,
+                interaction.guild_id,
+                interaction.user.id,
+                exc_info=original,
+            )
+            message = UNEXPECTED
+        try:
+            await reply(interaction, message)
+        except discord.HTTPException:
+            log.warning("could not tell the member about an error", exc_info=True)
+
+
+class MootBot(commands.AutoShardedBot):
+    """moot's client. Built in `bot.runtime.main` with everything it needs handed in."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        scheduler: AsyncIOScheduler,
+        sync_policy: SyncPolicy = "auto",
+        extensions: tuple[str, ...] = EXTENSIONS,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            tree_cls=MootTree,
+            # Nothing the bot posts may ping anyone unless a feature says so explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,  # type: ignore[arg-type]
+            guild_ready_timeout=settings.guild_ready_timeout,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.settings = settings
+        self.db = db
+        self.scheduler = scheduler
+        self.sync_policy = sync_policy
+        self.extension_names = extensions
+        self.synced_scopes: list[str] = []
+
+    async def setup_hook(self) -> None:
+        for name in self.extension_names:
+            await self.load_extension(name)
+        self.scheduler.start()
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Sync by policy: to the dev guild at every start, globally only when changed."""
+        if self.sync_policy == "never":
+            return
+        dev_guild = self.settings.dev_guild_id
+        if dev_guild is not None:
+            guild = discord.Object(id=dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+            self.synced_scopes.append(str(dev_guild))
+            log.info("synced commands to the development server %s", dev_guild)
+            return
+        payload: list[dict[str, Any]] = [c.to_dict(self.tree) for c in self.tree.get_commands()]
+        fingerprint = tree_hash(payload)
+        async with self.db.session() as session:
+            changed = await needs_sync("global", fingerprint, session=session)
+        if not changed and self.sync_policy != "force":
+            log.info("command tree unchanged since the last sync; not syncing")
+            return
+        await self.tree.sync()
+        async with self.db.session() as session:
+            await record_sync("global", fingerprint, session=session)
+        self.synced_scopes.append("global")
+        log.info("synced %d global commands", len(payload))
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+        await self.db.close()
+
+
+def is_moderator() -> Callable[[T], T]:
+    """A check for moderator commands: Manage Server, or the server's moderator role."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+            raise app_commands.NoPrivateMessage()
+        if interaction.permissions.manage_guild:
+            return True
+        client = interaction.client
+        assert isinstance(client, MootBot)
+        async with client.db.session() as session:
+            settings = await get_settings(interaction.guild.id, session=session)
+        role_id = settings.moderator_role_id
+        if role_id is not None and any(role.id == role_id for role in interaction.user.roles):
+            return True
+        where = f" or the <@&{role_id}> role" if role_id else ""
+        raise NotModerator(f"Only moderators can do that: it needs Manage Server{where}.")
+
+    return app_commands.check(predicate)

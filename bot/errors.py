@@ -1,0 +1,13 @@
+"""Failures a member can act on. Their message is shown as is, ephemerally."""
+
+from __future__ import annotations
+
+from discord import app_commands
+
+
+class MootError(Exception):
+    """A domain error raised by services: a sentence the member can act on."""
+
+
+class NotModerator(app_commands.CheckFailure):
+    """The member ran a moderator command without being a moderator."""

@@ -1,0 +1,108 @@
+"""Building and running the bot: dependencies made here and handed to the Bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import UTC
+
+import discord
+import discord.http
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.gateway import DiscordWebSocket
+
+from bot.client import MootBot, SyncPolicy
+from bot.db import Database
+from bot.settings import Settings
+
+log = logging.getLogger("moot")
+
+
+class StartupError(Exception):
+    """The bot could not start for a reason the operator can fix; one line."""
+
+
+def point_at(settings: Settings) -> None:
+    """Send REST calls and the gateway to the configured addresses (a proxy, the emulator)."""
+    discord.http.Route.BASE = settings.discord_api_url
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def build_bot(settings: Settings, *, sync_policy: SyncPolicy = "auto") -> MootBot:
+    """The Bot with its database and scheduler, nothing started yet."""
+    point_at(settings)
+    return MootBot(
+        settings=settings,
+        db=Database(settings.database_url),
+        scheduler=AsyncIOScheduler(timezone=UTC),
+        sync_policy=sync_policy,
+    )
+
+
+def _token(settings: Settings) -> str:
+    if settings.token is None:
+        raise StartupError("MOOT_TOKEN is not set.")
+    return settings.token.get_secret_value()
+
+
+async def start_in_background(
+    settings: Settings, *, ready_timeout: float = 30.0
+) -> tuple[MootBot, asyncio.Task[None]]:
+    """Start the bot as a task and wait until it is ready (used by the sandbox)."""
+    bot = build_bot(settings)
+    task = asyncio.create_task(bot.start(_token(settings)), name="moot-bot")
+    waiter = asyncio.create_task(bot.wait_until_ready())
+    done, _ = await asyncio.wait(
+        {task, waiter}, timeout=ready_timeout, return_when="FIRST_COMPLETED"
+    )
+    if waiter not in done:
+        waiter.cancel()
+        if task.done():
+            task.result()  # raises what stopped it
+        await bot.close()
+        raise StartupError(f"the bot was not ready within {ready_timeout:.0f} s")
+    return bot, task
+
+
+async def stop(bot: MootBot, task: asyncio.Task[None]) -> None:
+    """Close the bot and wait for its task to end."""
+    await bot.close()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def serve(settings: Settings, *, sync_policy: SyncPolicy = "auto") -> None:
+    """Run until SIGINT or SIGTERM, then stop the scheduler and close the database."""
+    bot = build_bot(settings, sync_policy=sync_policy)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+    try:
+        async with bot:
+            await bot.start(_token(settings))
+    except discord.LoginFailure:
+        raise StartupError(
+            "Discord refused MOOT_TOKEN: copy the token again from the developer portal's Bot tab."
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError(
+            "Discord refused an intent: turn it on in the developer portal's Bot tab."
+        ) from None
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    log.info("stopped cleanly")
+
+
+async def sync(settings: Settings) -> None:
+    """Log in over REST only and sync the global command tree, changed or not."""
+    bot = build_bot(settings, sync_policy="force")
+    try:
+        await bot.login(_token(settings))  # runs setup_hook, which syncs
+    except discord.LoginFailure:
+        raise StartupError("Discord refused MOOT_TOKEN.") from None
+    finally:
+        await bot.close()

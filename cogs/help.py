@@ -1,0 +1,56 @@
+"""/help: what members and moderators can do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import MootBot
+from bot.embeds import MOOT_COLOUR
+
+
+def _walk(items: list[Any], moderator: bool) -> list[tuple[str, str, bool]]:
+    """(name, description, moderators only) for every slash command under `items`."""
+    found: list[tuple[str, str, bool]] = []
+    for item in items:
+        own = item.default_permissions
+        restricted = moderator or bool(own and own.value)
+        if isinstance(item, app_commands.Group):
+            found += _walk(list(item.commands), restricted)
+        elif isinstance(item, app_commands.Command):
+            found.append((item.qualified_name, item.description, restricted))
+    return found
+
+
+class Help(commands.Cog):
+    def __init__(self, bot: MootBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help", description="What moot can do for members and moderators")
+    async def help(self, interaction: discord.Interaction) -> None:
+        commands_ = self.bot.tree.get_commands(type=discord.AppCommandType.chat_input)
+        entries = _walk(list(commands_), False)
+        members = [f"`/{name}`: {text}" for name, text, mod in sorted(entries) if not mod]
+        moderators = [f"`/{name}`: {text}" for name, text, mod in sorted(entries) if mod]
+        embed = discord.Embed(
+            title="moot: realist vs values debates",
+            description=(
+                "moot runs structured debates between a realist side and a values side, "
+                "built on a small corpus of foreign-policy essays."
+            ),
+            colour=MOOT_COLOUR,
+        )
+        embed.add_field(name="Everyone", value="\n".join(members) or "Nothing yet.", inline=False)
+        embed.add_field(
+            name="Moderators (Manage Server or the moderator role)",
+            value="\n".join(moderators) or "Nothing yet.",
+            inline=False,
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: MootBot) -> None:
+    await bot.add_cog(Help(bot))

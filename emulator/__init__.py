@@ -1,0 +1,23 @@
+"""A local Discord API and gateway emulator for tests, benchmarks and the sandbox."""
+
+from emulator.members import CommandUnavailable, NoReply
+from emulator.server import Emulator, Faults, Interaction, RateLimits
+from emulator.state import Channel, Guild, Member, Message, Role, User
+from emulator.world import World, seed_world
+
+__all__ = [
+    "Channel",
+    "CommandUnavailable",
+    "Emulator",
+    "Faults",
+    "Guild",
+    "Interaction",
+    "Member",
+    "Message",
+    "NoReply",
+    "RateLimits",
+    "Role",
+    "User",
+    "World",
+    "seed_world",
+]

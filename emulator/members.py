@@ -1,0 +1,423 @@
+"""Acting as members: slash commands, autocomplete, buttons, modals, context menus, messages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from emulator.state import Channel, Guild, Member, Message, Role, User
+
+if TYPE_CHECKING:
+    from emulator.server import Emulator, Interaction
+
+
+class CommandUnavailable(Exception):
+    """Discord would not let this member run this command (unknown, hidden or malformed)."""
+
+
+class NoReply(AssertionError):
+    """The bot did not answer an interaction in time."""
+
+
+# Option types: 1 subcommand, 2 group, 3 string, 4 integer, 5 boolean, 6 user, 7 channel,
+# 8 role, 9 mentionable, 10 number, 11 attachment.
+_SCALARS = {3: str, 4: int, 5: bool, 10: float}
+
+
+class MemberActions:
+    """Mixed into Emulator: what a member can do in a client, and waiting for the bot."""
+
+    async def slash(
+        self: Emulator,
+        member: Member,
+        channel: Channel,
+        command: str,
+        /,
+        *,
+        timeout: float = 5.0,
+        **options: Any,
+    ) -> Interaction:
+        """Run `/command sub ...` with options as a member would; wait for the bot's answer."""
+        guild = self._guild_of(channel)
+        registered, path = self._find_command(guild, command, kind=1)
+        self._check_visible(guild, member, registered)
+        data, resolved = self._command_data(guild, registered, path, options, focused=None)
+        if resolved:
+            data["resolved"] = resolved
+        interaction = await self._create_interaction(2, guild, channel, member, data)
+        return await self.wait_answer(interaction, timeout=timeout)
+
+    async def autocomplete(
+        self: Emulator,
+        member: Member,
+        channel: Channel,
+        command: str,
+        focused: str,
+        value: str,
+        /,
+        *,
+        timeout: float = 5.0,
+        **options: Any,
+    ) -> list[dict[str, Any]]:
+        """Type `value` into option `focused` and return the choices the bot offers."""
+        guild = self._guild_of(channel)
+        registered, path = self._find_command(guild, command, kind=1)
+        self._check_visible(guild, member, registered)
+        options = options | {focused: value}
+        data, _ = self._command_data(guild, registered, path, options, focused=focused)
+        interaction = await self._create_interaction(4, guild, channel, member, data)
+        await self.wait_answer(interaction, timeout=timeout)
+        if interaction.choices is None:
+            raise NoReply(f"autocomplete for {command} {focused} got no choices")
+        return interaction.choices
+
+    async def context_menu(
+        self: Emulator, member: Member, name: str, message: Message, *, timeout: float = 5.0
+    ) -> Interaction:
+        """Use the message context-menu command `name` on `message`."""
+        guild, channel = self.guild_of_channel(message.channel_id)
+        registered, _ = self._find_command(guild, name, kind=3)
+        self._check_visible(guild, member, registered)
+        data = {
+            "id": registered["id"],
+            "name": registered["name"],
+            "type": 3,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): message.data}},
+        }
+        if registered.get("guild_id"):
+            data["guild_id"] = registered["guild_id"]
+        interaction = await self._create_interaction(2, guild, channel, member, data)
+        return await self.wait_answer(interaction, timeout=timeout)
+
+    async def click(
+        self: Emulator, member: Member, message: Message, label: str, *, timeout: float = 5.0
+    ) -> Interaction:
+        """Click the button labelled `label` (exact, case-insensitive) on `message`."""
+        current = self.messages[message.id]
+        buttons = [b for b in current.buttons() if (b.get("label") or "").lower() == label.lower()]
+        if not buttons:
+            labels = [b.get("label") for b in current.buttons()]
+            raise CommandUnavailable(f"no button {label!r} on that message (buttons: {labels})")
+        button = buttons[0]
+        if button.get("disabled"):
+            raise CommandUnavailable(f"the button {label!r} is disabled")
+        guild, channel = self.guild_of_channel(current.channel_id)
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        interaction = await self._create_interaction(
+            3, guild, channel, member, data, message=current
+        )
+        return await self.wait_answer(interaction, timeout=timeout)
+
+    async def submit_modal(
+        self: Emulator,
+        member: Member,
+        shown: Interaction,
+        values: dict[str, str],
+        *,
+        timeout: float = 5.0,
+    ) -> Interaction:
+        """Fill in the modal the bot showed in answer to `shown` and submit it."""
+        if shown.modal is None:
+            raise CommandUnavailable("that interaction did not open a modal")
+        rows = []
+        for row in shown.modal.get("components") or []:
+            children = []
+            for child in row.get("components") or []:
+                custom_id = child["custom_id"]
+                if custom_id not in values and child.get("required", True):
+                    raise CommandUnavailable(f"the modal field {custom_id!r} is required")
+                children.append(
+                    {
+                        "type": child["type"],
+                        "custom_id": custom_id,
+                        "value": values.get(custom_id, ""),
+                    }
+                )
+            rows.append({"type": 1, "components": children})
+        guild = self.guilds[shown.guild_id]
+        channel = guild.channels[shown.channel_id]
+        data = {"custom_id": shown.modal["custom_id"], "components": rows}
+        interaction = await self._create_interaction(
+            5, guild, channel, member, data, message=shown.message
+        )
+        return await self.wait_answer(interaction, timeout=timeout)
+
+    def grant(self: Emulator, guild: Guild, command: str, role: Role) -> None:
+        """What an admin does in Server Settings > Integrations: let `role` use `command`."""
+        guild.command_overrides.setdefault(command.lstrip("/").split()[0], set()).add(role.id)
+
+    async def post(self: Emulator, member: Member, channel: Channel, content: str) -> Message:
+        """Post a message as `member`, dispatched to the bot as MESSAGE_CREATE."""
+        guild = self._guild_of(channel)
+        message = self.store_message(guild, channel, member.user, {"content": content}, {})
+        await self.dispatch(
+            "MESSAGE_CREATE", message.data | {"member": _member_stub(member)}, guild.id
+        )
+        return message
+
+    # --- waiting and looking ---------------------------------------------------------
+
+    async def wait_answer(
+        self: Emulator, interaction: Interaction, *, timeout: float
+    ) -> Interaction:
+        """Wait until the bot answered; for a deferral, until the real answer arrived."""
+
+        def done() -> bool:
+            if interaction.errors:
+                return True
+            if interaction.response_type is None:
+                return False
+            if interaction.response_type == 5:
+                return interaction.reply is not None
+            return True
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not done():
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise NoReply(
+                    f"no answer to interaction {interaction.data.get('name') or interaction.data}"
+                    f" within {timeout}s (response type {interaction.response_type})"
+                )
+            interaction.changed.clear()
+            try:
+                await asyncio.wait_for(interaction.changed.wait(), remaining)
+            except TimeoutError:
+                continue
+        return interaction
+
+    async def wait_for_message(
+        self: Emulator,
+        channel: Channel | None = None,
+        *,
+        containing: str = "",
+        timeout: float = 5.0,
+        after: int = 0,
+    ) -> Message:
+        """The first channel message (id > after) whose text contains `containing`."""
+
+        def find() -> Message | None:
+            for message in self.messages.values():
+                if message.id <= after or message.ephemeral or message.deleted:
+                    continue
+                if channel is not None and message.channel_id != channel.id:
+                    continue
+                if containing in message.text():
+                    return message
+            return None
+
+        async with self.message_created:
+            found = find()
+            deadline = asyncio.get_running_loop().time() + timeout
+            while found is None:
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    raise NoReply(f"no message containing {containing!r} within {timeout}s")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.message_created.wait(), remaining)
+                found = find()
+        return found
+
+    def channel_messages(self: Emulator, channel: Channel) -> list[Message]:
+        return [
+            m
+            for m in self.messages.values()
+            if m.channel_id == channel.id and not m.ephemeral and not m.deleted
+        ]
+
+    # --- internals -------------------------------------------------------------------
+
+    def _guild_of(self: Emulator, channel: Channel) -> Guild:
+        return self.guilds[channel.guild_id]
+
+    def _find_command(
+        self: Emulator, guild: Guild, command: str, *, kind: int
+    ) -> tuple[dict[str, Any], list[str]]:
+        words = command.lstrip("/").split() if kind == 1 else [command]
+        candidates = self.guild_commands.get(guild.id, []) + self.global_commands
+        for registered in candidates:
+            if registered["name"] == words[0] and registered.get("type", 1) == kind:
+                return registered, words[1:]
+        raise CommandUnavailable(f"no command {command!r} is registered for this server")
+
+    def _check_visible(
+        self: Emulator, guild: Guild, member: Member, command: dict[str, Any]
+    ) -> None:
+        required = command.get("default_member_permissions")
+        if required is None:
+            return
+        needed = int(required)
+        if guild.base_permissions(member) & needed == needed:
+            return
+        granted = guild.command_overrides.get(command["name"], set())
+        if guild.id in granted or granted & set(member.roles):
+            return
+        raise CommandUnavailable(
+            f"/{command['name']} is hidden from {member.user.username}: Discord shows it only "
+            "to members with its default permissions or a role granted it in Integrations"
+        )
+
+    def _command_data(
+        self: Emulator,
+        guild: Guild,
+        registered: dict[str, Any],
+        path: list[str],
+        values: dict[str, Any],
+        *,
+        focused: str | None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        resolved: dict[str, Any] = {}
+        data: dict[str, Any] = {"id": registered["id"], "name": registered["name"], "type": 1}
+        if registered.get("guild_id"):
+            data["guild_id"] = registered["guild_id"]
+        level = data
+        declared = registered.get("options") or []
+        for word in path:
+            match = [o for o in declared if o["name"] == word and o["type"] in (1, 2)]
+            if not match:
+                raise CommandUnavailable(f"/{registered['name']} has no subcommand {word!r}")
+            node: dict[str, Any] = {"type": match[0]["type"], "name": word, "options": []}
+            level.setdefault("options", []).append(node)
+            level = node
+            declared = match[0].get("options") or []
+        if any(o["type"] in (1, 2) for o in declared):
+            raise CommandUnavailable(f"/{registered['name']} needs a subcommand")
+        options = []
+        names = {o["name"] for o in declared}
+        unknown = set(values) - names
+        if unknown:
+            raise CommandUnavailable(f"unknown options {sorted(unknown)}; it has {sorted(names)}")
+        for option in declared:
+            name = option["name"]
+            if name not in values:
+                if option.get("required") and focused is None:
+                    raise CommandUnavailable(f"option {name!r} is required")
+                continue
+            value = values[name]
+            entry: dict[str, Any] = {"name": name, "type": option["type"]}
+            if name == focused:
+                entry |= {"value": str(value), "focused": True}
+            else:
+                entry["value"] = self._option_value(guild, option, value, resolved)
+            options.append(entry)
+        level["options"] = options
+        return data, resolved
+
+    def _option_value(
+        self: Emulator, guild: Guild, option: dict[str, Any], value: Any, resolved: dict[str, Any]
+    ) -> Any:
+        kind = option["type"]
+        if kind in _SCALARS:
+            caster = _SCALARS[kind]
+            if (kind == 4 and isinstance(value, bool)) or not isinstance(
+                value, (str, int, float, bool)
+            ):
+                raise CommandUnavailable(f"option {option['name']!r} takes a {caster.__name__}")
+            try:
+                typed = caster(value)
+            except (TypeError, ValueError):
+                raise CommandUnavailable(
+                    f"Discord's client refuses {value!r} for {option['name']!r}"
+                ) from None
+            choices = option.get("choices")
+            if choices and typed not in [c["value"] for c in choices]:
+                raise CommandUnavailable(
+                    f"{value!r} is not one of the choices of {option['name']!r}"
+                )
+            if kind == 3:
+                low, high = option.get("min_length", 0), option.get("max_length", 6000)
+                if not low <= len(str(typed)) <= high:
+                    raise CommandUnavailable(f"{option['name']!r} must be {low}-{high} characters")
+            if kind in (4, 10):
+                if "min_value" in option and typed < option["min_value"]:
+                    raise CommandUnavailable(f"{option['name']!r} is below its minimum")
+                if "max_value" in option and typed > option["max_value"]:
+                    raise CommandUnavailable(f"{option['name']!r} is above its maximum")
+            return typed
+        if kind == 6:
+            user = value.user if isinstance(value, Member) else value
+            if not isinstance(user, User):
+                raise CommandUnavailable(f"option {option['name']!r} takes a member")
+            resolved.setdefault("users", {})[str(user.id)] = user.to_json()
+            member = guild.members.get(user.id)
+            if member is not None:
+                stub = _member_stub(member)
+                stub["permissions"] = str(guild.base_permissions(member))
+                resolved.setdefault("members", {})[str(user.id)] = stub
+            return str(user.id)
+        if kind == 7:
+            if not isinstance(value, Channel):
+                raise CommandUnavailable(f"option {option['name']!r} takes a channel")
+            types = option.get("channel_types")
+            if types and value.type not in types:
+                raise CommandUnavailable(f"{option['name']!r} does not take that kind of channel")
+            member = guild.members[self.bot_user.id]
+            channel_json = value.to_json() | {
+                "permissions": str(guild.permissions_in(member, value))
+            }
+            resolved.setdefault("channels", {})[str(value.id)] = channel_json
+            return str(value.id)
+        if kind == 8:
+            if not isinstance(value, Role):
+                raise CommandUnavailable(f"option {option['name']!r} takes a role")
+            resolved.setdefault("roles", {})[str(value.id)] = value.to_json()
+            return str(value.id)
+        raise CommandUnavailable(f"option type {kind} is not supported by the emulator")
+
+    async def _create_interaction(
+        self: Emulator,
+        kind: int,
+        guild: Guild,
+        channel: Channel,
+        member: Member,
+        data: dict[str, Any],
+        *,
+        message: Message | None = None,
+    ) -> Interaction:
+        from emulator.server import Interaction
+
+        interaction = Interaction(
+            id=self.ids.next(),
+            token=secrets.token_urlsafe(24),
+            type=kind,
+            guild_id=guild.id,
+            channel_id=channel.id,
+            member=member,
+            data=data,
+            created=self.now(),
+            message=message,
+        )
+        self.interactions[interaction.id] = interaction
+        bot_member = guild.members[self.bot_user.id]
+        payload: dict[str, Any] = {
+            "id": str(interaction.id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "token": interaction.token,
+            "version": 1,
+            "guild_id": str(guild.id),
+            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+            "channel_id": str(channel.id),
+            "channel": channel.to_json(),
+            "member": _member_stub(member)
+            | {"permissions": str(guild.permissions_in(member, channel))},
+            "data": data,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": str(guild.permissions_in(bot_member, channel)),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
+        }
+        if message is not None:
+            payload["message"] = message.data
+        await self.dispatch("INTERACTION_CREATE", payload, guild.id)
+        return interaction
+
+
+def _member_stub(member: Member) -> dict[str, Any]:
+    return member.to_json()

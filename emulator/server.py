@@ -1,0 +1,1178 @@
+"""A local stand-in for Discord's REST API v10 and gateway, for an unmodified discord.py.
+
+Start one with `await Emulator().start()`, point the bot at `emulator.api_url` and
+`emulator.gateway_url`, and act as members through the methods in `emulator.members`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from emulator import rules
+from emulator.members import MemberActions
+from emulator.rules import DiscordError
+from emulator.state import (
+    ATTACH_FILES,
+    CREATE_PUBLIC_THREADS,
+    EMBED_LINKS,
+    EVERYONE_DEFAULT,
+    MANAGE_EVENTS,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    MANAGE_THREADS,
+    PUBLIC_THREAD,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    VIEW_CHANNEL,
+    Channel,
+    Guild,
+    Member,
+    Message,
+    Role,
+    Snowflakes,
+    User,
+    iso,
+)
+
+log = logging.getLogger("emulator")
+
+API_PREFIX = "/api/v10"
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+
+
+@dataclass
+class Faults:
+    """Trouble to inject into REST calls; rates are fractions of calls (0.0 to 1.0)."""
+
+    rate_limit: float = 0.0
+    server_error: float = 0.0
+    latency: float = 0.0
+    retry_after: float = 0.05
+    seed: int = 0
+    # Only routes whose path contains one of these (empty: every route but start-up).
+    only: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)
+
+
+@dataclass
+class RateLimits:
+    """Per-route buckets and a global limit, as Discord advertises them in headers."""
+
+    per_route: int = 50
+    window: float = 1.0
+    global_per_second: int = 50
+
+
+@dataclass
+class Interaction:
+    """One interaction the emulator created, and everything the bot answered to it."""
+
+    id: int
+    token: str
+    type: int
+    guild_id: int
+    channel_id: int
+    member: Member
+    data: dict[str, Any]
+    created: float
+    message: Message | None = None
+    response_type: int | None = None
+    original: Message | None = None
+    followups: list[Message] = field(default_factory=list)
+    choices: list[dict[str, Any]] | None = None
+    modal: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def deferred(self) -> bool:
+        return self.response_type in (5, 6)
+
+    @property
+    def reply(self) -> Message | None:
+        """The message the member sees as the answer: the original or its first followup."""
+        if self.original is not None and not self.original.data.get("flags", 0) & LOADING:
+            return self.original
+        if self.followups:
+            return self.followups[0]
+        return None
+
+    @property
+    def ephemeral(self) -> bool:
+        reply = self.reply
+        return bool(reply and reply.ephemeral)
+
+
+@dataclass
+class Session:
+    """A gateway session: survives a dropped socket, so RESUME can replay what was missed."""
+
+    id: str
+    shard: tuple[int, int]
+    seq: int = 0
+    buffer: list[dict[str, Any]] = field(default_factory=list)
+    socket: web.WebSocketResponse | None = None
+
+
+@dataclass
+class Call:
+    """A REST call the bot made, kept for inspection (allowed_mentions, payload sizes)."""
+
+    method: str
+    path: str
+    status: int
+    body: dict[str, Any] | None
+    at: float
+
+
+class Emulator(MemberActions):
+    """The emulated Discord: state, a REST API, a gateway, rules, rate limits and faults."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "emulator-bot-token",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        interaction_deadline: float = 3.0,
+        followup_ttl: float = 15 * 60,
+        heartbeat_interval_ms: int = 41250,
+    ) -> None:
+        self.token = token
+        self.host = host
+        self.port = port
+        self.interaction_deadline = interaction_deadline
+        self.followup_ttl = followup_ttl
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.ids = Snowflakes()
+        self.application_id = self.ids.next()
+        self.bot_user = User(self.application_id, "moot", bot=True)
+        self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
+        self.guilds: dict[int, Guild] = {}
+        self.messages: dict[int, Message] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.global_commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        self.command_puts = 0
+        self.sessions: dict[str, Session] = {}
+        self.calls: list[Call] = []
+        self.faults = Faults()
+        self.rate_limits = RateLimits()
+        self._buckets: dict[str, list[float]] = defaultdict(list)
+        self._global: list[float] = []
+        self._clock_offset = 0.0
+        self._runner: web.AppRunner | None = None
+        self.identified = asyncio.Event()
+        self.message_created = asyncio.Condition()
+        self.identify_count = 0
+        self.resume_count = 0
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/"
+
+    async def start(self) -> Emulator:
+        app = web.Application(middlewares=[self._middleware], client_max_size=32 * 1024 * 1024)
+        app.router.add_get("/", self._gateway)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        if self.port == 0:
+            server = site._server
+            assert server is not None
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        for session in self.sessions.values():
+            if session.socket is not None and not session.socket.closed:
+                await session.socket.close(code=1001)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def now(self) -> float:
+        """The emulator's clock; `advance` moves it forward to test expiry rules."""
+        return time.monotonic() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        self._clock_offset += seconds
+
+    # --- building the world ----------------------------------------------------------
+
+    def add_user(self, name: str, *, bot: bool = False) -> User:
+        user = User(self.ids.next(), name, bot=bot)
+        self.users[user.id] = user
+        return user
+
+    def add_guild(self, name: str, owner: User, *, bot_permissions: int | None = None) -> Guild:
+        guild_id = self.ids.next()
+        guild = Guild(guild_id, name, owner.id)
+        guild.roles[guild_id] = Role(guild_id, "@everyone", EVERYONE_DEFAULT, 0)
+        guild.members[owner.id] = Member(owner, [])
+        bot_role = self.add_role(
+            guild,
+            "moot",
+            bot_permissions
+            if bot_permissions is not None
+            else (
+                VIEW_CHANNEL
+                | SEND_MESSAGES
+                | SEND_MESSAGES_IN_THREADS
+                | CREATE_PUBLIC_THREADS
+                | MANAGE_THREADS
+                | EMBED_LINKS
+                | ATTACH_FILES
+                | READ_MESSAGE_HISTORY
+                | MANAGE_MESSAGES
+                | MANAGE_EVENTS
+            ),
+        )
+        guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id])
+        self.guilds[guild_id] = guild
+        return guild
+
+    def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
+        role = Role(self.ids.next(), name, permissions, len(guild.roles))
+        guild.roles[role.id] = role
+        return role
+
+    def add_member(self, guild: Guild, user: User, roles: list[Role] | None = None) -> Member:
+        member = Member(user, [r.id for r in roles or []])
+        guild.members[user.id] = member
+        return member
+
+    def add_channel(self, guild: Guild, name: str, *, kind: int = 0) -> Channel:
+        channel = Channel(self.ids.next(), guild.id, name, kind, position=len(guild.channels))
+        guild.channels[channel.id] = channel
+        return channel
+
+    def guild_of_channel(self, channel_id: int) -> tuple[Guild, Channel]:
+        for guild in self.guilds.values():
+            if channel_id in guild.channels:
+                return guild, guild.channels[channel_id]
+        raise DiscordError(404, rules.UNKNOWN_CHANNEL, "Unknown Channel")
+
+    # --- gateway ---------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        socket = web.WebSocketResponse(heartbeat=None, max_msg_size=0)
+        await socket.prepare(request)
+        await socket.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        )
+        session: Session | None = None
+        async for frame in socket:
+            if frame.type != WSMsgType.TEXT:
+                continue
+            payload = json.loads(frame.data)
+            op = payload.get("op")
+            if op == 1:
+                await socket.send_str(json.dumps({"op": 11}))
+            elif op == 2:
+                session = await self._identify(socket, payload["d"])
+            elif op == 6:
+                session = await self._resume(socket, payload["d"])
+        if session is not None and session.socket is socket:
+            session.socket = None
+        return socket
+
+    async def _identify(
+        self, socket: web.WebSocketResponse, data: dict[str, Any]
+    ) -> Session | None:
+        if data.get("token") != self.token:
+            await socket.close(code=4004, message=b"Authentication failed.")
+            return None
+        shard_id, shard_count = data.get("shard") or [0, 1]
+        session = Session(uuid.uuid4().hex, (shard_id, shard_count), socket=socket)
+        self.sessions[session.id] = session
+        self.identify_count += 1
+        guilds = [g for g in self.guilds.values() if (g.id >> 22) % shard_count == shard_id]
+        await self._send(
+            session,
+            "READY",
+            {
+                "v": 10,
+                "user": self.bot_user.to_json() | {"verified": True, "mfa_enabled": False},
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "session_id": session.id,
+                "session_type": "normal",
+                "resume_gateway_url": self.gateway_url,
+                "shard": [shard_id, shard_count],
+                "application": {"id": str(self.application_id), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+            },
+        )
+        for guild in guilds:
+            await self._send(session, "GUILD_CREATE", guild.to_json())
+        self.identified.set()
+        return session
+
+    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> Session | None:
+        session = self.sessions.get(data.get("session_id", ""))
+        if session is None or data.get("token") != self.token:
+            await socket.send_str(json.dumps({"op": 9, "d": False}))
+            return None
+        session.socket = socket
+        self.resume_count += 1
+        missed = [p for p in session.buffer if p["s"] > int(data.get("seq") or 0)]
+        for payload in missed:
+            await socket.send_str(json.dumps(payload))
+        await self._send(session, "RESUMED", {})
+        return session
+
+    async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        session.seq += 1
+        payload = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.buffer.append(payload)
+        del session.buffer[:-1000]
+        if session.socket is not None and not session.socket.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await session.socket.send_str(json.dumps(payload))
+
+    async def dispatch(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
+        """Send an event to every session whose shard holds `guild_id` (all if None)."""
+        for session in list(self.sessions.values()):
+            shard_id, count = session.shard
+            if guild_id is None or (guild_id >> 22) % count == shard_id:
+                await self._send(session, event, data)
+
+    async def drop_gateway(self, code: int = 4000) -> None:
+        """Close every bot socket with `code`, as Discord does when it restarts a node."""
+        for session in self.sessions.values():
+            if session.socket is not None and not session.socket.closed:
+                await session.socket.close(code=code, message=b"emulated drop")
+        if code in (4004, 4010, 4011, 4012, 4013, 4014):
+            return
+        if code in (4007, 4009):
+            self.sessions.clear()
+
+    async def invalidate_sessions(self) -> None:
+        """Forget every session: the next RESUME gets INVALID_SESSION and must re-identify."""
+        self.sessions.clear()
+
+    # --- REST plumbing ---------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if not request.path.startswith(API_PREFIX):
+            return await handler(request)
+        body = None
+        status = 200
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except DiscordError as exc:
+            status = exc.status
+            return _json({"message": exc.message, "code": exc.code}, exc.status)
+        finally:
+            with contextlib.suppress(Exception):
+                body = request.get("json_body")
+            self.calls.append(Call(request.method, request.path, status, body, self.now()))
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = request.path[len(API_PREFIX) :]
+        method = request.method
+        webhook = path.startswith(("/interactions/", "/webhooks/"))
+        if not webhook and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
+        for pattern, route_method, route_handler in self._routes():
+            match = pattern.fullmatch(path)
+            if match and method == route_method:
+                handler = route_handler
+                break
+        else:
+            log.warning("emulator: no route for %s %s", method, path)
+            return _json({"message": "404: Not Found", "code": 0}, 404)
+        startup = path in ("/users/@me", "/oauth2/applications/@me", "/gateway/bot")
+        bucket = f"{method} {pattern.pattern}:{_major(match)}"
+        if not startup:
+            injected = await self._inject_fault(path, bucket)
+            if injected is not None:
+                return injected
+            limited = self._rate_limited(bucket, global_applies=not webhook)
+            if limited is not None:
+                return limited
+        payload, files = await _read_body(request)
+        request["json_body"] = payload
+        result = await handler(request, match, payload, files)
+        if isinstance(result, web.StreamResponse):
+            return result
+        response = _json(result) if result is not None else web.Response(status=204)
+        response.headers.update(self._bucket_headers(bucket))
+        return response
+
+    async def _inject_fault(self, path: str, bucket: str) -> web.Response | None:
+        faults = self.faults
+        if faults.only and not any(part in path for part in faults.only):
+            return None
+        if faults.latency:
+            await asyncio.sleep(faults.latency)
+        roll = faults.random.random()
+        if roll < faults.rate_limit:
+            return self._too_many(faults.retry_after, is_global=False, bucket=bucket)
+        if roll < faults.rate_limit + faults.server_error:
+            return _json({"message": "500: Internal Server Error", "code": 0}, 500)
+        return None
+
+    def _rate_limited(self, bucket: str, *, global_applies: bool) -> web.Response | None:
+        now = time.monotonic()
+        limits = self.rate_limits
+        if global_applies:
+            self._global = [t for t in self._global if now - t < 1.0]
+            if len(self._global) >= limits.global_per_second:
+                retry = 1.0 - (now - self._global[0])
+                return self._too_many(retry, is_global=True, bucket=bucket)
+            self._global.append(now)
+        hits = self._buckets[bucket] = [t for t in self._buckets[bucket] if now - t < limits.window]
+        if len(hits) >= limits.per_route:
+            retry = limits.window - (now - hits[0])
+            return self._too_many(retry, is_global=False, bucket=bucket)
+        hits.append(now)
+        return None
+
+    def _bucket_headers(self, bucket: str) -> dict[str, str]:
+        now = time.monotonic()
+        hits = self._buckets.get(bucket, [])
+        limits = self.rate_limits
+        reset_after = limits.window - (now - hits[0]) if hits else limits.window
+        return {
+            "X-RateLimit-Limit": str(limits.per_route),
+            "X-RateLimit-Remaining": str(max(0, limits.per_route - len(hits))),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": uuid.uuid5(uuid.NAMESPACE_URL, bucket).hex[:16],
+        }
+
+    def _too_many(self, retry_after: float, *, is_global: bool, bucket: str) -> web.Response:
+        response = _json(
+            {
+                "message": "You are being rate limited.",
+                "retry_after": round(max(retry_after, 0.001), 3),
+                "global": is_global,
+            },
+            429,
+        )
+        response.headers["Via"] = "1.1 google"
+        response.headers["Retry-After"] = str(max(1, round(retry_after)))
+        if is_global:
+            response.headers["X-RateLimit-Global"] = "true"
+        else:
+            response.headers.update(self._bucket_headers(bucket))
+            response.headers["X-RateLimit-Remaining"] = "0"
+            response.headers["X-RateLimit-Scope"] = "user"
+        return response
+
+    def _routes(self) -> list[tuple[re.Pattern[str], str, Handler]]:
+        if not hasattr(self, "_route_table"):
+            table: list[tuple[str, str, Handler]] = [
+                ("GET", r"/users/@me", self._get_me),
+                ("GET", r"/oauth2/applications/@me", self._get_application),
+                ("GET", r"/gateway/bot", self._get_gateway_bot),
+                ("GET", r"/gateway", self._get_gateway_bot),
+                ("PUT", r"/applications/(?P<app>\d+)/commands", self._put_commands),
+                ("GET", r"/applications/(?P<app>\d+)/commands", self._get_commands),
+                (
+                    "PUT",
+                    r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands",
+                    self._put_commands,
+                ),
+                (
+                    "GET",
+                    r"/applications/(?P<app>\d+)/guilds/(?P<guild>\d+)/commands",
+                    self._get_commands,
+                ),
+                ("GET", r"/channels/(?P<channel>\d+)", self._get_channel),
+                ("POST", r"/channels/(?P<channel>\d+)/messages", self._create_message),
+                ("GET", r"/channels/(?P<channel>\d+)/messages", self._list_messages),
+                (
+                    "GET",
+                    r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)",
+                    self._get_message,
+                ),
+                (
+                    "PATCH",
+                    r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)",
+                    self._edit_message,
+                ),
+                (
+                    "DELETE",
+                    r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)",
+                    self._delete_message,
+                ),
+                (
+                    "POST",
+                    r"/channels/(?P<channel>\d+)/messages/(?P<message>\d+)/threads",
+                    self._create_thread,
+                ),
+                ("POST", r"/channels/(?P<channel>\d+)/threads", self._create_thread),
+                ("PATCH", r"/channels/(?P<channel>\d+)", self._edit_channel),
+                (
+                    "POST",
+                    r"/interactions/(?P<interaction>\d+)/(?P<token>[^/]+)/callback",
+                    self._interaction_callback,
+                ),
+                ("POST", r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)", self._followup),
+                (
+                    "PATCH",
+                    r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+                    self._edit_webhook_message,
+                ),
+                (
+                    "GET",
+                    r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+                    self._get_webhook_message,
+                ),
+                (
+                    "DELETE",
+                    r"/webhooks/(?P<app>\d+)/(?P<token>[^/]+)/messages/(?P<message>@original|\d+)",
+                    self._delete_webhook_message,
+                ),
+                ("GET", r"/guilds/(?P<guild>\d+)/scheduled-events", self._list_events),
+                ("POST", r"/guilds/(?P<guild>\d+)/scheduled-events", self._create_event),
+                (
+                    "GET",
+                    r"/guilds/(?P<guild>\d+)/scheduled-events/(?P<event>\d+)",
+                    self._get_event,
+                ),
+                (
+                    "PATCH",
+                    r"/guilds/(?P<guild>\d+)/scheduled-events/(?P<event>\d+)",
+                    self._edit_event,
+                ),
+                (
+                    "DELETE",
+                    r"/guilds/(?P<guild>\d+)/scheduled-events/(?P<event>\d+)",
+                    self._delete_event,
+                ),
+            ]
+            self._route_table = [(re.compile(p), m, h) for m, p, h in table]
+        return self._route_table
+
+    # --- start-up --------------------------------------------------------------------
+
+    async def _get_me(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        return self.bot_user.to_json() | {"verified": True, "mfa_enabled": False, "flags": 0}
+
+    async def _get_application(self, *_: Any) -> Any:
+        return {
+            "id": str(self.application_id),
+            "name": "moot",
+            "icon": None,
+            "description": "",
+            "rpc_origins": [],
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.bot_user.to_json(),
+            "summary": "",
+            "verify_key": "0" * 64,
+            "team": None,
+            "flags": 0,
+            "interactions_endpoint_url": None,
+        }
+
+    async def _get_gateway_bot(self, *_: Any) -> Any:
+        return {
+            "url": self.gateway_url.rstrip("/"),
+            "shards": 1,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 14400000,
+                "max_concurrency": 1,
+            },
+        }
+
+    # --- application commands --------------------------------------------------------
+
+    async def _put_commands(
+        self, request: web.Request, match: re.Match[str], payload: Any, _: Any
+    ) -> Any:
+        if int(match["app"]) != self.application_id:
+            raise DiscordError(403, rules.MISSING_ACCESS, "Missing Access")
+        commands = list(payload or [])
+        rules.check_commands(commands)
+        guild = match.groupdict().get("guild")
+        registered = []
+        for command in commands:
+            registered.append(
+                command
+                | {
+                    "id": str(self.ids.next()),
+                    "application_id": str(self.application_id),
+                    "version": str(self.ids.next()),
+                    "type": command.get("type", 1),
+                    "guild_id": guild,
+                    "default_member_permissions": command.get("default_member_permissions"),
+                    "dm_permission": command.get("dm_permission", True),
+                    "nsfw": command.get("nsfw", False),
+                }
+            )
+        if guild:
+            self.guild_commands[int(guild)] = registered
+        else:
+            self.global_commands = registered
+        self.command_puts += 1
+        return registered
+
+    async def _get_commands(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        guild = match.groupdict().get("guild")
+        return self.guild_commands.get(int(guild), []) if guild else self.global_commands
+
+    # --- channels and messages -------------------------------------------------------
+
+    async def _get_channel(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        _, channel = self.guild_of_channel(int(match["channel"]))
+        return channel.to_json()
+
+    async def _edit_channel(
+        self, request: web.Request, match: re.Match[str], payload: Any, _: Any
+    ) -> Any:
+        guild, channel = self.guild_of_channel(int(match["channel"]))
+        payload = payload or {}
+        if channel.is_thread:
+            member = guild.members[self.bot_user.id]
+            if not guild.permissions_in(member, channel) & MANAGE_THREADS:
+                raise DiscordError(403, rules.MISSING_PERMISSIONS, "Missing Permissions")
+            channel.archived = bool(payload.get("archived", channel.archived))
+            channel.locked = bool(payload.get("locked", channel.locked))
+        if "name" in payload:
+            channel.name = str(payload["name"])[:100]
+        await self.dispatch(
+            "CHANNEL_UPDATE" if not channel.is_thread else "THREAD_UPDATE",
+            channel.to_json(),
+            guild.id,
+        )
+        return channel.to_json()
+
+    def _require(self, guild: Guild, channel: Channel, *needed: int) -> None:
+        member = guild.members[self.bot_user.id]
+        have = guild.permissions_in(member, channel)
+        for permission in needed:
+            if not have & permission:
+                if not have & VIEW_CHANNEL:
+                    raise DiscordError(403, rules.MISSING_ACCESS, "Missing Access")
+                raise DiscordError(403, rules.MISSING_PERMISSIONS, "Missing Permissions")
+
+    async def _create_message(
+        self, request: web.Request, match: re.Match[str], payload: Any, files: dict[str, bytes]
+    ) -> Any:
+        guild, channel = self.guild_of_channel(int(match["channel"]))
+        payload = payload or {}
+        send = SEND_MESSAGES_IN_THREADS if channel.is_thread else SEND_MESSAGES
+        needed = [VIEW_CHANNEL, send]
+        if payload.get("embeds"):
+            needed.append(EMBED_LINKS)
+        if files:
+            needed.append(ATTACH_FILES)
+        self._require(guild, channel, *needed)
+        if channel.is_thread and (channel.archived or channel.locked):
+            channel.archived = False
+        message = self.store_message(guild, channel, self.bot_user, payload, files)
+        await self.dispatch("MESSAGE_CREATE", message.data | {"member": None}, guild.id)
+        await self._announce(message)
+        return message.data
+
+    async def _list_messages(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        guild, channel = self.guild_of_channel(int(match["channel"]))
+        self._require(guild, channel, VIEW_CHANNEL, READ_MESSAGE_HISTORY)
+        limit = int(request.query.get("limit", "50"))
+        found = [
+            m.data
+            for m in self.messages.values()
+            if m.channel_id == channel.id and not m.deleted and not m.ephemeral
+        ]
+        return list(reversed(found))[:limit]
+
+    def _message(self, channel_id: int, message_id: int) -> Message:
+        message = self.messages.get(message_id)
+        if message is None or message.deleted or message.channel_id != channel_id:
+            raise DiscordError(404, rules.UNKNOWN_MESSAGE, "Unknown Message")
+        return message
+
+    async def _get_message(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        return self._message(int(match["channel"]), int(match["message"])).data
+
+    async def _edit_message(
+        self, request: web.Request, match: re.Match[str], payload: Any, files: dict[str, bytes]
+    ) -> Any:
+        message = self._message(int(match["channel"]), int(match["message"]))
+        if int(message.data["author"]["id"]) != self.bot_user.id:
+            raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
+        await self.update_message(message, payload or {}, files)
+        return message.data
+
+    async def _delete_message(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        guild, channel = self.guild_of_channel(int(match["channel"]))
+        message = self._message(channel.id, int(match["message"]))
+        if int(message.data["author"]["id"]) != self.bot_user.id:
+            self._require(guild, channel, MANAGE_MESSAGES)
+        message.deleted = True
+        await self.dispatch(
+            "MESSAGE_DELETE",
+            {"id": str(message.id), "channel_id": str(channel.id), "guild_id": str(guild.id)},
+            guild.id,
+        )
+        return None
+
+    async def _create_thread(
+        self, request: web.Request, match: re.Match[str], payload: Any, _: Any
+    ) -> Any:
+        guild, parent = self.guild_of_channel(int(match["channel"]))
+        self._require(guild, parent, VIEW_CHANNEL, CREATE_PUBLIC_THREADS)
+        payload = payload or {}
+        name = str(payload.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            raise rules.invalid("name: Must be between 1 and 100 in length.")
+        message_id = match.groupdict().get("message")
+        if message_id:
+            self._message(parent.id, int(message_id))
+        thread = Channel(
+            int(message_id) if message_id else self.ids.next(),
+            guild.id,
+            name,
+            PUBLIC_THREAD,
+            parent_id=parent.id,
+            owner_id=self.bot_user.id,
+        )
+        guild.channels[thread.id] = thread
+        data = thread.to_json() | {"newly_created": True}
+        await self.dispatch("THREAD_CREATE", data, guild.id)
+        if payload.get("message"):
+            message = self.store_message(guild, thread, self.bot_user, payload["message"], {})
+            await self.dispatch("MESSAGE_CREATE", message.data, guild.id)
+            await self._announce(message)
+        return data
+
+    # --- interactions ----------------------------------------------------------------
+
+    def _interaction(self, interaction_id: int, token: str) -> Interaction:
+        interaction = self.interactions.get(interaction_id)
+        if interaction is None or interaction.token != token:
+            raise DiscordError(404, rules.UNKNOWN_INTERACTION, "Unknown interaction")
+        return interaction
+
+    def _by_token(self, token: str) -> Interaction:
+        for interaction in self.interactions.values():
+            if interaction.token == token:
+                if self.now() - interaction.created > self.followup_ttl:
+                    raise DiscordError(401, 50027, "Invalid Webhook Token")
+                return interaction
+        raise DiscordError(404, rules.UNKNOWN_WEBHOOK, "Unknown Webhook")
+
+    async def _interaction_callback(
+        self, request: web.Request, match: re.Match[str], payload: Any, files: dict[str, bytes]
+    ) -> Any:
+        interaction = self._interaction(int(match["interaction"]), match["token"])
+        payload = payload or {}
+        kind = int(payload.get("type", 0))
+        data = payload.get("data") or {}
+        try:
+            if interaction.response_type is not None:
+                raise DiscordError(
+                    400, rules.ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."
+                )
+            if self.now() - interaction.created > self.interaction_deadline:
+                raise DiscordError(404, rules.UNKNOWN_INTERACTION, "Unknown interaction")
+            result = await self._answer(interaction, kind, data, files)
+        except DiscordError as exc:
+            interaction.errors.append(exc.message)
+            interaction.changed.set()
+            raise
+        interaction.answered.set()
+        interaction.changed.set()
+        return result
+
+    async def _answer(
+        self, interaction: Interaction, kind: int, data: dict[str, Any], files: dict[str, bytes]
+    ) -> dict[str, Any]:
+        guild = self.guilds[interaction.guild_id]
+        channel = guild.channels[interaction.channel_id]
+        response: dict[str, Any] = {"id": str(interaction.id), "type": interaction.type}
+        resource: dict[str, Any] = {"type": kind}
+        if kind == 4:
+            rules.check_message(data)
+            message = self.store_message(
+                guild, channel, self.bot_user, data, files, interaction=interaction
+            )
+            interaction.original = message
+            if not message.ephemeral:
+                await self.dispatch("MESSAGE_CREATE", message.data, guild.id)
+            await self._announce(message)
+            resource["message"] = message.data
+            response |= {
+                "response_message_id": str(message.id),
+                "response_message_loading": False,
+                "response_message_ephemeral": message.ephemeral,
+            }
+        elif kind == 5:
+            flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
+            message = self.store_message(
+                guild,
+                channel,
+                self.bot_user,
+                {"content": "", "flags": flags},
+                {},
+                interaction=interaction,
+                validate=False,
+            )
+            interaction.original = message
+            if not message.ephemeral:
+                await self.dispatch("MESSAGE_CREATE", message.data, guild.id)
+            resource["message"] = message.data
+            response |= {
+                "response_message_id": str(message.id),
+                "response_message_loading": True,
+                "response_message_ephemeral": message.ephemeral,
+            }
+        elif kind in (6, 7):
+            if interaction.message is None:
+                raise rules.invalid("type: UPDATE_MESSAGE needs a component or modal interaction")
+            interaction.original = interaction.message
+            if kind == 7:
+                await self.update_message(interaction.message, data, files)
+                resource["message"] = interaction.message.data
+        elif kind == 8:
+            if interaction.type != 4:
+                raise rules.invalid("type: autocomplete results answer autocomplete only")
+            choices = list(data.get("choices") or [])
+            rules.check_choices(choices)
+            interaction.choices = choices
+        elif kind == 9:
+            if interaction.type == 5:
+                raise rules.invalid("type: a modal cannot answer a modal")
+            rules.check_modal(data)
+            interaction.modal = data
+        else:
+            raise rules.invalid(f"type: unknown interaction callback type {kind}")
+        interaction.response_type = kind
+        return {"interaction": response, "resource": resource}
+
+    async def _followup(
+        self, request: web.Request, match: re.Match[str], payload: Any, files: dict[str, bytes]
+    ) -> Any:
+        interaction = self._by_token(match["token"])
+        if interaction.response_type is None:
+            raise DiscordError(404, rules.UNKNOWN_WEBHOOK, "Unknown Webhook")
+        payload = payload or {}
+        rules.check_message(payload)
+        guild = self.guilds[interaction.guild_id]
+        channel = guild.channels[interaction.channel_id]
+        message = self.store_message(
+            guild, channel, self.bot_user, payload, files, interaction=interaction
+        )
+        interaction.followups.append(message)
+        if not message.ephemeral:
+            await self.dispatch("MESSAGE_CREATE", message.data, guild.id)
+        await self._announce(message)
+        interaction.changed.set()
+        return message.data
+
+    def _webhook_message(self, interaction: Interaction, ref: str) -> Message:
+        if ref == "@original":
+            if interaction.original is None:
+                raise DiscordError(404, rules.UNKNOWN_MESSAGE, "Unknown Message")
+            return interaction.original
+        for message in interaction.followups:
+            if message.id == int(ref):
+                return message
+        raise DiscordError(404, rules.UNKNOWN_MESSAGE, "Unknown Message")
+
+    async def _edit_webhook_message(
+        self, request: web.Request, match: re.Match[str], payload: Any, files: dict[str, bytes]
+    ) -> Any:
+        interaction = self._by_token(match["token"])
+        message = self._webhook_message(interaction, match["message"])
+        await self.update_message(message, payload or {}, files)
+        interaction.changed.set()
+        return message.data
+
+    async def _get_webhook_message(
+        self, request: web.Request, match: re.Match[str], *_: Any
+    ) -> Any:
+        interaction = self._by_token(match["token"])
+        return self._webhook_message(interaction, match["message"]).data
+
+    async def _delete_webhook_message(
+        self, request: web.Request, match: re.Match[str], *_: Any
+    ) -> Any:
+        interaction = self._by_token(match["token"])
+        message = self._webhook_message(interaction, match["message"])
+        message.deleted = True
+        interaction.changed.set()
+        return None
+
+    # --- scheduled events ------------------------------------------------------------
+
+    def _guild(self, match: re.Match[str]) -> Guild:
+        guild = self.guilds.get(int(match["guild"]))
+        if guild is None:
+            raise DiscordError(404, 10004, "Unknown Guild")
+        return guild
+
+    def _event(self, guild: Guild, match: re.Match[str]) -> dict[str, Any]:
+        event = guild.scheduled_events.get(int(match["event"]))
+        if event is None:
+            raise DiscordError(404, 10070, "Unknown Guild Scheduled Event")
+        return event
+
+    def _require_events(self, guild: Guild) -> None:
+        if not guild.base_permissions(guild.members[self.bot_user.id]) & MANAGE_EVENTS:
+            raise DiscordError(403, rules.MISSING_PERMISSIONS, "Missing Permissions")
+
+    async def _list_events(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        return list(self._guild(match).scheduled_events.values())
+
+    async def _get_event(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        guild = self._guild(match)
+        return self._event(guild, match)
+
+    async def _create_event(
+        self, request: web.Request, match: re.Match[str], payload: Any, _: Any
+    ) -> Any:
+        guild = self._guild(match)
+        self._require_events(guild)
+        payload = payload or {}
+        name = str(payload.get("name") or "")
+        if not 1 <= len(name) <= 100:
+            raise rules.invalid("name: Must be between 1 and 100 in length.")
+        if len(str(payload.get("description") or "")) > 1000:
+            raise rules.invalid("description: Must be 1000 or fewer in length.")
+        if payload.get("entity_type") == 3 and not (payload.get("entity_metadata") or {}).get(
+            "location"
+        ):
+            raise rules.invalid("entity_metadata.location: required for external events")
+        event = payload | {
+            "id": str(self.ids.next()),
+            "guild_id": str(guild.id),
+            "creator_id": str(self.bot_user.id),
+            "creator": self.bot_user.to_json(),
+            "status": 1,
+            "user_count": 0,
+            "channel_id": payload.get("channel_id"),
+            "entity_id": None,
+            "description": payload.get("description"),
+            "image": None,
+            "recurrence_rule": None,
+        }
+        guild.scheduled_events[int(event["id"])] = event
+        await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event, guild.id)
+        return event
+
+    async def _edit_event(
+        self, request: web.Request, match: re.Match[str], payload: Any, _: Any
+    ) -> Any:
+        guild = self._guild(match)
+        self._require_events(guild)
+        event = self._event(guild, match)
+        event.update(payload or {})
+        await self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, guild.id)
+        return event
+
+    async def _delete_event(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
+        guild = self._guild(match)
+        self._require_events(guild)
+        event = self._event(guild, match)
+        del guild.scheduled_events[int(event["id"])]
+        await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event, guild.id)
+        return None
+
+    # --- messages, shared by REST and the member API ---------------------------------
+
+    def store_message(
+        self,
+        guild: Guild,
+        channel: Channel,
+        author: User,
+        payload: dict[str, Any],
+        files: dict[str, bytes],
+        *,
+        interaction: Interaction | None = None,
+        validate: bool = True,
+    ) -> Message:
+        if validate:
+            rules.check_message(payload, require_content=not files)
+        flags = int(payload.get("flags") or 0)
+        data: dict[str, Any] = {
+            "id": str(self.ids.next()),
+            "channel_id": str(channel.id),
+            "guild_id": str(guild.id),
+            "author": author.to_json(),
+            "content": str(payload.get("content") or ""),
+            "timestamp": iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": _attachments(payload, files, self.ids),
+            "embeds": list(payload.get("embeds") or []),
+            "components": list(payload.get("components") or []),
+            "pinned": False,
+            "type": 0 if interaction is None else (20 if interaction.type == 2 else 19),
+            "flags": flags,
+        }
+        if interaction is not None:
+            data["application_id"] = str(self.application_id)
+            data["webhook_id"] = str(self.application_id)
+            data["interaction_metadata"] = {
+                "id": str(interaction.id),
+                "type": interaction.type,
+                "user": interaction.member.user.to_json(),
+                "authorizing_integration_owners": {"0": str(guild.id)},
+            }
+        message = Message(data, ephemeral=bool(flags & EPHEMERAL), attachments=dict(files))
+        self._resolve_mentions(guild, message, payload.get("allowed_mentions"), author)
+        self.messages[message.id] = message
+        return message
+
+    async def update_message(
+        self, message: Message, payload: dict[str, Any], files: dict[str, bytes]
+    ) -> None:
+        merged = {k: message.data.get(k) for k in ("content", "embeds", "components")}
+        merged |= {k: v for k, v in payload.items() if k in ("content", "embeds", "components")}
+        rules.check_message(merged, require_content=False)
+        for key in ("content", "embeds", "components"):
+            if key in payload:
+                message.data[key] = (
+                    payload[key] if payload[key] is not None else ("" if key == "content" else [])
+                )
+        if "flags" in payload and payload["flags"] is not None:
+            message.data["flags"] = int(payload["flags"]) | (message.data["flags"] & EPHEMERAL)
+        message.data["flags"] = int(message.data.get("flags") or 0) & ~LOADING
+        if files or "attachments" in payload:
+            message.data["attachments"] = _attachments(payload, files, self.ids)
+            message.attachments = dict(files)
+        message.data["edited_timestamp"] = iso()
+        guild = self.guilds[int(message.data["guild_id"])]
+        author = self.users[int(message.data["author"]["id"])]
+        self._resolve_mentions(guild, message, payload.get("allowed_mentions"), author)
+        if not message.ephemeral:
+            await self.dispatch("MESSAGE_UPDATE", message.data, guild.id)
+        await self._announce(message)
+
+    def _resolve_mentions(
+        self,
+        guild: Guild,
+        message: Message,
+        allowed: dict[str, Any] | None,
+        author: User,
+    ) -> None:
+        """Who the message would really notify, following Discord's allowed_mentions rules."""
+        content = message.content
+        parse = (
+            {"everyone", "users", "roles"} if allowed is None else set(allowed.get("parse") or [])
+        )
+        users_allowed = {int(u) for u in (allowed or {}).get("users") or []}
+        roles_allowed = {int(r) for r in (allowed or {}).get("roles") or []}
+        everyone = bool(re.search(r"@(everyone|here)", content))
+        users = [int(u) for u in re.findall(r"<@!?(\d+)>", content)]
+        roles = [int(r) for r in re.findall(r"<@&(\d+)>", content)]
+        author_member = guild.members.get(author.id)
+        may_everyone = author.bot or (
+            author_member is not None and guild.base_permissions(author_member) & (1 << 17)
+        )
+        message.pinged_everyone = everyone and "everyone" in parse and bool(may_everyone)
+        message.pinged_users = [u for u in users if "users" in parse or u in users_allowed]
+        message.pinged_roles = [r for r in roles if "roles" in parse or r in roles_allowed]
+        message.data["mention_everyone"] = message.pinged_everyone
+        message.data["mentions"] = [
+            self.users[u].to_json() for u in message.pinged_users if u in self.users
+        ]
+        message.data["mention_roles"] = [str(r) for r in message.pinged_roles]
+
+    async def _announce(self, message: Message) -> None:
+        async with self.message_created:
+            self.message_created.notify_all()
+
+
+Handler = Callable[[web.Request, re.Match[str], Any, dict[str, bytes]], Awaitable[Any]]
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # Exactly application/json: with a charset discord.py would read the body as text.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+def _major(match: re.Match[str]) -> str:
+    groups = match.groupdict()
+    for key in ("channel", "guild", "token", "interaction"):
+        if groups.get(key):
+            return str(groups[key])
+    return ""
+
+
+async def _read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
+    if not request.can_read_body:
+        return None, {}
+    if request.content_type.startswith("multipart/"):
+        payload: Any = None
+        files: dict[str, bytes] = {}
+        reader = await request.multipart()
+        while True:
+            part = await reader.next()
+            if part is None:
+                break
+            if part.name == "payload_json":
+                payload = json.loads(await part.text())  # type: ignore[union-attr]
+            else:
+                data = await part.read()  # type: ignore[union-attr]
+                files[part.filename or part.name or "file"] = bytes(data)  # type: ignore[union-attr]
+        return payload, files
+    text = await request.text()
+    return (json.loads(text) if text else None), {}
+
+
+def _attachments(
+    payload: dict[str, Any], files: dict[str, bytes], ids: Snowflakes
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(ids.next()),
+            "filename": name,
+            "size": len(data),
+            "url": f"https://cdn.invalid/attachments/{name}",
+            "proxy_url": f"https://cdn.invalid/attachments/{name}",
+        }
+        for name, data in files.items()
+    ]
+
+
+__all__ = ["MANAGE_GUILD", "Emulator", "Faults", "Interaction", "RateLimits"]

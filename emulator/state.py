@@ -1,0 +1,315 @@
+"""What the emulated Discord holds: users, guilds, roles, channels, members, messages."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+DISCORD_EPOCH_MS = 1420070400000
+
+# Permission bits used by the emulator's checks.
+ADMINISTRATOR = 1 << 3
+MANAGE_CHANNELS = 1 << 4
+MANAGE_GUILD = 1 << 5
+ADD_REACTIONS = 1 << 6
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+MANAGE_MESSAGES = 1 << 13
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+MENTION_EVERYONE = 1 << 17
+MANAGE_ROLES = 1 << 28
+MANAGE_EVENTS = 1 << 33
+MANAGE_THREADS = 1 << 34
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+ALL_PERMISSIONS = (1 << 47) - 1
+
+EVERYONE_DEFAULT = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | READ_MESSAGE_HISTORY
+    | ADD_REACTIONS
+    | SEND_MESSAGES_IN_THREADS
+    | CREATE_PUBLIC_THREADS
+)
+
+TEXT_CHANNEL = 0
+PUBLIC_THREAD = 11
+THREAD_TYPES = (10, 11, 12)
+
+
+class Snowflakes:
+    """Ids shaped like Discord's: a timestamp, then a counter, so creation times are real."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def next(self) -> int:
+        millis = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        return (millis << 22) | (next(self._counter) & 0x3FFFFF)
+
+
+def iso(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(UTC)).isoformat()
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    bot: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "username": self.username,
+            "global_name": self.username.title(),
+            "discriminator": "0",
+            "avatar": None,
+            "bot": self.bot,
+            "public_flags": 0,
+        }
+
+
+@dataclass
+class Role:
+    id: int
+    name: str
+    permissions: int
+    position: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "color": 0,
+            "colors": {"primary_color": 0},
+            "hoist": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "position": self.position,
+            "permissions": str(self.permissions),
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+
+
+@dataclass
+class Member:
+    user: User
+    roles: list[int]
+    joined_at: str = field(default_factory=iso)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user.to_json(),
+            "roles": [str(r) for r in self.roles],
+            "nick": None,
+            "avatar": None,
+            "joined_at": self.joined_at,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+        }
+
+
+@dataclass
+class Channel:
+    id: int
+    guild_id: int
+    name: str
+    type: int = TEXT_CHANNEL
+    position: int = 0
+    parent_id: int | None = None
+    owner_id: int | None = None
+    # role or member id -> (allow, deny)
+    overwrites: dict[int, tuple[int, int]] = field(default_factory=dict)
+    archived: bool = False
+    locked: bool = False
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "name": self.name,
+            "position": self.position,
+            "parent_id": str(self.parent_id) if self.parent_id else None,
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
+        if self.is_thread:
+            data |= {
+                "owner_id": str(self.owner_id) if self.owner_id else None,
+                "member_count": 1,
+                "message_count": 0,
+                "total_message_sent": 0,
+                "thread_metadata": {
+                    "archived": self.archived,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": iso(),
+                    "locked": self.locked,
+                },
+            }
+        else:
+            data |= {
+                "topic": None,
+                "permission_overwrites": [
+                    {
+                        "id": str(target),
+                        "type": 0,
+                        "allow": str(allow),
+                        "deny": str(deny),
+                    }
+                    for target, (allow, deny) in self.overwrites.items()
+                ],
+            }
+        return data
+
+
+@dataclass
+class Message:
+    """A message as stored, with who it would actually have pinged."""
+
+    data: dict[str, Any]
+    pinged_everyone: bool = False
+    pinged_users: list[int] = field(default_factory=list)
+    pinged_roles: list[int] = field(default_factory=list)
+    ephemeral: bool = False
+    deleted: bool = False
+    attachments: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def id(self) -> int:
+        return int(self.data["id"])
+
+    @property
+    def channel_id(self) -> int:
+        return int(self.data["channel_id"])
+
+    @property
+    def content(self) -> str:
+        return str(self.data.get("content") or "")
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return list(self.data.get("embeds") or [])
+
+    @property
+    def components(self) -> list[dict[str, Any]]:
+        return list(self.data.get("components") or [])
+
+    def buttons(self) -> list[dict[str, Any]]:
+        return [c for row in self.components for c in row.get("components", []) if c["type"] == 2]
+
+    def text(self) -> str:
+        """Everything a person would read: content, then each embed's parts."""
+        parts = [self.content]
+        for embed in self.embeds:
+            parts += [embed.get("title") or "", embed.get("description") or ""]
+            for item in embed.get("fields") or []:
+                parts += [item.get("name") or "", item.get("value") or ""]
+            parts.append((embed.get("footer") or {}).get("text") or "")
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class Guild:
+    id: int
+    name: str
+    owner_id: int
+    roles: dict[int, Role] = field(default_factory=dict)
+    channels: dict[int, Channel] = field(default_factory=dict)
+    members: dict[int, Member] = field(default_factory=dict)
+    scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # command name -> role ids granted it in Server Settings > Integrations
+    command_overrides: dict[str, set[int]] = field(default_factory=dict)
+
+    def base_permissions(self, member: Member) -> int:
+        if member.user.id == self.owner_id:
+            return ALL_PERMISSIONS
+        permissions = self.roles[self.id].permissions
+        for role_id in member.roles:
+            permissions |= self.roles[role_id].permissions
+        return ALL_PERMISSIONS if permissions & ADMINISTRATOR else permissions
+
+    def permissions_in(self, member: Member, channel: Channel) -> int:
+        """Discord's permission algorithm: base, then @everyone, role and member overwrites."""
+        permissions = self.base_permissions(member)
+        if permissions & ADMINISTRATOR or permissions == ALL_PERMISSIONS:
+            return ALL_PERMISSIONS
+        source = (
+            self.channels[channel.parent_id] if channel.is_thread and channel.parent_id else channel
+        )
+        allow, deny = source.overwrites.get(self.id, (0, 0))
+        permissions = (permissions & ~deny) | allow
+        allow_roles = deny_roles = 0
+        for role_id in member.roles:
+            role_allow, role_deny = source.overwrites.get(role_id, (0, 0))
+            allow_roles |= role_allow
+            deny_roles |= role_deny
+        permissions = (permissions & ~deny_roles) | allow_roles
+        allow, deny = source.overwrites.get(member.user.id, (0, 0))
+        permissions = (permissions & ~deny) | allow
+        if not permissions & VIEW_CHANNEL:
+            return 0
+        return permissions
+
+    def to_json(self) -> dict[str, Any]:
+        channels = [c for c in self.channels.values() if not c.is_thread]
+        threads = [c for c in self.channels.values() if c.is_thread and not c.archived]
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "banner": None,
+            "description": None,
+            "owner_id": str(self.owner_id),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 1,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "premium_progress_bar_enabled": False,
+            "preferred_locale": "en-US",
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "public_updates_channel_id": None,
+            "vanity_url_code": None,
+            "features": [],
+            "roles": [r.to_json() for r in self.roles.values()],
+            "emojis": [],
+            "stickers": [],
+            "joined_at": iso(),
+            "large": False,
+            "unavailable": False,
+            "member_count": len(self.members),
+            "members": [m.to_json() for m in self.members.values()],
+            "channels": [c.to_json() for c in channels],
+            "threads": [c.to_json() for c in threads],
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "guild_scheduled_events": list(self.scheduled_events.values()),
+            "soundboard_sounds": [],
+        }
