@@ -36,6 +36,7 @@ pytest: $(STAMP)
 ## bench: run the benchmarks; figures land in bench/results/
 bench: $(STAMP)
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/core.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

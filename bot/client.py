@@ -114,6 +114,7 @@ class MootBot(commands.AutoShardedBot):
         self.sync_policy = sync_policy
         self.extension_names = extensions
         self.synced_scopes: list[str] = []
+        self._db_closed = False
 
     async def setup_hook(self) -> None:
         for name in self.extension_names:
@@ -150,10 +151,13 @@ class MootBot(commands.AutoShardedBot):
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
 
     async def close(self) -> None:
+        # Called by a signal and again by `async with`: the second call must be harmless.
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await super().close()
-        await self.db.close()
+        if not self._db_closed:
+            self._db_closed = True
+            await self.db.close()
 
 
 def is_moderator() -> Callable[[T], T]:

@@ -78,11 +78,20 @@ async def serve(settings: Settings, *, sync_policy: SyncPolicy = "auto") -> None
     """Run until SIGINT or SIGTERM, then stop the scheduler and close the database."""
     bot = build_bot(settings, sync_policy=sync_policy)
     loop = asyncio.get_running_loop()
+    stop_requested = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+        loop.add_signal_handler(signum, stop_requested.set)
     try:
         async with bot:
-            await bot.start(_token(settings))
+            running = asyncio.create_task(bot.start(_token(settings)), name="moot-bot")
+            stopping = asyncio.create_task(stop_requested.wait())
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if stopping.done():
+                log.info("stopping on signal")
+                await bot.close()
+            else:
+                stopping.cancel()
+            await running
     except discord.LoginFailure:
         raise StartupError(
             "Discord refused MOOT_TOKEN: copy the token again from the developer portal's Bot tab."

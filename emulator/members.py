@@ -152,6 +152,7 @@ class MemberActions:
     async def post(self: Emulator, member: Member, channel: Channel, content: str) -> Message:
         """Post a message as `member`, dispatched to the bot as MESSAGE_CREATE."""
         guild = self._guild_of(channel)
+        await self.settle()
         message = self.store_message(guild, channel, member.user, {"content": content}, {})
         await self.dispatch(
             "MESSAGE_CREATE", message.data | {"member": _member_stub(member)}, guild.id
@@ -379,6 +380,7 @@ class MemberActions:
     ) -> Interaction:
         from emulator.server import Interaction
 
+        await self.settle()
         interaction = Interaction(
             id=self.ids.next(),
             token=secrets.token_urlsafe(24),

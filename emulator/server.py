@@ -179,6 +179,8 @@ class Emulator(MemberActions):
         self._buckets: dict[str, list[float]] = defaultdict(list)
         self._global: list[float] = []
         self._clock_offset = 0.0
+        self._pending: list[asyncio.Future[None]] = []
+        self._sockets: set[web.WebSocketResponse] = set()
         self._runner: web.AppRunner | None = None
         self.identified = asyncio.Event()
         self.message_created = asyncio.Condition()
@@ -214,9 +216,9 @@ class Emulator(MemberActions):
         return self
 
     async def stop(self) -> None:
-        for session in self.sessions.values():
-            if session.socket is not None and not session.socket.closed:
-                await session.socket.close(code=1001)
+        for socket in list(self._sockets):
+            if not socket.closed:
+                await socket.close(code=1001)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -265,16 +267,47 @@ class Emulator(MemberActions):
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         role = Role(self.ids.next(), name, permissions, len(guild.roles))
         guild.roles[role.id] = role
+        self._announce_later(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_json()}, guild.id
+        )
         return role
+
+    def _announce_later(self, event: str, data: dict[str, Any], guild_id: int) -> None:
+        """Changes made while the bot is connected reach it as events, in order."""
+        if not self.sessions:
+            return
+        self._pending.append(asyncio.ensure_future(self.dispatch(event, data, guild_id)))
+
+    async def settle(self) -> None:
+        """Wait until every event announced so far has been sent."""
+        pending, self._pending = self._pending, []
+        if pending:
+            await asyncio.gather(*pending)
 
     def add_member(self, guild: Guild, user: User, roles: list[Role] | None = None) -> Member:
         member = Member(user, [r.id for r in roles or []])
         guild.members[user.id] = member
         return member
 
-    def add_channel(self, guild: Guild, name: str, *, kind: int = 0) -> Channel:
-        channel = Channel(self.ids.next(), guild.id, name, kind, position=len(guild.channels))
+    def add_channel(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        kind: int = 0,
+        overwrites: dict[int, tuple[int, int]] | None = None,
+    ) -> Channel:
+        """A channel; `overwrites` maps a role or member id to (allow, deny) bits."""
+        channel = Channel(
+            self.ids.next(),
+            guild.id,
+            name,
+            kind,
+            position=len(guild.channels),
+            overwrites=dict(overwrites or {}),
+        )
         guild.channels[channel.id] = channel
+        self._announce_later("CHANNEL_CREATE", channel.to_json(), guild.id)
         return channel
 
     def guild_of_channel(self, channel_id: int) -> tuple[Guild, Channel]:
@@ -288,6 +321,7 @@ class Emulator(MemberActions):
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         socket = web.WebSocketResponse(heartbeat=None, max_msg_size=0)
         await socket.prepare(request)
+        self._sockets.add(socket)
         await socket.send_str(
             json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         )
@@ -305,6 +339,7 @@ class Emulator(MemberActions):
                 session = await self._resume(socket, payload["d"])
         if session is not None and session.socket is socket:
             session.socket = None
+        self._sockets.discard(socket)
         return socket
 
     async def _identify(
@@ -371,9 +406,9 @@ class Emulator(MemberActions):
 
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close every bot socket with `code`, as Discord does when it restarts a node."""
-        for session in self.sessions.values():
-            if session.socket is not None and not session.socket.closed:
-                await session.socket.close(code=code, message=b"emulated drop")
+        for socket in list(self._sockets):
+            if not socket.closed:
+                await socket.close(code=code, message=b"emulated drop")
         if code in (4004, 4010, 4011, 4012, 4013, 4014):
             return
         if code in (4007, 4009):
@@ -402,7 +437,7 @@ class Emulator(MemberActions):
             return _json({"message": exc.message, "code": exc.code}, exc.status)
         finally:
             with contextlib.suppress(Exception):
-                body = request.get("json_body")
+                body = request.get(BODY)
             self.calls.append(Call(request.method, request.path, status, body, self.now()))
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -429,7 +464,7 @@ class Emulator(MemberActions):
             if limited is not None:
                 return limited
         payload, files = await _read_body(request)
-        request["json_body"] = payload
+        request[BODY] = payload
         result = await handler(request, match, payload, files)
         if isinstance(result, web.StreamResponse):
             return result
@@ -638,7 +673,9 @@ class Emulator(MemberActions):
                     "version": str(self.ids.next()),
                     "type": command.get("type", 1),
                     "guild_id": guild,
-                    "default_member_permissions": command.get("default_member_permissions"),
+                    "default_member_permissions": _permission_string(
+                        command.get("default_member_permissions")
+                    ),
                     "dm_permission": command.get("dm_permission", True),
                     "nsfw": command.get("nsfw", False),
                 }
@@ -1122,6 +1159,13 @@ class Emulator(MemberActions):
 
 
 Handler = Callable[[web.Request, re.Match[str], Any, dict[str, bytes]], Awaitable[Any]]
+
+
+def _permission_string(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+BODY = web.RequestKey("json_body", object)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

@@ -1,0 +1,147 @@
+"""Bot start-up and interaction round trip, with the bot in its own process.
+
+Start-up: from spawning `python -m bot run` (migrations already applied, corpus already
+imported) to the gateway IDENTIFY, and to the first /help answered. Round trip: /help sent
+by a member through the emulator until the bot's reply is recorded, p50/p99. Prints a table
+and writes bench/results/core.json.
+
+    .venv/bin/python bench/core.py [--starts 5] [--requests 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import migrate  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.services.corpus_import import import_corpus  # noqa: E402
+from emulator import CommandUnavailable, Emulator, NoReply, World, seed_world  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "core.json"
+
+
+def spawn(emulator: Emulator, url: str, folder: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
+    env |= {
+        "MOOT_TOKEN": emulator.token,
+        "MOOT_DATABASE_URL": url,
+        "MOOT_DISCORD_API_URL": emulator.api_url,
+        "MOOT_DISCORD_GATEWAY_URL": emulator.gateway_url,
+        "MOOT_GUILD_READY_TIMEOUT": "0.1",
+        "MOOT_LOG_LEVEL": "WARNING",
+        "MOOT_CORPUS_DIR": str(ROOT / "corpus"),
+    }
+    log = (folder / "bot.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=folder, env=env, stdout=log, stderr=log
+    )
+
+
+async def first_answer(emulator: Emulator, world: World, timeout: float = 60) -> None:
+    deadline = time.perf_counter() + timeout
+    while True:
+        try:
+            await emulator.slash(world.member("alice"), world.general, "help", timeout=1)
+            return
+        except (CommandUnavailable, NoReply):
+            if time.perf_counter() > deadline:
+                raise
+            await asyncio.sleep(0.005)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(p99 * 1000, 2),
+        "n": len(ordered),
+    }
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=500)
+    args = parser.parse_args()
+    console = Console()
+    identify, serving, round_trips = [], [], []
+    with tempfile.TemporaryDirectory(prefix="moot-bench-") as name:
+        folder = Path(name)
+        url = f"sqlite+aiosqlite:///{folder / 'moot.db'}"
+        await migrate.upgrade(url)
+        db = Database(url)
+        async with db.session() as session:
+            await import_corpus(ROOT / "corpus", session=session)
+        await db.close()
+        # One emulator for every start, as Discord keeps the commands a start registered.
+        emulator = await Emulator().start()
+        world = seed_world(emulator)
+        for start in range(args.starts):
+            emulator.identified.clear()
+            began = time.perf_counter()
+            process = spawn(emulator, url, folder)
+            await asyncio.wait_for(emulator.identified.wait(), 60)
+            identify.append(time.perf_counter() - began)
+            await first_answer(emulator, world)
+            serving.append(time.perf_counter() - began)
+            if start == 0:
+                members = [world.member(n) for n in ("alice", "bob", "carol", "dave")]
+                for i in range(args.requests):
+                    sent = time.perf_counter()
+                    await emulator.slash(members[i % 4], world.general, "help")
+                    round_trips.append(time.perf_counter() - sent)
+            process.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(process.wait, 30)
+        await emulator.stop()
+    results: dict[str, Any] = {
+        "benchmark": "core",
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+        },
+        "start_to_identify": percentiles(identify),
+        "start_to_first_answer": percentiles(serving),
+        "help_round_trip": percentiles(round_trips),
+        "starts": args.starts,
+        "requests": args.requests,
+    }
+    table = Table(title="moot core (bot in its own process, emulator on loopback)")
+    for column in ("measure", "p50", "p99", "n"):
+        table.add_column(column, justify="right")
+    for label in ("start_to_identify", "start_to_first_answer", "help_round_trip"):
+        figures = results[label]
+        table.add_row(
+            label.replace("_", " "),
+            f"{figures['p50_ms']:.1f} ms",
+            f"{figures['p99_ms']:.1f} ms",
+            str(figures["n"]),
+        )
+    console.print(table)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    console.print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,150 @@
+"""E2E fixtures: the emulator, a seeded server, and the real bot connected to it.
+
+The bot runs unmodified: in-process (`bot`), or as its own process (`bot_process`) for
+kill, restart and signal tests. Both use a fresh SQLite database with the corpus imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot import migrate
+from bot.client import MootBot
+from bot.db import Database
+from bot.runtime import start_in_background, stop
+from bot.services.corpus_import import import_corpus
+from bot.settings import Settings
+from emulator import Emulator, World, seed_world
+from tests.conftest import CORPUS_DIR, PROJECT_ROOT
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emu = await Emulator().start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+def world(emulator: Emulator) -> World:
+    return seed_world(emulator)
+
+
+@pytest.fixture
+async def e2e_database(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'moot.db'}"
+    await migrate.upgrade(url)
+    db = Database(url)
+    async with db.session() as session:
+        await import_corpus(CORPUS_DIR, session=session)
+    await db.close()
+    return url
+
+
+@pytest.fixture
+def bot_settings(emulator: Emulator, e2e_database: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        token=SecretStr(emulator.token),
+        database_url=e2e_database,
+        discord_api_url=emulator.api_url,
+        discord_gateway_url=emulator.gateway_url,
+        guild_ready_timeout=0.1,
+        corpus_dir=CORPUS_DIR,
+    )
+
+
+@pytest.fixture
+async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
+    client, task = await start_in_background(bot_settings, ready_timeout=15)
+    try:
+        yield client
+    finally:
+        await stop(client, task)
+
+
+@dataclass
+class BotProcess:
+    """The bot as its own process: `python -m bot run` with the emulator's addresses."""
+
+    settings: Settings
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
+        assert self.settings.token is not None
+        env |= {
+            "MOOT_TOKEN": self.settings.token.get_secret_value(),
+            "MOOT_DATABASE_URL": self.settings.database_url,
+            "MOOT_DISCORD_API_URL": self.settings.discord_api_url,
+            "MOOT_DISCORD_GATEWAY_URL": self.settings.discord_gateway_url,
+            "MOOT_GUILD_READY_TIMEOUT": "0.1",
+            "MOOT_CORPUS_DIR": str(self.settings.corpus_dir),
+        }
+        return env
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=self.log_path.parent,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    async def terminate(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return await asyncio.to_thread(self.process.wait, 20)
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture
+async def bot_process(
+    bot_settings: Settings, world: World, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    runner = BotProcess(bot_settings, tmp_path / "bot.log")
+    try:
+        yield runner
+    finally:
+        if runner.process is not None and runner.process.poll() is None:
+            runner.kill()
+
+
+async def wait_until_serving(emulator: Emulator, world: World, timeout: float = 30.0) -> None:
+    """Until the bot answers /help: it has connected, synced and is handling interactions."""
+    from emulator import CommandUnavailable, NoReply
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await emulator.slash(world.member("alice"), world.general, "help", timeout=2)
+            return
+        except (CommandUnavailable, NoReply):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+__all__ = ["PROJECT_ROOT", "BotProcess", "wait_until_serving"]

@@ -1,0 +1,151 @@
+"""The emulator refuses what Discord refuses, so the bot's tests fail where Discord would."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from emulator import Emulator, World
+from emulator.server import Interaction
+from emulator.state import SEND_MESSAGES
+
+
+@pytest.fixture
+async def http(emulator: Emulator) -> AsyncIterator[aiohttp.ClientSession]:
+    headers = {"Authorization": f"Bot {emulator.token}"}
+    async with aiohttp.ClientSession(base_url=emulator.base_url, headers=headers) as session:
+        yield session
+
+
+async def call(
+    http: aiohttp.ClientSession, method: str, path: str, body: Any = None
+) -> tuple[int, Any]:
+    async with http.request(method, "/api/v10" + path, json=body) as response:
+        assert response.headers["Content-Type"] == "application/json" or response.status == 204
+        return response.status, (await response.json() if response.status != 204 else None)
+
+
+async def interaction(emulator: Emulator, world: World, kind: int = 2) -> Interaction:
+    member = world.member("alice")
+    return await emulator._create_interaction(
+        kind, world.guild, world.general, member, {"name": "x"}
+    )
+
+
+async def test_message_limits(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    path = f"/channels/{world.general.id}/messages"
+    assert (await call(http, "POST", path, {"content": "x" * 2000}))[0] == 200
+    status, body = await call(http, "POST", path, {"content": "x" * 2001})
+    assert status == 400 and body["code"] == 50035
+    for embed in (
+        {"title": "t" * 257},
+        {"description": "d" * 4097},
+        {"fields": [{"name": "n", "value": "v"}] * 26},
+        {"description": "d" * 4000, "fields": [{"name": "n", "value": "v" * 1000}] * 3},
+    ):
+        assert (await call(http, "POST", path, {"embeds": [embed]}))[0] == 400, embed
+    assert (await call(http, "POST", path, {}))[0] == 400
+
+
+async def test_posting_needs_permission(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    bot_role = next(r for r in world.guild.roles.values() if r.name == "moot")
+    quiet = emulator.add_channel(world.guild, "quiet", overwrites={bot_role.id: (0, SEND_MESSAGES)})
+    status, body = await call(http, "POST", f"/channels/{quiet.id}/messages", {"content": "hi"})
+    assert status == 403 and body["code"] == 50013
+
+
+async def test_command_registration_rules(emulator: Emulator, http: aiohttp.ClientSession) -> None:
+    path = f"/applications/{emulator.application_id}/commands"
+    good = {"name": "ok", "description": "fine", "type": 1}
+    assert (await call(http, "PUT", path, [good]))[0] == 200
+    for bad in (
+        [{"name": "Bad Name", "description": "d", "type": 1}],
+        [{"name": "x", "description": "", "type": 1}],
+        [good, good],
+        [good | {"options": [{"name": f"o{i}", "description": "d", "type": 3} for i in range(26)]}],
+        [
+            good
+            | {
+                "options": [
+                    {
+                        "name": "o",
+                        "description": "d",
+                        "type": 3,
+                        "choices": [{"name": str(i), "value": str(i)} for i in range(26)],
+                    }
+                ]
+            }
+        ],
+        [
+            good
+            | {
+                "options": [
+                    {"name": "a", "description": "d", "type": 3},
+                    {"name": "b", "description": "d", "type": 3, "required": True},
+                ]
+            }
+        ],
+    ):
+        assert (await call(http, "PUT", path, bad))[0] == 400, bad
+
+
+async def test_interaction_answer_rules(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    first = await interaction(emulator, world)
+    callback = f"/interactions/{first.id}/{first.token}/callback"
+    assert (await call(http, "POST", callback, {"type": 4, "data": {"content": "hi"}}))[0] == 200
+    status, body = await call(http, "POST", callback, {"type": 4, "data": {"content": "again"}})
+    assert status == 400 and body["code"] == 40060  # already acknowledged
+
+    late = await interaction(emulator, world)
+    emulator.advance(3.5)  # more than Discord's 3 seconds without a deferral
+    status, body = await call(
+        http, "POST", f"/interactions/{late.id}/{late.token}/callback", {"type": 5}
+    )
+    assert status == 404 and body["code"] == 10062
+
+    deferred = await interaction(emulator, world)
+    cb = f"/interactions/{deferred.id}/{deferred.token}/callback"
+    assert (await call(http, "POST", cb, {"type": 5, "data": {"flags": 64}}))[0] == 200
+    followup = f"/webhooks/{emulator.application_id}/{deferred.token}"
+    assert (await call(http, "PATCH", followup + "/messages/@original", {"content": "done"}))[
+        0
+    ] == 200
+    assert deferred.reply is not None and deferred.reply.ephemeral
+    emulator.advance(15 * 60 + 1)  # followups expire after 15 minutes
+    assert (await call(http, "POST", followup, {"content": "too late"}))[0] == 401
+
+    chooser = await interaction(emulator, world, kind=4)
+    choices = [{"name": f"c{i}", "value": f"c{i}"} for i in range(26)]
+    status, _ = await call(
+        http,
+        "POST",
+        f"/interactions/{chooser.id}/{chooser.token}/callback",
+        {"type": 8, "data": {"choices": choices}},
+    )
+    assert status == 400
+
+
+async def test_rate_limits_have_real_headers(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    emulator.rate_limits.per_route = 2
+    path = f"/api/v10/channels/{world.general.id}/messages"
+    statuses = []
+    for _ in range(3):
+        async with http.post(path, json={"content": "x"}) as response:
+            statuses.append(response.status)
+            headers = response.headers
+            body = await response.json()
+    assert statuses == [200, 200, 429]
+    assert body["retry_after"] > 0 and body["global"] is False
+    assert headers["Via"] and headers["X-RateLimit-Remaining"] == "0"
+    assert "X-RateLimit-Bucket" in headers and "X-RateLimit-Reset-After" in headers

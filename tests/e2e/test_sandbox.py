@@ -1,0 +1,57 @@
+"""The offline sandbox: `make run` with no token, and the shipped demo script."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import PROJECT_ROOT
+
+
+def sandbox(*args: str, tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
+    env["MOOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'moot.db'}"
+    env["MOOT_CORPUS_DIR"] = str(PROJECT_ROOT / "corpus")
+    env["COLUMNS"] = "120"
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_demo_script_runs_every_line(tmp_path: Path) -> None:
+    result = sandbox(
+        "sandbox", "--script", str(PROJECT_ROOT / "examples" / "demo.txt"), tmp_path=tmp_path
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "✗" not in out and "Traceback" not in out + result.stderr
+    assert "What moot can do for members and moderators" in out
+    assert "Discord would not allow that: /config is hidden from alice" in out
+    assert "Only moderators can do that" in out
+    assert "Europe/Paris" in out and "is not a time zone I know" in out
+    assert "#debates" in out and "@Moderators" in out
+
+
+def test_run_without_a_token_opens_the_sandbox(tmp_path: Path) -> None:
+    result = sandbox("run", tmp_path=tmp_path, stdin="bob: /help\nquit\n")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "No MOOT_TOKEN set: starting the offline sandbox" in out
+    assert "What moot can do" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_a_bad_script_line_fails_the_run(tmp_path: Path) -> None:
+    script = tmp_path / "bad.txt"
+    script.write_text("zed: /help\nalice: dance\n", encoding="utf-8")
+    result = sandbox("sandbox", "--script", str(script), tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "no member 'zed'" in result.stdout and "I don't understand 'dance'" in result.stdout
