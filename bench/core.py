@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,12 +27,13 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import machine, percentiles, write_results  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.services.corpus_import import import_corpus  # noqa: E402
 from emulator import CommandUnavailable, Emulator, NoReply, World, seed_world  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "core.json"
+NAME = "core"
 
 
 def spawn(emulator: Emulator, url: str, folder: Path) -> subprocess.Popen[bytes]:
@@ -65,16 +63,6 @@ async def first_answer(emulator: Emulator, world: World, timeout: float = 60) ->
             if time.perf_counter() > deadline:
                 raise
             await asyncio.sleep(0.005)
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p99_ms": round(p99 * 1000, 2),
-        "n": len(ordered),
-    }
 
 
 async def main() -> int:
@@ -114,11 +102,7 @@ async def main() -> int:
         await emulator.stop()
     results: dict[str, Any] = {
         "benchmark": "core",
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "start_to_identify": percentiles(identify),
         "start_to_first_answer": percentiles(serving),
         "help_round_trip": percentiles(round_trips),
@@ -137,9 +121,8 @@ async def main() -> int:
             str(figures["n"]),
         )
     console.print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote {RESULTS.relative_to(ROOT)}")
+    path = write_results(NAME, results)
+    console.print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import random
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -35,6 +32,7 @@ from sqlalchemy import insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import machine, percentiles, write_results  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.corpus import EssayFile, load_corpus, paragraph_spans, sentence_spans  # noqa: E402
 from bot.db import Database  # noqa: E402
@@ -42,7 +40,7 @@ from bot.models import Essay, Passage, Sentence, utcnow  # noqa: E402
 from bot.services.search import search, suggest  # noqa: E402
 
 TARGET_P99_MS = 10.0
-RESULTS = ROOT / "bench" / "results" / "search.json"
+NAME = "search"
 POSTGRES_ADMIN_URL = os.environ.get(
     "MOOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -156,16 +154,6 @@ async def build(db: Database, essays: list[EssayFile], scale: int) -> dict[str, 
     return dict(counts)
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p99_ms": round(p99 * 1000, 3),
-        "n": len(ordered),
-    }
-
-
 async def timed(runs: int, terms: list[str], call: Any) -> dict[str, float]:
     samples = []
     for _ in range(2):  # warm the caches
@@ -249,11 +237,7 @@ async def main() -> int:
     mix = query_mix(essays)
     results: dict[str, Any] = {
         "benchmark": "search",
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "scale": args.scale,
         "runs_per_class": args.runs,
         "query_mix": mix,
@@ -290,9 +274,8 @@ async def main() -> int:
             for cls in ("rare", "mid")
         )
     report(console, results)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote {RESULTS.relative_to(ROOT)}")
+    path = write_results(NAME, results)
+    console.print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -115,3 +117,27 @@ def corpus_copy(tmp_path: Path) -> Iterator[Path]:
     for path in CORPUS_DIR.glob("*.txt"):
         (folder / path.name).write_bytes(path.read_bytes())
     yield folder
+
+
+def run_cli(
+    *args: str, env: dict[str, str], cwd: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` as a person would run it, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def cli_environment(tmp_path: Path) -> dict[str, str]:
+    """The caller's environment without MOOT_ settings, on a database in `tmp_path`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
+    env["MOOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'moot.db'}"
+    env["MOOT_CORPUS_DIR"] = str(CORPUS_DIR)
+    env["COLUMNS"] = "200"
+    return env

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import cli_environment, run_cli
 
 
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(*args, env=env, cwd=cwd)
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
-    clean["MOOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'moot.db'}"
-    clean["MOOT_CORPUS_DIR"] = str(PROJECT_ROOT / "corpus")
-    clean["COLUMNS"] = "200"
-    return clean
+    return cli_environment(tmp_path)
 
 
 def test_help_everywhere(env: dict[str, str], tmp_path: Path) -> None:

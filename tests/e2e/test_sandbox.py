@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, cli_environment, run_cli
 
 
 def sandbox(*args: str, tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
-    env["MOOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'moot.db'}"
-    env["MOOT_CORPUS_DIR"] = str(PROJECT_ROOT / "corpus")
-    env["COLUMNS"] = "120"
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(*args, env=cli_environment(tmp_path), cwd=tmp_path, stdin=stdin)
 
 
 def test_demo_script_runs_every_line(tmp_path: Path) -> None:
