@@ -2,7 +2,8 @@
 
 Builds synthetic essays from the real paragraphs (each copy shuffles its essay's paragraphs
 and has its own slug and ids), on SQLite and on PostgreSQL (when reachable), then times
-`search` and `suggest` over a fixed query mix of rare, mid-frequency and very common terms,
+`search` and `suggest` (the whole term typed, matched as a prefix) over a fixed query mix
+of rare, mid-frequency, frequent and very common terms (see `query_mix`),
 and a naive `LIKE '%term%'` scan for comparison. Prints a table and writes
 bench/results/search.json.
 
@@ -37,6 +38,7 @@ from bot import migrate  # noqa: E402
 from bot.corpus import EssayFile, load_corpus, paragraph_spans, sentence_spans  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Essay, Passage, Sentence, utcnow  # noqa: E402
+from bot.services.corpus_import import import_corpus  # noqa: E402
 from bot.services.search import search, suggest  # noqa: E402
 
 TARGET_P99_MS = 10.0
@@ -47,30 +49,45 @@ POSTGRES_ADMIN_URL = os.environ.get(
 WORD = re.compile(r"[a-z]{4,}")
 
 
-def query_mix(essays: list[EssayFile], per_class: int = 8) -> dict[str, list[str]]:
-    """Terms classed by how many of the seed's sentences hold them.
+async def query_mix(essays: list[EssayFile], per_class: int = 8) -> dict[str, list[str]]:
+    """Terms classed by how many of the seed's 135 sentences the search itself matches.
 
-    Every seed sentence appears `scale` times in the synthetic corpus, so the share of
-    sentences a term matches is the same at any scale (the seed has 135 sentences):
+    Counted with the real index on the seed corpus, so stemming is included ("balancing"
+    also matches "balance"). Every seed sentence appears `scale` times in the synthetic
+    corpus, so the share of sentences a term matches is the same at any scale:
     rare = 1 sentence (0.7%), mid = 2-5 (1.5-3.7%), frequent = 6-15 (4-11%),
-    common = the most frequent content words (11-25%).
+    common = the most matched content words (up to 25%).
     """
-    frequency: Counter[str] = Counter()
-    for essay in essays:
-        for start, end in paragraph_spans(essay.body):
-            for s, e in sentence_spans(essay.body[start:end], start):
-                frequency.update(set(WORD.findall(essay.body[s:e].lower())))
+    words = sorted({w for e in essays for w in WORD.findall(e.body.lower())})
     stop = {"that", "this", "with", "from", "have", "been", "their", "they", "which", "were"}
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/seed.db"
+        await migrate.upgrade(url)
+        db = Database(url)
+        async with db.session() as session:
+            await import_corpus(ROOT / "corpus", session=session)
+        async with db.session() as session:
+            connection = await session.connection()
+            counts = {}
+            for word in words:
+                counts[word] = (
+                    await connection.execute(
+                        text("SELECT count(*) FROM search_sentence WHERE search_sentence MATCH :q"),
+                        {"q": f'text : "{word}"'},
+                    )
+                ).scalar_one()
+        await db.close()
     rng = random.Random(7)
 
     def having(low: int, high: int) -> list[str]:
-        return sorted(w for w, n in frequency.items() if low <= n <= high and w not in stop)
+        return [w for w in words if low <= counts[w] <= high and w not in stop]
 
+    common = sorted((w for w in words if w not in stop), key=lambda w: -counts[w])
     return {
         "rare": rng.sample([w for w in having(1, 1) if len(w) >= 6], per_class),
         "mid": rng.sample(having(2, 5), per_class),
         "frequent": rng.sample(having(6, 15), per_class),
-        "common": [w for w, _ in frequency.most_common(40) if w not in stop][:per_class],
+        "common": common[:per_class],
     }
 
 
@@ -175,7 +192,9 @@ async def measure(db: Database, mix: dict[str, list[str]], runs: int) -> dict[st
             await search(term, session=session)
 
         async def do_suggest(term: str) -> None:
-            await suggest(term[: max(3, len(term) - 2)], session=session)
+            # The member has typed the whole word: it is matched as a prefix, so the
+            # suggestions also cover its longer forms ("ally" -> "allying", "allyship").
+            await suggest(term, session=session)
 
         async def do_naive(term: str) -> None:
             connection = await session.connection()
@@ -234,7 +253,7 @@ async def main() -> int:
     args = parser.parse_args()
     console = Console()
     essays = load_corpus(ROOT / "corpus")
-    mix = query_mix(essays)
+    mix = await query_mix(essays)
     results: dict[str, Any] = {
         "benchmark": "search",
         "machine": machine(),

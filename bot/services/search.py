@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Side
@@ -122,23 +121,19 @@ class _Scope:
 
     side: Side | None
     essay_id: int | None
-    retired: tuple[int, ...]
 
 
 async def _scope(session: AsyncSession, side: Side | None, essay: str | None) -> _Scope | None:
     """Resolve an essay slug; None when it names no searchable essay (nothing can match)."""
+    if essay is None:
+        return _Scope(side, None)
     connection = await session.connection()
-    essay_id = None
-    if essay is not None:
-        essay_id = (
-            await connection.execute(
-                text("SELECT id FROM essay WHERE slug = :slug AND active = true"), {"slug": essay}
-            )
-        ).scalar()
-        if essay_id is None:
-            return None
-    retired = (await connection.execute(text("SELECT id FROM essay WHERE active = false"))).all()
-    return _Scope(side, essay_id, tuple(row.id for row in retired))
+    essay_id = (
+        await connection.execute(
+            text("SELECT id FROM essay WHERE slug = :slug AND active = true"), {"slug": essay}
+        )
+    ).scalar()
+    return None if essay_id is None else _Scope(side, essay_id)
 
 
 def _fts5_match(query: Query, scope: _Scope, *, any_term: bool, prefix: bool) -> str:
@@ -150,9 +145,6 @@ def _fts5_match(query: Query, scope: _Scope, *, any_term: bool, prefix: bool) ->
         match += f' AND side : "{scope.side.value}"'
     if scope.essay_id is not None:
         match += f' AND essay_id : "{scope.essay_id}"'
-    if scope.retired:
-        retired = " OR ".join(f'"{essay_id}"' for essay_id in scope.retired)
-        match = f"({match}) NOT essay_id : ({retired})"
     return match
 
 
@@ -183,14 +175,20 @@ def _sqlite_statement(
 ) -> tuple[str, dict[str, object]]:
     # Rank inside FTS5 first and join only the page's rows: ranking cost grows with the
     # number of matches, and joins would multiply it. Weights: only the text column counts.
-    # No highlight() here: next to a join SQLite computes it for every match (see _marks).
+    # highlight() runs per page row in a subquery: next to the join SQLite would otherwise
+    # compute it for every match. Retired essays' rows are left out before ranking.
     fts = f"search_{kind.value}"
+    table = kind.value
     columns, join = _columns(kind)
     sql = (
         f"WITH page AS (SELECT rowid AS id, bm25({fts}, 1.0, 0.0, 0.0) AS score FROM {fts} "
-        f"WHERE {fts} MATCH :q ORDER BY score, rowid LIMIT :limit OFFSET :offset) "
-        f"SELECT {columns}, NULL AS marked FROM page JOIN {kind.value} t ON t.id = page.id "
-        f"{join} JOIN essay e ON e.id = t.essay_id ORDER BY page.score, page.id"
+        f"WHERE {fts} MATCH :q AND rowid NOT IN (SELECT x.id FROM essay r "
+        f"JOIN {table} x ON x.essay_id = r.id WHERE r.active = false) "
+        "ORDER BY score, rowid LIMIT :limit OFFSET :offset) "
+        f"SELECT {columns}, (SELECT highlight({fts}, 0, char(2), char(3)) FROM {fts} "
+        f"WHERE {fts} MATCH :q AND rowid = page.id) AS marked "
+        f"FROM page JOIN {table} t ON t.id = page.id {join} "
+        "JOIN essay e ON e.id = t.essay_id ORDER BY page.score, page.id"
     )
     return sql, {"q": _fts5_match(query, scope, any_term=any_term, prefix=prefix)}
 
@@ -257,12 +255,12 @@ def mark_matches(
     return "".join(pieces)
 
 
-def _hit(kind: Kind, row: Any, marked: str | None) -> SearchHit:
+def _hit(kind: Kind, row: Any) -> SearchHit:
     return SearchHit(
         kind=kind,
         id=row.id,
         text=row.text,
-        matches=_matches(row.text, marked),
+        matches=_matches(row.text, row.marked),
         essay_id=row.essay_id,
         essay_slug=row.slug,
         essay_title=row.title,
@@ -288,32 +286,11 @@ async def _run(
     limit: int,
     offset: int,
 ) -> list[SearchHit]:
-    sqlite = _dialect(session) == "sqlite"
-    build = _sqlite_statement if sqlite else _postgresql_statement
+    build = _sqlite_statement if _dialect(session) == "sqlite" else _postgresql_statement
     sql, params = build(kind, query, scope, any_term=any_term, prefix=prefix)
     connection = await session.connection()
     rows = (await connection.execute(text(sql), params | {"limit": limit, "offset": offset})).all()
-    if not sqlite:
-        return [_hit(kind, row, row.marked) for row in rows]
-    marks = await _sqlite_marks(connection, kind, str(params["q"]), [row.id for row in rows])
-    return [_hit(kind, row, marks.get(row.id)) for row in rows]
-
-
-async def _sqlite_marks(
-    connection: AsyncConnection, kind: Kind, match: str, ids: list[int]
-) -> dict[int, str]:
-    """highlight() for a page of rows, looked up by rowid: cheap, whatever matched."""
-    if not ids:
-        return {}
-    fts = f"search_{kind.value}"
-    placeholders = ", ".join(f":id{i}" for i in range(len(ids)))
-    sql = (
-        f"SELECT rowid AS id, highlight({fts}, 0, char(2), char(3)) AS marked FROM {fts} "
-        f"WHERE {fts} MATCH :q AND rowid IN ({placeholders})"
-    )
-    params: dict[str, object] = {f"id{i}": row_id for i, row_id in enumerate(ids)}
-    rows = (await connection.execute(text(sql), params | {"q": match})).all()
-    return {row.id: row.marked for row in rows}
+    return [_hit(kind, row) for row in rows]
 
 
 async def search(

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from bot.client import MootBot
-from bot.runtime import start_in_background, stop
+from bot.runtime import start_in_background, stop, sync
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, World
 from emulator.state import SEND_MESSAGES
@@ -226,3 +226,12 @@ async def test_restart_after_sigkill_serves_again_without_resyncing(
     assert "Europe/Oslo" in shown.reply.text()  # type: ignore[union-attr]
     assert emulator.command_puts == puts
     assert re.search(r"unchanged since the last sync", bot_process.output())
+
+
+async def test_sync_command_forces_a_global_sync(
+    bot: MootBot, emulator: Emulator, bot_settings: Settings
+) -> None:
+    before = emulator.command_puts
+    await sync(bot_settings)
+    assert emulator.command_puts == before + 1
+    assert {c["name"] for c in emulator.global_commands} >= {"help", "config"}
