@@ -20,7 +20,7 @@ from bot.settings import Settings
 log = logging.getLogger("moot.bot")
 
 # Every extension, loaded in this order. A feature adds its cog here.
-EXTENSIONS = ("cogs.help", "cogs.config")
+EXTENSIONS = ("cogs.help", "cogs.config", "cogs.quotes")
 
 SyncPolicy = Literal["auto", "force", "never"]
 T = TypeVar("T")
@@ -160,20 +160,27 @@ class MootBot(commands.AutoShardedBot):
             await self.db.close()
 
 
+async def moderator_status(interaction: discord.Interaction) -> tuple[bool, int | None]:
+    """(is the member a moderator, the server's moderator role id if one is set)."""
+    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        raise app_commands.NoPrivateMessage()
+    client = interaction.client
+    assert isinstance(client, MootBot)
+    async with client.db.session() as session:
+        settings = await get_settings(interaction.guild.id, session=session)
+    role_id = settings.moderator_role_id
+    if interaction.permissions.manage_guild:
+        return True, role_id
+    has_role = role_id is not None and any(r.id == role_id for r in interaction.user.roles)
+    return has_role, role_id
+
+
 def is_moderator() -> Callable[[T], T]:
     """A check for moderator commands: Manage Server, or the server's moderator role."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        if interaction.guild is None or not isinstance(interaction.user, discord.Member):
-            raise app_commands.NoPrivateMessage()
-        if interaction.permissions.manage_guild:
-            return True
-        client = interaction.client
-        assert isinstance(client, MootBot)
-        async with client.db.session() as session:
-            settings = await get_settings(interaction.guild.id, session=session)
-        role_id = settings.moderator_role_id
-        if role_id is not None and any(role.id == role_id for role in interaction.user.roles):
+        allowed, role_id = await moderator_status(interaction)
+        if allowed:
             return True
         where = f" or the <@&{role_id}> role" if role_id else ""
         raise NotModerator(f"Only moderators can do that: it needs Manage Server{where}.")

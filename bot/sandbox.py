@@ -4,6 +4,7 @@ A line is `member: action`, where the action is one of
   /command sub option:value option:"quoted value"   run a slash command
   autocomplete /command sub option:partial           show what autocomplete offers
   click "Label"                                      click a button on the latest message with it
+  menu "Save as quote"                               use a message menu on the latest member post
   submit field:"value" ...                           fill in and submit the last modal shown
   say some text                                      post a message in the current channel
 Other lines: `in #channel` (switch channel), `as member` (then lines may omit `member:`),
@@ -130,6 +131,11 @@ class Sandbox:
                 )
                 names = [c["name"] for c in choices] or ["(no suggestions)"]
                 self.console.print(Panel("\n".join(names), title=f"suggestions for {focused}"))
+            elif action.startswith("menu "):
+                name = shlex.split(action.removeprefix("menu "))[0]
+                target = self._latest_member_message()
+                result = await self.emulator.context_menu(member, name, target)
+                self._show_interaction(result)
             elif action.startswith("click "):
                 label = shlex.split(action.removeprefix("click "))[0]
                 message = self._latest_with_button(label)
@@ -166,13 +172,20 @@ class Sandbox:
         return " ".join(path), self._parse_options(" ".join(shlex.quote(t) for t in tokens))
 
     def _parse_options(self, text: str) -> dict[str, Any]:
-        options: dict[str, Any] = {}
+        # `query:offshore balancing` works unquoted: a word without a colon continues the
+        # option before it.
+        raw: dict[str, str] = {}
+        last = None
         for token in shlex.split(text):
             key, sep, value = token.partition(":")
-            if not sep:
+            if sep and re.fullmatch(r"[a-z_-]+", key):
+                raw[key] = value
+                last = key
+            elif last is not None:
+                raw[last] += " " + token
+            else:
                 raise ScriptError(f"options look like name:value, not {token!r}")
-            options[key] = self._value(value)
-        return options
+        return {key: self._value(value) for key, value in raw.items()}
 
     def _value(self, value: str) -> Any:
         if value.startswith("#"):
@@ -186,6 +199,12 @@ class Sandbox:
                     return role
             raise ScriptError(f"no member or role called {value}")
         return value
+
+    def _latest_member_message(self) -> Message:
+        for message in sorted(self.emulator.messages.values(), key=lambda m: -m.id):
+            if message.channel_id == self.channel.id and not message.data["author"].get("bot"):
+                return message
+        raise ScriptError(f"nobody has posted in #{self.channel_name} yet")
 
     def _latest_with_button(self, label: str) -> Message:
         for message in sorted(self.emulator.messages.values(), key=lambda m: -m.id):
@@ -212,6 +231,8 @@ class Sandbox:
                     title=f"form: {interaction.modal.get('title')}",
                 )
             )
+        if interaction.response_type == 7 and interaction.original is not None:
+            self._render(interaction.original, "moot (message updated)")
         reply = interaction.reply
         if reply is not None and reply.ephemeral:
             self._render(reply, "moot (only you can see this)")
@@ -253,6 +274,8 @@ class Sandbox:
         if message.content:
             parts.append(show(message.content))
         for embed in message.embeds:
+            if (embed.get("author") or {}).get("name"):
+                parts.append(f"[dim]{show(embed['author']['name'])}[/]")
             if embed.get("title"):
                 parts.append(f"[bold]{show(embed['title'])}[/]")
             if embed.get("description"):
@@ -261,6 +284,8 @@ class Sandbox:
                 parts.append(f"[bold]{show(item['name'])}[/]\n{show(item['value'])}")
             if (embed.get("footer") or {}).get("text"):
                 parts.append(f"[dim]{show(embed['footer']['text'])}[/]")
+        for attachment in message.data.get("attachments") or []:
+            parts.append(f"📎 {escape(attachment['filename'])} ({attachment['size']} bytes)")
         buttons = [f"[reverse] {escape(b.get('label') or '?')} [/]" for b in message.buttons()]
         if buttons:
             parts.append(" ".join(buttons))

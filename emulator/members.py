@@ -366,6 +366,13 @@ class MemberActions:
                 raise CommandUnavailable(f"option {option['name']!r} takes a role")
             resolved.setdefault("roles", {})[str(value.id)] = value.to_json()
             return str(value.id)
+        if kind == 11:
+            if not (isinstance(value, tuple) and len(value) == 2):
+                raise CommandUnavailable(f"option {option['name']!r} takes (filename, bytes)")
+            filename, data = value
+            attachment = self.upload(str(filename), bytes(data))
+            resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+            return attachment["id"]
         raise CommandUnavailable(f"option type {kind} is not supported by the emulator")
 
     async def _create_interaction(

@@ -181,6 +181,7 @@ class Emulator(MemberActions):
         self._clock_offset = 0.0
         self._pending: list[asyncio.Future[None]] = []
         self._sockets: set[web.WebSocketResponse] = set()
+        self.uploads: dict[str, bytes] = {}
         self._runner: web.AppRunner | None = None
         self.identified = asyncio.Event()
         self.message_created = asyncio.Condition()
@@ -204,6 +205,7 @@ class Emulator(MemberActions):
     async def start(self) -> Emulator:
         app = web.Application(middlewares=[self._middleware], client_max_size=32 * 1024 * 1024)
         app.router.add_get("/", self._gateway)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -315,6 +317,28 @@ class Emulator(MemberActions):
             if channel_id in guild.channels:
                 return guild, guild.channels[channel_id]
         raise DiscordError(404, rules.UNKNOWN_CHANNEL, "Unknown Channel")
+
+    # --- uploads ---------------------------------------------------------------------
+
+    def upload(self, filename: str, data: bytes) -> dict[str, Any]:
+        """A file a member attached, served from the emulator's own CDN path."""
+        attachment_id = str(self.ids.next())
+        self.uploads[attachment_id] = data
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": "application/octet-stream",
+        }
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data = self.uploads.get(request.match_info["id"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     # --- gateway ---------------------------------------------------------------------
 
@@ -672,6 +696,7 @@ class Emulator(MemberActions):
                     "application_id": str(self.application_id),
                     "version": str(self.ids.next()),
                     "type": command.get("type", 1),
+                    "description": command.get("description", ""),
                     "guild_id": guild,
                     "default_member_permissions": _permission_string(
                         command.get("default_member_permissions")

@@ -51,6 +51,11 @@ class Query:
     words: tuple[str, ...]
     truncated: bool
 
+    @staticmethod
+    def clean(raw: str) -> str:
+        """The text as it is searched: NUL characters removed, cut to MAX_QUERY_CHARS."""
+        return raw.replace("\x00", "")[:MAX_QUERY_CHARS]
+
     @classmethod
     def parse(cls, raw: str) -> Query:
         cleaned = raw.replace("\x00", "")
@@ -216,7 +221,7 @@ def _postgresql_statement(
     return sql, params
 
 
-def _matches(verbatim: str, marked: str | None) -> tuple[tuple[int, int], ...]:
+def marked_spans(verbatim: str, marked: str | None) -> tuple[tuple[int, int], ...]:
     """Offsets of the marked spans, or none if the marked text is not the verbatim text."""
     if not marked or marked.replace(_OPEN, "").replace(_CLOSE, "") != verbatim:
         return ()
@@ -260,7 +265,7 @@ def _hit(kind: Kind, row: Any) -> SearchHit:
         kind=kind,
         id=row.id,
         text=row.text,
-        matches=_matches(row.text, row.marked),
+        matches=marked_spans(row.text, row.marked),
         essay_id=row.essay_id,
         essay_slug=row.slug,
         essay_title=row.title,
