@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.db import Database
-from bot.errors import MootError, NotModerator
+from bot.errors import CheckError, MootError, NotModerator
 from bot.services.command_sync import needs_sync, record_sync, tree_hash
 from bot.services.guild_config import get_settings
 from bot.settings import Settings
@@ -179,7 +179,15 @@ def is_moderator() -> Callable[[T], T]:
     """A check for moderator commands: Manage Server, or the server's moderator role."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        allowed, role_id = await moderator_status(interaction)
+        if interaction.permissions.manage_guild:
+            return True
+        try:
+            allowed, role_id = await moderator_status(interaction)
+        except app_commands.AppCommandError:
+            raise
+        except Exception as exc:
+            # discord.py passes only AppCommandErrors from checks to the tree's on_error.
+            raise CheckError(exc) from exc
         if allowed:
             return True
         where = f" or the <@&{role_id}> role" if role_id else ""

@@ -11,3 +11,11 @@ class MootError(Exception):
 
 class NotModerator(app_commands.CheckFailure):
     """The member ran a moderator command without being a moderator."""
+
+
+class CheckError(app_commands.CheckFailure):
+    """A check that failed unexpectedly (say, the database); `original` is the cause."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original

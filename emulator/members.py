@@ -317,6 +317,8 @@ class MemberActions:
                 value, (str, int, float, bool)
             ):
                 raise CommandUnavailable(f"option {option['name']!r} takes a {caster.__name__}")
+            if kind == 3:
+                value = str(value).strip()  # Discord's client trims string options
             try:
                 typed = caster(value)
             except (TypeError, ValueError):

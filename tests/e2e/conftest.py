@@ -75,6 +75,32 @@ async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
         await stop(client, task)
 
 
+@pytest.fixture
+async def bot_on_each_database(
+    emulator: Emulator, world: World, database_url: str
+) -> AsyncIterator[MootBot]:
+    """The bot on SQLite and, as a second parameter, on PostgreSQL."""
+    await migrate.upgrade(database_url)
+    db = Database(database_url)
+    async with db.session() as session:
+        await import_corpus(CORPUS_DIR, session=session)
+    await db.close()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        token=SecretStr(emulator.token),
+        database_url=database_url,
+        discord_api_url=emulator.api_url,
+        discord_gateway_url=emulator.gateway_url,
+        guild_ready_timeout=0.1,
+        corpus_dir=CORPUS_DIR,
+    )
+    client, task = await start_in_background(settings, ready_timeout=15)
+    try:
+        yield client
+    finally:
+        await stop(client, task)
+
+
 @dataclass
 class BotProcess:
     """The bot as its own process: `python -m bot run` with the emulator's addresses."""

@@ -152,6 +152,10 @@ async def test_unexpected_error_is_logged_and_answered(
     logged = [r for r in caplog.records if r.name == "moot.bot" and r.levelname == "ERROR"]
     assert logged and "/config show" in logged[0].getMessage()
     assert str(world.guild.id) in logged[0].getMessage()
+    # The same fault inside the moderator check (a member without Manage Server).
+    emulator.grant(world.guild, "config", world.guild.roles[world.guild.id])
+    checked = await emulator.slash(world.member("alice"), world.general, "config show")
+    assert checked.reply.content.startswith("Something went wrong on our side")  # type: ignore[union-attr]
 
 
 async def test_rate_limit_storm_and_gateway_drop_lose_no_reply(
