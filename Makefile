@@ -37,6 +37,7 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/core.py
+	$(BIN)/python bench/quotes.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -31,19 +31,15 @@ from bench.figures import machine, percentiles, write_results  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.services.corpus_import import import_corpus  # noqa: E402
-from emulator import CommandUnavailable, Emulator, NoReply, World, seed_world  # noqa: E402
+from emulator import Emulator, seed_world  # noqa: E402
 
 NAME = "core"
 
 
 def spawn(emulator: Emulator, url: str, folder: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
-    env |= {
-        "MOOT_TOKEN": emulator.token,
+    env |= emulator.bot_environment() | {
         "MOOT_DATABASE_URL": url,
-        "MOOT_DISCORD_API_URL": emulator.api_url,
-        "MOOT_DISCORD_GATEWAY_URL": emulator.gateway_url,
-        "MOOT_GUILD_READY_TIMEOUT": "0.1",
         "MOOT_LOG_LEVEL": "WARNING",
         "MOOT_CORPUS_DIR": str(ROOT / "corpus"),
     }
@@ -51,18 +47,6 @@ def spawn(emulator: Emulator, url: str, folder: Path) -> subprocess.Popen[bytes]
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], cwd=folder, env=env, stdout=log, stderr=log
     )
-
-
-async def first_answer(emulator: Emulator, world: World, timeout: float = 60) -> None:
-    deadline = time.perf_counter() + timeout
-    while True:
-        try:
-            await emulator.slash(world.member("alice"), world.general, "help", timeout=1)
-            return
-        except (CommandUnavailable, NoReply):
-            if time.perf_counter() > deadline:
-                raise
-            await asyncio.sleep(0.005)
 
 
 async def main() -> int:
@@ -89,7 +73,7 @@ async def main() -> int:
             process = spawn(emulator, url, folder)
             await asyncio.wait_for(emulator.identified.wait(), 60)
             identify.append(time.perf_counter() - began)
-            await first_answer(emulator, world)
+            await emulator.wait_until_serving(world.member("alice"), world.general, timeout=60)
             serving.append(time.perf_counter() - began)
             if start == 0:
                 members = [world.member(n) for n in ("alice", "bob", "carol", "dave")]

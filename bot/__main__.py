@@ -54,6 +54,10 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     await serve(settings)
 
 
+async def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
+    await serve(settings)
+
+
 async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> None:
     if await run_sandbox(settings, script=args.script, console=console):
         raise CommandError("Some sandbox lines failed (marked ✗ above).")
@@ -132,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="migrate, import the corpus, start the bot")
     run.set_defaults(handler=cmd_run)
+
+    start = commands.add_parser(
+        "start",
+        help="start the bot only: no migration or corpus import (for extra shard processes)",
+    )
+    start.set_defaults(handler=cmd_start)
 
     sandbox = commands.add_parser(
         "sandbox", help="play a seeded server offline: the emulator, the bot and a console"

@@ -44,6 +44,13 @@ class Help(commands.Cog):
             colour=MOOT_COLOUR,
         )
         embed.add_field(name="Everyone", value="\n".join(members) or "Nothing yet.", inline=False)
+        menus = [c.name for c in self.bot.tree.get_commands(type=discord.AppCommandType.message)]
+        if menus:
+            embed.add_field(
+                name="On any message (Apps menu)",
+                value="\n".join(f"**{name}**" for name in sorted(menus)),
+                inline=False,
+            )
         embed.add_field(
             name="Moderators (Manage Server or the moderator role)",
             value="\n".join(moderators) or "Nothing yet.",

@@ -24,11 +24,11 @@ from bot.services.quotes import (
     as_json,
     delete_quote,
     essay_choices,
-    essay_paragraph_counts,
     export_quotes,
     get_quote,
     import_quotes,
     page_of,
+    paragraph_count,
     parse_import,
     pick_member_quote,
     random_essay_quote,
@@ -130,8 +130,8 @@ def pager_view(search_id: int, page: QuotePage) -> discord.ui.View:
 
 async def render(page: QuotePage, *, session: Any) -> discord.Embed:
     if page.essay_hit is not None:
-        counts = await essay_paragraph_counts(session=session)
-        embed = essay_embed(page.essay_hit, counts.get(page.essay_hit.essay_id))
+        total = await paragraph_count(page.essay_hit.essay_id, session=session)
+        embed = essay_embed(page.essay_hit, total)
     else:
         assert page.member_hit is not None
         embed = member_embed(page.member_hit.quote, page.member_hit.matches)
@@ -182,10 +182,8 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
         async with self.bot.db.session() as session:
             if picked:
                 hit = await sentence_hit(int(picked[1]), session=session)
-                counts = await essay_paragraph_counts(session=session)
-                await interaction.response.send_message(
-                    embed=essay_embed(hit, counts.get(hit.essay_id))
-                )
+                total = await paragraph_count(hit.essay_id, session=session)
+                await interaction.response.send_message(embed=essay_embed(hit, total))
                 return
             saved = await remember_search(
                 interaction.guild_id,
@@ -248,8 +246,8 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
             hit = await random_essay_quote(
                 session=session, side=Side(side.value) if side else None, essay=essay
             )
-            counts = await essay_paragraph_counts(session=session)
-        await interaction.response.send_message(embed=essay_embed(hit, counts.get(hit.essay_id)))
+            total = await paragraph_count(hit.essay_id, session=session)
+        await interaction.response.send_message(embed=essay_embed(hit, total))
 
     @random.autocomplete("essay")
     async def random_essay_suggestions(

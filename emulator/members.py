@@ -161,6 +161,20 @@ class MemberActions:
 
     # --- waiting and looking ---------------------------------------------------------
 
+    async def wait_until_serving(
+        self: Emulator, member: Member, channel: Channel, *, timeout: float = 30.0
+    ) -> None:
+        """Until the bot answers /help: connected, commands synced, handling interactions."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                await self.slash(member, channel, "help", timeout=1)
+                return
+            except (CommandUnavailable, NoReply):
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.02)
+
     async def wait_answer(
         self: Emulator, interaction: Interaction, *, timeout: float
     ) -> Interaction:

@@ -202,6 +202,15 @@ class Emulator(MemberActions):
     def gateway_url(self) -> str:
         return f"ws://{self.host}:{self.port}/"
 
+    def bot_environment(self) -> dict[str, str]:
+        """The MOOT_ settings that point a bot process at this emulator."""
+        return {
+            "MOOT_TOKEN": self.token,
+            "MOOT_DISCORD_API_URL": self.api_url,
+            "MOOT_DISCORD_GATEWAY_URL": self.gateway_url,
+            "MOOT_GUILD_READY_TIMEOUT": "0.1",
+        }
+
     async def start(self) -> Emulator:
         app = web.Application(middlewares=[self._middleware], client_max_size=32 * 1024 * 1024)
         app.router.add_get("/", self._gateway)

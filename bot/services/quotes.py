@@ -17,7 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import MootError
 from bot.models import Essay, MemberQuote, Passage, QuoteSearch, Sentence, Side
-from bot.services.search import Kind, Query, SearchHit, SearchResult, marked_spans, search
+from bot.services.search import (
+    Query,
+    SearchHit,
+    SearchResult,
+    marked_spans,
+    search,
+    sentence_by_id,
+)
 
 MAX_QUOTE_CHARS = 1500
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -277,44 +284,17 @@ async def random_essay_quote(
 
 
 async def sentence_hit(sentence_id: int, *, session: AsyncSession) -> SearchHit:
-    """A sentence by id, as a search hit with no matches marked."""
-    row = (
-        await session.exec(
-            select(Sentence, Passage, Essay)
-            .join(Passage, col(Passage.id) == Sentence.passage_id)
-            .join(Essay, col(Essay.id) == Sentence.essay_id)
-            .where(Sentence.id == sentence_id, col(Essay.active))
-        )
-    ).first()
-    if row is None:
+    """A sentence by id (an autocomplete pick), or a MootError if it left the corpus."""
+    hit = await sentence_by_id(sentence_id, session=session)
+    if hit is None:
         raise MootError("That sentence is no longer in the corpus. Search again.")
-    sentence, passage, essay = row
-    assert sentence.id is not None and essay.id is not None
-    return SearchHit(
-        kind=Kind.SENTENCE,
-        id=sentence.id,
-        text=sentence.text,
-        matches=(),
-        essay_id=essay.id,
-        essay_slug=essay.slug,
-        essay_title=essay.title,
-        title_is_label=essay.title_is_label,
-        author=essay.author,
-        side=Side(essay.side),
-        source_url=essay.source_url,
-        paragraph=passage.position,
-        sentence=sentence.position,
-        start=sentence.start,
-        end=sentence.end,
-    )
+    return hit
 
 
-async def essay_paragraph_counts(*, session: AsyncSession) -> dict[int, int]:
-    """How many paragraphs each essay has (for "paragraph 4 of 12")."""
-    rows = (
-        await session.exec(select(Passage.essay_id, func.count()).group_by(col(Passage.essay_id)))
-    ).all()
-    return {essay_id: count for essay_id, count in rows}
+async def paragraph_count(essay_id: int, *, session: AsyncSession) -> int:
+    """How many paragraphs an essay has (for "paragraph 4 of 12")."""
+    statement = select(func.count()).select_from(Passage).where(Passage.essay_id == essay_id)
+    return (await session.exec(statement)).one()
 
 
 async def essay_choices(typed: str, *, session: AsyncSession) -> list[tuple[str, str]]:
@@ -393,14 +373,7 @@ async def page_of(saved: SavedSearch, index: int, *, session: AsyncSession) -> Q
     essay_total = 0
     widened = False
     if saved.scope in ("essays", "all"):
-        result: SearchResult = await search(
-            saved.query,
-            session=session,
-            side=saved.side,
-            essay=saved.essay,
-            limit=1,
-            offset=index,
-        )
+        result = await _essay_page(saved, limit=1, offset=index, session=session)
         widened = result.mode == "any"
         if result.hits:
             more = result.has_more or saved.scope == "all"
@@ -416,23 +389,26 @@ async def page_of(saved: SavedSearch, index: int, *, session: AsyncSession) -> Q
     return QuotePage(index, None, hits[0], index > 0, more, widened)
 
 
-async def _count_essay_hits(saved: SavedSearch, *, session: AsyncSession) -> int:
-    result = await search(
-        saved.query, session=session, side=saved.side, essay=saved.essay, limit=50
+async def _essay_page(
+    saved: SavedSearch, *, limit: int, offset: int, session: AsyncSession
+) -> SearchResult:
+    return await search(
+        saved.query,
+        session=session,
+        side=saved.side,
+        essay=saved.essay,
+        limit=limit,
+        offset=offset,
     )
-    total = len(result.hits)
-    offset = 50
-    while result.has_more:
-        result = await search(
-            saved.query,
-            session=session,
-            side=saved.side,
-            essay=saved.essay,
-            limit=50,
-            offset=offset,
-        )
+
+
+async def _count_essay_hits(saved: SavedSearch, *, session: AsyncSession) -> int:
+    total, offset, more = 0, 0, True
+    while more:
+        result = await _essay_page(saved, limit=50, offset=offset, session=session)
         total += len(result.hits)
         offset += 50
+        more = result.has_more
     return total
 
 

@@ -176,30 +176,37 @@ def _columns(kind: Kind) -> tuple[str, str]:
 
 
 def _sqlite_statement(
-    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool
+    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool, lean: bool = False
 ) -> tuple[str, dict[str, object]]:
     # Rank inside FTS5 first and join only the page's rows: ranking cost grows with the
     # number of matches, and joins would multiply it. Weights: only the text column counts.
     # highlight() runs per page row in a subquery: next to the join SQLite would otherwise
     # compute it for every match. Retired essays' rows are left out before ranking.
+    # `lean` (autocomplete) wants only ids and text: no attribution, no highlight.
     fts = f"search_{kind.value}"
     table = kind.value
-    columns, join = _columns(kind)
-    sql = (
+    page = (
         f"WITH page AS (SELECT rowid AS id, bm25({fts}, 1.0, 0.0, 0.0) AS score FROM {fts} "
         f"WHERE {fts} MATCH :q AND rowid NOT IN (SELECT x.id FROM essay r "
         f"JOIN {table} x ON x.essay_id = r.id WHERE r.active = false) "
         "ORDER BY score, rowid LIMIT :limit OFFSET :offset) "
+    )
+    params: dict[str, object] = {"q": _fts5_match(query, scope, any_term=any_term, prefix=prefix)}
+    if lean:
+        sql = f"SELECT t.id, t.text FROM page JOIN {table} t ON t.id = page.id "
+        return page + sql + "ORDER BY page.score, page.id", params
+    columns, join = _columns(kind)
+    sql = (
         f"SELECT {columns}, (SELECT highlight({fts}, 0, char(2), char(3)) FROM {fts} "
         f"WHERE {fts} MATCH :q AND rowid = page.id) AS marked "
         f"FROM page JOIN {table} t ON t.id = page.id {join} "
         "JOIN essay e ON e.id = t.essay_id ORDER BY page.score, page.id"
     )
-    return sql, {"q": _fts5_match(query, scope, any_term=any_term, prefix=prefix)}
+    return page + sql, params
 
 
 def _postgresql_statement(
-    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool
+    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool, lean: bool = False
 ) -> tuple[str, dict[str, object]]:
     tsquery, params = _tsquery(query, any_term=any_term, prefix=prefix)
     columns, join = _columns(kind)
@@ -210,9 +217,15 @@ def _postgresql_statement(
     if scope.essay_id is not None:
         filters.append("t.essay_id = :essay_id")
         params["essay_id"] = scope.essay_id
+    if lean:
+        columns, join = "t.id, t.text", ""
+    else:
+        columns += (
+            f", ts_headline('english', t.text, {tsquery}, "
+            '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\') AS marked'
+        )
     sql = (
-        f"SELECT {columns}, ts_headline('english', t.text, {tsquery}, "
-        '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\') AS marked '
+        f"SELECT {columns} "
         f"FROM {kind.value} t {join} JOIN essay e ON e.id = t.essay_id "
         f"WHERE t.search_vector @@ {tsquery} AND {' AND '.join(filters)} "
         f"ORDER BY ts_rank_cd(t.search_vector, {tsquery}) DESC, t.id "
@@ -298,6 +311,18 @@ async def _run(
     return [_hit(kind, row) for row in rows]
 
 
+async def sentence_by_id(sentence_id: int, *, session: AsyncSession) -> SearchHit | None:
+    """One sentence of an active essay, as a hit with nothing marked; None if gone."""
+    columns, join = _columns(Kind.SENTENCE)
+    sql = (
+        f"SELECT {columns}, NULL AS marked FROM sentence t {join} "
+        "JOIN essay e ON e.id = t.essay_id WHERE t.id = :id AND e.active = true"
+    )
+    connection = await session.connection()
+    row = (await connection.execute(text(sql), {"id": sentence_id})).first()
+    return None if row is None else _hit(Kind.SENTENCE, row)
+
+
 async def search(
     raw_query: str,
     *,
@@ -346,20 +371,29 @@ async def suggest(
 ) -> list[Suggestion]:
     """Sentences for autocomplete: every term matches, the last one as a prefix.
 
-    Labels are cut to Discord's 100 characters, centred on the first match.
+    Labels are cut to Discord's 100 characters around the first word that starts like a
+    query term. Only ids and text are fetched: autocomplete runs at every keystroke.
     """
     query = Query.parse(raw_prefix)
     scope = await _scope(session, side, essay) if query.terms else None
     if scope is None:
         return []
-    limit = max(1, min(limit, MAX_SUGGESTIONS))
-    hits = await _run(session, Kind.SENTENCE, query, scope, prefix=True, limit=limit, offset=0)
-    return [Suggestion(h.id, suggestion_label(h)) for h in hits]
+    build = _sqlite_statement if _dialect(session) == "sqlite" else _postgresql_statement
+    sql, params = build(Kind.SENTENCE, query, scope, any_term=False, prefix=True, lean=True)
+    params |= {"limit": max(1, min(limit, MAX_SUGGESTIONS)), "offset": 0}
+    connection = await session.connection()
+    rows = (await connection.execute(text(sql), params)).all()
+    return [Suggestion(row.id, suggestion_label(row.text, query)) for row in rows]
 
 
-def suggestion_label(hit: SearchHit) -> str:
-    """One line of at most SUGGESTION_CHARS characters, around the first match."""
-    flat = hit.text.replace("\n", " ")
+def suggestion_label(sentence: str, query: Query) -> str:
+    """One line of at most SUGGESTION_CHARS characters, around the first query word."""
+    flat = sentence.replace("\n", " ")
     if len(flat) <= SUGGESTION_CHARS:
         return flat
-    return mark_matches(flat, hit.matches[:1], width=SUGGESTION_CHARS - 2, mark="")
+    # Stems, roughly: "balancing" should find "balance". Exactness is not needed here,
+    # only a good place to cut the label.
+    stems = [term.split()[0][: max(3, len(term.split()[0]) - 3)] for term in query.terms]
+    found = re.search(r"\b(?:" + "|".join(map(re.escape, stems)) + ")", flat, re.IGNORECASE)
+    spans = ((found.start(), found.end()),) if found else ()
+    return mark_matches(flat, spans, width=SUGGESTION_CHARS - 2, mark="")

@@ -53,17 +53,22 @@ async def e2e_database(tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-def bot_settings(emulator: Emulator, e2e_database: str) -> Settings:
+def emulator_settings(emulator: Emulator, database_url: str) -> Settings:
+    """Settings for a bot talking to `emulator`, ignoring any .env of the developer's."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         token=SecretStr(emulator.token),
-        database_url=e2e_database,
+        database_url=database_url,
         discord_api_url=emulator.api_url,
         discord_gateway_url=emulator.gateway_url,
         guild_ready_timeout=0.1,
         corpus_dir=CORPUS_DIR,
     )
+
+
+@pytest.fixture
+def bot_settings(emulator: Emulator, e2e_database: str) -> Settings:
+    return emulator_settings(emulator, e2e_database)
 
 
 @pytest.fixture
@@ -85,15 +90,7 @@ async def bot_on_each_database(
     async with db.session() as session:
         await import_corpus(CORPUS_DIR, session=session)
     await db.close()
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        token=SecretStr(emulator.token),
-        database_url=database_url,
-        discord_api_url=emulator.api_url,
-        discord_gateway_url=emulator.gateway_url,
-        guild_ready_timeout=0.1,
-        corpus_dir=CORPUS_DIR,
-    )
+    settings = emulator_settings(emulator, database_url)
     client, task = await start_in_background(settings, ready_timeout=15)
     try:
         yield client
@@ -105,22 +102,21 @@ async def bot_on_each_database(
 class BotProcess:
     """The bot as its own process: `python -m bot run` with the emulator's addresses."""
 
+    emulator: Emulator
     settings: Settings
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
-        assert self.settings.token is not None
-        env |= {
-            "MOOT_TOKEN": self.settings.token.get_secret_value(),
-            "MOOT_DATABASE_URL": self.settings.database_url,
-            "MOOT_DISCORD_API_URL": self.settings.discord_api_url,
-            "MOOT_DISCORD_GATEWAY_URL": self.settings.discord_gateway_url,
-            "MOOT_GUILD_READY_TIMEOUT": "0.1",
-            "MOOT_CORPUS_DIR": str(self.settings.corpus_dir),
-        }
-        return env
+        return (
+            env
+            | self.emulator.bot_environment()
+            | {
+                "MOOT_DATABASE_URL": self.settings.database_url,
+                "MOOT_CORPUS_DIR": str(self.settings.corpus_dir),
+            }
+        )
 
     def start(self) -> None:
         log = self.log_path.open("ab")
@@ -148,9 +144,9 @@ class BotProcess:
 
 @pytest.fixture
 async def bot_process(
-    bot_settings: Settings, world: World, tmp_path: Path
+    emulator: Emulator, bot_settings: Settings, world: World, tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
-    runner = BotProcess(bot_settings, tmp_path / "bot.log")
+    runner = BotProcess(emulator, bot_settings, tmp_path / "bot.log")
     try:
         yield runner
     finally:
@@ -159,18 +155,7 @@ async def bot_process(
 
 
 async def wait_until_serving(emulator: Emulator, world: World, timeout: float = 30.0) -> None:
-    """Until the bot answers /help: it has connected, synced and is handling interactions."""
-    from emulator import CommandUnavailable, NoReply
-
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            await emulator.slash(world.member("alice"), world.general, "help", timeout=2)
-            return
-        except (CommandUnavailable, NoReply):
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.1)
+    await emulator.wait_until_serving(world.member("alice"), world.general, timeout=timeout)
 
 
 __all__ = ["PROJECT_ROOT", "BotProcess", "wait_until_serving"]

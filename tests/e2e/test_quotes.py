@@ -166,6 +166,10 @@ async def test_saving_member_quotes_and_their_rules(
     )
     assert found.reply.embeds[0]["title"] == f"Quote #{number}"  # type: ignore[union-attr]
 
+    both = await emulator.slash(alice, world.general, "quote search", query="realism", scope="all")
+    essay_first = both.reply
+    assert essay_first is not None and essay_first.embeds[0]["title"] != f"Quote #{number}"
+
     not_yours = await emulator.slash(alice, world.general, "quote delete", id=number)
     assert "Only the member who saved" in not_yours.reply.content  # type: ignore[union-attr]
     deleted = await emulator.slash(carol, world.general, "quote delete", id=number)
@@ -174,6 +178,13 @@ async def test_saving_member_quotes_and_their_rules(
     assert "There is no quote" in gone.reply.content  # type: ignore[union-attr]
     for message in emulator.messages.values():
         assert not message.pinged_everyone or not message.data["author"].get("bot")
+
+    # A moderator may delete anyone's quote.
+    other = await emulator.post(carol, world.general, "Carol's own line.")
+    kept = await emulator.context_menu(alice, "Save as quote", other)
+    other_number = int(re.search(r"#(\d+)", kept.reply.content)[1])  # type: ignore[index,union-attr]
+    removed = await emulator.slash(mod, world.general, "quote delete", id=other_number)
+    assert removed.reply.content == f"Deleted quote #{other_number}."  # type: ignore[union-attr]
 
 
 async def test_export_and_import(bot: MootBot, emulator: Emulator, world: World) -> None:
