@@ -105,8 +105,7 @@ async def main() -> int:
             str(figures["n"]),
         )
     console.print(table)
-    path = write_results(NAME, results)
-    console.print(f"wrote {path.relative_to(ROOT)}")
+    write_results(NAME, results, console)
     return 0
 
 

@@ -9,6 +9,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -31,9 +33,10 @@ def machine() -> dict[str, Any]:
     }
 
 
-def write_results(name: str, results: dict[str, Any]) -> Path:
-    """Write bench/results/NAME.json and return its path."""
+def write_results(name: str, results: dict[str, Any], console: Console) -> Path:
+    """Write bench/results/NAME.json, say so, and return its path."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    console.print(f"wrote bench/results/{path.name}")
     return path

@@ -133,8 +133,7 @@ async def main() -> int:
             for kind, limit in TARGETS_MS.items()
         }
     report(console, results)
-    path = write_results(NAME, results)
-    console.print(f"wrote {path.relative_to(ROOT)}")
+    write_results(NAME, results, console)
     return 0
 
 

@@ -293,8 +293,7 @@ async def main() -> int:
             for cls in ("rare", "mid")
         )
     report(console, results)
-    path = write_results(NAME, results)
-    console.print(f"wrote {path.relative_to(ROOT)}")
+    write_results(NAME, results, console)
     return 0
 
 
