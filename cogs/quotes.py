@@ -22,6 +22,7 @@ from bot.services.quotes import (
     QuoteView,
     as_csv,
     as_json,
+    check_essay,
     delete_quote,
     essay_choices,
     export_quotes,
@@ -185,6 +186,8 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
                 total = await paragraph_count(hit.essay_id, session=session)
                 await interaction.response.send_message(embed=essay_embed(hit, total))
                 return
+            if essay is not None:
+                essay = await check_essay(essay, session=session)
             saved = await remember_search(
                 interaction.guild_id,
                 query,
@@ -243,6 +246,8 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
         essay: str | None = None,
     ) -> None:
         async with self.bot.db.session() as session:
+            if essay is not None:
+                essay = await check_essay(essay, session=session)
             hit = await random_essay_quote(
                 session=session, side=Side(side.value) if side else None, essay=essay
             )

@@ -297,6 +297,16 @@ async def paragraph_count(essay_id: int, *, session: AsyncSession) -> int:
     return (await session.exec(statement)).one()
 
 
+async def check_essay(slug: str, *, session: AsyncSession) -> str:
+    """The slug of an active essay, or a MootError that says how to pick one."""
+    found = (
+        await session.exec(select(Essay.slug).where(Essay.slug == slug, col(Essay.active)))
+    ).first()
+    if found is None:
+        raise MootError(f"There is no essay “{slug[:60]}”. Pick one from the list as you type.")
+    return found
+
+
 async def essay_choices(typed: str, *, session: AsyncSession) -> list[tuple[str, str]]:
     """(label, slug) of active essays whose title or slug contains `typed`, at most 25."""
     rows = (
@@ -392,14 +402,25 @@ async def page_of(saved: SavedSearch, index: int, *, session: AsyncSession) -> Q
 async def _essay_page(
     saved: SavedSearch, *, limit: int, offset: int, session: AsyncSession
 ) -> SearchResult:
-    return await search(
-        saved.query,
-        session=session,
-        side=saved.side,
-        essay=saved.essay,
-        limit=limit,
-        offset=offset,
-    )
+    """A page of essay hits. A search whose first page had to be widened to "any word"
+    stays widened on later pages (search() widens only the first page by itself)."""
+
+    async def run(offset: int, limit: int, any_term: bool = False) -> SearchResult:
+        return await search(
+            saved.query,
+            session=session,
+            side=saved.side,
+            essay=saved.essay,
+            limit=limit,
+            offset=offset,
+            any_term=any_term,
+        )
+
+    result = await run(offset, limit)
+    if result.hits or offset == 0:
+        return result
+    first = await run(0, 1)
+    return await run(offset, limit, any_term=True) if first.mode == "any" else result
 
 
 async def _count_essay_hits(saved: SavedSearch, *, session: AsyncSession) -> int:

@@ -108,6 +108,21 @@ async def test_paging_buttons_survive_a_restart(
         await stop(again, task)
 
 
+async def test_a_widened_search_pages_through_its_widened_hits(
+    bot: MootBot, emulator: Emulator, world: World, bot_settings: Settings
+) -> None:
+    alice = world.member("alice")
+    first = await emulator.slash(alice, world.general, "quote search", query="offshore zzyzx")
+    message = first.reply
+    assert message is not None
+    assert "no quote has every word" in message.embeds[0]["author"]["name"]
+    await emulator.click(alice, message, "Next")
+    second = emulator.messages[message.id]
+    assert "Result 2" in second.embeds[0]["author"]["name"]
+    assert "offshore" in shown_text(second).lower()
+    assert shown_text(second) in corpus_sentences(bot_settings)
+
+
 async def test_random_quotes_are_verbatim_and_filtered(
     bot: MootBot, emulator: Emulator, world: World, bot_settings: Settings
 ) -> None:
@@ -122,7 +137,11 @@ async def test_random_quotes_are_verbatim_and_filtered(
     bad = await emulator.slash(
         world.member("carol"), world.general, "quote random", essay="no-such-essay"
     )
-    assert bad.ephemeral and "No essay matches" in bad.reply.content  # type: ignore[union-attr]
+    assert bad.ephemeral and "There is no essay “no-such-essay”" in bad.reply.content  # type: ignore[union-attr]
+    unknown = await emulator.slash(
+        world.member("carol"), world.general, "quote search", query="power", essay="nope"
+    )
+    assert unknown.ephemeral and "There is no essay “nope”" in unknown.reply.content  # type: ignore[union-attr]
 
 
 async def test_saving_member_quotes_and_their_rules(
