@@ -45,42 +45,54 @@ async def reply(interaction: discord.Interaction, content: str, *, ephemeral: bo
         await interaction.response.send_message(content, ephemeral=ephemeral)
 
 
+async def report_error(interaction: discord.Interaction, error: Exception) -> None:
+    """Tell the member what went wrong in one ephemeral sentence; log what was unexpected.
+
+    Used by the command tree's on_error and by components (buttons), whose errors do not
+    pass through the tree.
+    """
+    original = getattr(error, "original", error)
+    if isinstance(original, MootError):
+        message = str(original)
+    elif isinstance(error, NotModerator):
+        message = str(error)
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        message = "That command works only inside a server."
+    elif isinstance(error, app_commands.MissingPermissions):
+        message = "You need the Manage Server permission for that."
+    elif isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
+        message = f"I am missing permissions here: {needed}. Ask a server admin to add them."
+    elif isinstance(error, app_commands.TransformerError):
+        message = f"“{str(error.value)[:80]}” is not a valid value for that option."
+    elif isinstance(error, app_commands.CommandOnCooldown):
+        message = f"Slow down: try again in {error.retry_after:.0f} seconds."
+    else:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = data.get("custom_id", "")
+        log.error(
+            "unexpected error in /%s %s (guild %s, user %s)",
+            command,
+            custom_id,
+            interaction.guild_id,
+            interaction.user.id,
+            exc_info=original,
+        )
+        message = UNEXPECTED
+    try:
+        await reply(interaction, message)
+    except discord.HTTPException:
+        log.warning("could not tell the member about an error", exc_info=True)
+
+
 class MootTree(app_commands.CommandTree["MootBot"]):
     """The one error path: domain errors and check failures become an ephemeral sentence."""
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        original = getattr(error, "original", error)
-        if isinstance(original, MootError):
-            message = str(original)
-        elif isinstance(error, NotModerator):
-            message = str(error)
-        elif isinstance(error, app_commands.NoPrivateMessage):
-            message = "That command works only inside a server."
-        elif isinstance(error, app_commands.MissingPermissions):
-            message = "You need the Manage Server permission for that."
-        elif isinstance(error, app_commands.BotMissingPermissions):
-            needed = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
-            message = f"I am missing permissions here: {needed}. Ask a server admin to add them."
-        elif isinstance(error, app_commands.TransformerError):
-            message = f"“{str(error.value)[:80]}” is not a valid value for that option."
-        elif isinstance(error, app_commands.CommandOnCooldown):
-            message = f"Slow down: try again in {error.retry_after:.0f} seconds."
-        else:
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error(
-                "unexpected error in /%s (guild %s, user %s)",
-                command,
-                interaction.guild_id,
-                interaction.user.id,
-                exc_info=original,
-            )
-            message = UNEXPECTED
-        try:
-            await reply(interaction, message)
-        except discord.HTTPException:
-            log.warning("could not tell the member about an error", exc_info=True)
+        await report_error(interaction, error)
 
 
 class MootBot(commands.AutoShardedBot):

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import escape_mentions
 
-from bot.client import MootBot, is_moderator, moderator_status
+from bot.client import MootBot, is_moderator, moderator_status, report_error
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
 from bot.models import Side
@@ -108,6 +108,12 @@ class Pager(
         return cls(int(match["search"]), int(match["index"]), match["way"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.turn(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def turn(self, interaction: discord.Interaction) -> None:
         client = interaction.client
         assert isinstance(client, MootBot) and interaction.guild_id is not None
         async with client.db.session() as session:

@@ -155,6 +155,9 @@ async def test_saving_member_quotes_and_their_rules(
     reply = saved.reply
     assert reply is not None and reply.content.startswith("Saved as quote #")
     number = int(re.search(r"#(\d+)", reply.content)[1])  # type: ignore[index]
+    # The confirmation is public: everyone in the channel sees what was saved.
+    posted = await emulator.wait_for_message(world.general, containing=f"Quote #{number}")
+    assert posted.id == reply.id and posted in emulator.channel_messages(world.general)
     assert not reply.pinged_everyone and not reply.pinged_users and not reply.pinged_roles
     assert "@\u200beveryone" in reply.embeds[0]["description"]
     again = await emulator.context_menu(mod, "Save as quote", said)
@@ -283,3 +286,18 @@ async def test_any_query_gets_a_clear_answer(
         alice, world.general, "quote search", "query", query[:100]
     )
     assert len(choices) <= 25
+
+
+async def test_an_expired_search_button_says_so(
+    bot: MootBot, emulator: Emulator, world: World, bot_settings: Settings
+) -> None:
+    first = await emulator.slash(
+        world.member("alice"), world.general, "quote search", query="security"
+    )
+    message = first.reply
+    assert message is not None
+    with sqlite3.connect(bot_settings.database_url.split("///", 1)[1]) as db:
+        db.execute("DELETE FROM quote_search")
+    clicked = await emulator.click(world.member("bob"), message, "Next")
+    assert clicked.ephemeral
+    assert clicked.reply.content == "That search has expired. Run /quote search again."  # type: ignore[union-attr]
