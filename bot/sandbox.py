@@ -62,6 +62,8 @@ class Sandbox:
     channel_name: str = "general"
     member_name: str = "alice"
     last_modal: Interaction | None = None
+    # The newest message id already shown; newer bot messages are printed after a line.
+    seen: int = 0
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -114,7 +116,7 @@ class Sandbox:
 
     async def _act(self, name: str, member: Any, action: str) -> None:
         before = max(self.emulator.messages, default=0)
-        self._seen = before
+        self.seen = before
         try:
             if action.startswith("/"):
                 command, options = self._parse_command(action)
@@ -242,14 +244,14 @@ class Sandbox:
 
     def _show_new_messages(self) -> None:
         for message in sorted(self.emulator.messages.values(), key=lambda m: m.id):
-            if message.id <= self._seen or message.ephemeral or message.deleted:
+            if message.id <= self.seen or message.ephemeral or message.deleted:
                 continue
             if not message.data["author"].get("bot"):
                 continue
             channel = self.world.guild.channels.get(message.channel_id)
             where = f"#{channel.name}" if channel else "?"
             self._render(message, f"moot in {where}")
-        self._seen = max(self.emulator.messages, default=0)
+        self.seen = max(self.emulator.messages, default=0)
 
     def _readable(self, text: str) -> str:
         """Mentions as a client shows them: @name, #channel; then escaped for rich."""
@@ -321,7 +323,7 @@ async def run_sandbox(settings: Settings, *, script: Path | None, console: Conso
         )
         bot, task = await start_in_background(sandbox_settings)
         sandbox = Sandbox(emulator, world, Console(highlight=False))
-        sandbox._seen = max(emulator.messages, default=0)
+        sandbox.seen = max(emulator.messages, default=0)
         console.print(
             f"[bold]moot sandbox[/]: server “{world.guild.name}”, channels #general and #debates; "
             f"members {', '.join(world.members)}. Type `help` for the line format."

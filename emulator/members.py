@@ -154,9 +154,7 @@ class MemberActions:
         guild = self._guild_of(channel)
         await self.settle()
         message = self.store_message(guild, channel, member.user, {"content": content}, {})
-        await self.dispatch(
-            "MESSAGE_CREATE", message.data | {"member": _member_stub(member)}, guild.id
-        )
+        await self.dispatch("MESSAGE_CREATE", message.data | {"member": member.to_json()}, guild.id)
         return message
 
     # --- waiting and looking ---------------------------------------------------------
@@ -361,7 +359,7 @@ class MemberActions:
             resolved.setdefault("users", {})[str(user.id)] = user.to_json()
             member = guild.members.get(user.id)
             if member is not None:
-                stub = _member_stub(member)
+                stub = member.to_json()
                 stub["permissions"] = str(guild.base_permissions(member))
                 resolved.setdefault("members", {})[str(user.id)] = stub
             return str(user.id)
@@ -427,7 +425,7 @@ class MemberActions:
             "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
             "channel_id": str(channel.id),
             "channel": channel.to_json(),
-            "member": _member_stub(member)
+            "member": member.to_json()
             | {"permissions": str(guild.permissions_in(member, channel))},
             "data": data,
             "locale": "en-US",
@@ -442,7 +440,3 @@ class MemberActions:
             payload["message"] = message.data
         await self.dispatch("INTERACTION_CREATE", payload, guild.id)
         return interaction
-
-
-def _member_stub(member: Member) -> dict[str, Any]:
-    return member.to_json()

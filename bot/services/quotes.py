@@ -231,8 +231,13 @@ async def search_member_quotes(
         )
     rows = (await connection.execute(text(sql), params)).all()
     hits = []
-    for row in rows[:limit]:
-        quote = await get_quote(guild_id, row.id, session=session)
+    page = rows[:limit]
+    found = await session.exec(
+        select(MemberQuote).where(col(MemberQuote.id).in_([row.id for row in page]))
+    )
+    by_id = {quote.id: _view(quote) for quote in found.all()}
+    for row in page:
+        quote = by_id[row.id]
         hits.append(QuoteHit(quote, marked_spans(quote.text, row.marked)))
     return hits, len(rows) > limit
 
