@@ -125,7 +125,6 @@ class MootBot(commands.AutoShardedBot):
         self.scheduler = scheduler
         self.sync_policy = sync_policy
         self.extension_names = extensions
-        self.synced_scopes: list[str] = []
         self._db_closed = False
 
     async def setup_hook(self) -> None:
@@ -143,7 +142,6 @@ class MootBot(commands.AutoShardedBot):
             guild = discord.Object(id=dev_guild)
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
-            self.synced_scopes.append(str(dev_guild))
             log.info("synced commands to the development server %s", dev_guild)
             return
         payload: list[dict[str, Any]] = [c.to_dict(self.tree) for c in self.tree.get_commands()]
@@ -156,7 +154,6 @@ class MootBot(commands.AutoShardedBot):
         await self.tree.sync()
         async with self.db.session() as session:
             await record_sync("global", fingerprint, session=session)
-        self.synced_scopes.append("global")
         log.info("synced %d global commands", len(payload))
 
     async def on_ready(self) -> None:

@@ -64,8 +64,6 @@ class Faults:
     latency: float = 0.0
     retry_after: float = 0.05
     seed: int = 0
-    # Only routes whose path contains one of these (empty: every route but start-up).
-    only: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
@@ -99,12 +97,7 @@ class Interaction:
     choices: list[dict[str, Any]] | None = None
     modal: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
-    answered: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def deferred(self) -> bool:
-        return self.response_type in (5, 6)
 
     @property
     def reply(self) -> Message | None:
@@ -490,7 +483,7 @@ class Emulator(MemberActions):
         startup = path in ("/users/@me", "/oauth2/applications/@me", "/gateway/bot")
         bucket = f"{method} {pattern.pattern}:{_major(match)}"
         if not startup:
-            injected = await self._inject_fault(path, bucket)
+            injected = await self._inject_fault(bucket)
             if injected is not None:
                 return injected
             limited = self._rate_limited(bucket, global_applies=not webhook)
@@ -505,10 +498,8 @@ class Emulator(MemberActions):
         response.headers.update(self._bucket_headers(bucket))
         return response
 
-    async def _inject_fault(self, path: str, bucket: str) -> web.Response | None:
+    async def _inject_fault(self, bucket: str) -> web.Response | None:
         faults = self.faults
-        if faults.only and not any(part in path for part in faults.only):
-            return None
         if faults.latency:
             await asyncio.sleep(faults.latency)
         roll = faults.random.random()
@@ -885,7 +876,6 @@ class Emulator(MemberActions):
             interaction.errors.append(exc.message)
             interaction.changed.set()
             raise
-        interaction.answered.set()
         interaction.changed.set()
         return result
 
