@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 import discord
+from aiolimiter import AsyncLimiter
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
+from bot.clock import Clock
 from bot.db import Database
 from bot.errors import CheckError, MootError, NotModerator
 from bot.services.command_sync import needs_sync, record_sync, tree_hash
@@ -20,7 +22,7 @@ from bot.settings import Settings
 log = logging.getLogger("moot.bot")
 
 # Every extension, loaded in this order. A feature adds its cog here.
-EXTENSIONS = ("cogs.help", "cogs.config", "cogs.quotes")
+EXTENSIONS = ("cogs.help", "cogs.config", "cogs.quotes", "cogs.excerpts")
 
 SyncPolicy = Literal["auto", "force", "never"]
 T = TypeVar("T")
@@ -104,6 +106,7 @@ class MootBot(commands.AutoShardedBot):
         settings: Settings,
         db: Database,
         scheduler: AsyncIOScheduler,
+        clock: Clock | None = None,
         sync_policy: SyncPolicy = "auto",
         extensions: tuple[str, ...] = EXTENSIONS,
     ) -> None:
@@ -123,6 +126,10 @@ class MootBot(commands.AutoShardedBot):
         self.settings = settings
         self.db = db
         self.scheduler = scheduler
+        self.clock = clock or Clock()
+        # Paces scheduled posts: one request at a time at `post_rate` per second, so a
+        # minute in which many servers are due stays under Discord's global limit.
+        self.post_limiter = AsyncLimiter(1, 1 / settings.post_rate)
         self.sync_policy = sync_policy
         self.extension_names = extensions
         self._db_closed = False

@@ -252,3 +252,80 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+# A daily excerpt is ideally this long (characters), and at most this many paragraphs.
+EXCERPT_IDEAL = (300, 1000)
+EXCERPT_MAX_PARAGRAPHS = 3
+# Past this a paragraph cannot be shown whole (an embed holds 4,096 characters): it is
+# cut at sentence ends into pieces of about the ideal length.
+EXCERPT_HARD_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class ExcerptSpan:
+    """Paragraphs `first`..`last` (1-based) of a body; `body[start:end]` is the text."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+
+
+def _deviation(length: int) -> int:
+    low, high = EXCERPT_IDEAL
+    return max(0, low - length, length - high)
+
+
+def excerpt_spans(body: str) -> list[ExcerptSpan]:
+    """Cut a body into excerpts: runs of one to three whole paragraphs.
+
+    Chooses the cut that strays least from the ideal length in total and, among equal
+    cuts, gives the most excerpts. Never cuts inside a sentence.
+    """
+    paragraphs = paragraph_spans(body)
+    pieces: list[ExcerptSpan] = []
+    for number, (start, end) in enumerate(paragraphs, start=1):
+        if end - start <= EXCERPT_HARD_LIMIT:
+            pieces.append(ExcerptSpan(number, number, start, end))
+        else:
+            pieces.extend(_long_paragraph(body, number, start, end))
+    # best[i]: (total deviation, -number of excerpts, cut) for the first i pieces.
+    best: list[tuple[int, int, list[ExcerptSpan]]] = [(0, 0, [])]
+    for i in range(1, len(pieces) + 1):
+        options = []
+        for size in range(1, EXCERPT_MAX_PARAGRAPHS + 1):
+            j = i - size
+            if j < 0:
+                break
+            group = pieces[j:i]
+            # A piece of a long paragraph stands alone.
+            if size > 1 and any(p.first == p.last and _is_part(p, paragraphs) for p in group):
+                break
+            span = ExcerptSpan(group[0].first, group[-1].last, group[0].start, group[-1].end)
+            deviation, count, cut = best[j]
+            options.append((deviation + _deviation(span.end - span.start), count - 1, cut, span))
+        deviation, count, cut, span = min(options, key=lambda o: (o[0], o[1]))
+        best.append((deviation, count, [*cut, span]))
+    return best[-1][2]
+
+
+def _is_part(piece: ExcerptSpan, paragraphs: list[tuple[int, int]]) -> bool:
+    return (piece.start, piece.end) != paragraphs[piece.first - 1]
+
+
+def _long_paragraph(body: str, number: int, start: int, end: int) -> list[ExcerptSpan]:
+    """Pieces of an over-long paragraph, each whole sentences up to the ideal length."""
+    pieces: list[ExcerptSpan] = []
+    piece_start: int | None = None
+    piece_end = start
+    for s_start, s_end in sentence_spans(body[start:end], offset=start):
+        if piece_start is not None and s_end - piece_start > EXCERPT_IDEAL[1]:
+            pieces.append(ExcerptSpan(number, number, piece_start, piece_end))
+            piece_start = None
+        if piece_start is None:
+            piece_start = s_start
+        piece_end = s_end
+    if piece_start is not None:
+        pieces.append(ExcerptSpan(number, number, piece_start, piece_end))
+    return pieces

@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.gateway import DiscordWebSocket
 
 from bot.client import MootBot, SyncPolicy
+from bot.clock import Clock
 from bot.db import Database
 from bot.settings import Settings
 
@@ -31,13 +32,16 @@ def point_at(settings: Settings) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-def build_bot(settings: Settings, *, sync_policy: SyncPolicy = "auto") -> MootBot:
-    """The Bot with its database and scheduler, nothing started yet."""
+def build_bot(
+    settings: Settings, *, sync_policy: SyncPolicy = "auto", clock: Clock | None = None
+) -> MootBot:
+    """The Bot with its database, scheduler and clock, nothing started yet."""
     point_at(settings)
     return MootBot(
         settings=settings,
         db=Database(settings.database_url),
         scheduler=AsyncIOScheduler(timezone=UTC),
+        clock=clock,
         sync_policy=sync_policy,
     )
 
@@ -49,10 +53,10 @@ def _token(settings: Settings) -> str:
 
 
 async def start_in_background(
-    settings: Settings, *, ready_timeout: float = 30.0
+    settings: Settings, *, ready_timeout: float = 30.0, clock: Clock | None = None
 ) -> tuple[MootBot, asyncio.Task[None]]:
     """Start the bot as a task and wait until it is ready (used by the sandbox)."""
-    bot = build_bot(settings)
+    bot = build_bot(settings, clock=clock)
     task = asyncio.create_task(bot.start(_token(settings)), name="moot-bot")
     waiter = asyncio.create_task(bot.wait_until_ready())
     done, _ = await asyncio.wait(

@@ -68,6 +68,27 @@ class Settings(BaseSettings):
         description="Seconds to wait for servers to stream in at start-up before going ready.",
     )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    excerpt_grace_hours: float = Field(
+        default=6.0,
+        ge=0,
+        le=23,
+        description="A daily excerpt missed while the bot was down is posted on recovery "
+        "within this many hours of its time; later, that day is skipped.",
+    )
+    sweep_seconds: float = Field(
+        default=60.0,
+        ge=0.05,
+        le=3600,
+        description="How often the sweeper looks for anything overdue (missed timers, "
+        "interrupted posts).",
+    )
+    post_rate: float = Field(
+        default=48.0,
+        gt=0,
+        le=50,
+        description="Scheduled-post requests per second the bot allows itself "
+        "(Discord's global limit is 50).",
+    )
     corpus_dir: Path = Field(
         default=PROJECT_ROOT / "corpus",
         description="Folder of essay files imported by `python -m bot corpus import`.",

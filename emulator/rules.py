@@ -15,6 +15,7 @@ MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 ALREADY_ACKNOWLEDGED = 40060
 CANNOT_SEND_EMPTY = 50006
+THREAD_ALREADY_CREATED = 160004
 
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$", re.UNICODE)
 
@@ -50,6 +51,12 @@ def check_message(payload: dict[str, Any], *, require_content: bool = True) -> N
     has_body = bool(content) or embeds or payload.get("components") or payload.get("attachments")
     if require_content and not has_body and not payload.get("poll"):
         raise DiscordError(400, CANNOT_SEND_EMPTY, "Cannot send an empty message")
+
+
+def check_nonce(nonce: Any) -> None:
+    """A nonce is an integer or a string of at most 25 characters."""
+    if len(str(nonce)) > 25:
+        raise invalid("nonce: Must be 25 or fewer in length.")
 
 
 def check_embed(embed: dict[str, Any], index: int) -> int:

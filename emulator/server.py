@@ -52,6 +52,15 @@ log = logging.getLogger("emulator")
 
 API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6
+# Events a bot receives only with an intent (guild message events need GUILD_MESSAGES).
+GUILD_MESSAGES_INTENT = 1 << 9
+EVENT_INTENTS = {
+    "MESSAGE_CREATE": GUILD_MESSAGES_INTENT,
+    "MESSAGE_UPDATE": GUILD_MESSAGES_INTENT,
+    "MESSAGE_DELETE": GUILD_MESSAGES_INTENT,
+}
+# How long Discord remembers a nonce for enforce_nonce ("the past few minutes").
+NONCE_WINDOW = 5 * 60
 LOADING = 1 << 7
 
 
@@ -120,6 +129,7 @@ class Session:
 
     id: str
     shard: tuple[int, int]
+    intents: int = 0
     seq: int = 0
     buffer: list[dict[str, Any]] = field(default_factory=list)
     socket: web.WebSocketResponse | None = None
@@ -175,6 +185,8 @@ class Emulator(MemberActions):
         self._pending: list[asyncio.Future[None]] = []
         self._sockets: set[web.WebSocketResponse] = set()
         self.uploads: dict[str, bytes] = {}
+        # (author, nonce) -> (message, when): what enforce_nonce deduplicates against.
+        self._nonces: dict[tuple[int, str], tuple[Message, float]] = {}
         self._runner: web.AppRunner | None = None
         self.identified = asyncio.Event()
         self.message_created = asyncio.Condition()
@@ -314,6 +326,17 @@ class Emulator(MemberActions):
         self._announce_later("CHANNEL_CREATE", channel.to_json(), guild.id)
         return channel
 
+    def remove_channel(self, channel: Channel) -> None:
+        """Delete a channel, as a member with Manage Channels would."""
+        guild = self.guilds[channel.guild_id]
+        del guild.channels[channel.id]
+        self._announce_later("CHANNEL_DELETE", channel.to_json(), guild.id)
+
+    def set_overwrites(self, channel: Channel, overwrites: dict[int, tuple[int, int]]) -> None:
+        """Replace a channel's permission overwrites (role or member id -> (allow, deny))."""
+        channel.overwrites = dict(overwrites)
+        self._announce_later("CHANNEL_UPDATE", channel.to_json(), channel.guild_id)
+
     def guild_of_channel(self, channel_id: int) -> tuple[Guild, Channel]:
         for guild in self.guilds.values():
             if channel_id in guild.channels:
@@ -375,7 +398,12 @@ class Emulator(MemberActions):
             await socket.close(code=4004, message=b"Authentication failed.")
             return None
         shard_id, shard_count = data.get("shard") or [0, 1]
-        session = Session(uuid.uuid4().hex, (shard_id, shard_count), socket=socket)
+        session = Session(
+            uuid.uuid4().hex,
+            (shard_id, shard_count),
+            intents=int(data.get("intents") or 0),
+            socket=socket,
+        )
         self.sessions[session.id] = session
         self.identify_count += 1
         guilds = [g for g in self.guilds.values() if (g.id >> 22) % shard_count == shard_id]
@@ -424,8 +452,12 @@ class Emulator(MemberActions):
                 await session.socket.send_str(json.dumps(payload))
 
     async def dispatch(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
-        """Send an event to every session whose shard holds `guild_id` (all if None)."""
+        """Send an event to every session whose shard holds `guild_id` (all if None) and
+        that asked for the intent the event belongs to."""
+        needed = EVENT_INTENTS.get(event, 0)
         for session in list(self.sessions.values()):
+            if needed and not session.intents & needed:
+                continue
             shard_id, count = session.shard
             if guild_id is None or (guild_id >> 22) % count == shard_id:
                 await self._send(session, event, data)
@@ -763,10 +795,21 @@ class Emulator(MemberActions):
         if files:
             needed.append(ATTACH_FILES)
         self._require(guild, channel, *needed)
+        nonce = payload.get("nonce")
+        if nonce is not None:
+            rules.check_nonce(nonce)
+            key = (self.bot_user.id, str(nonce))
+            seen = self._nonces.get(key)
+            if payload.get("enforce_nonce") and seen and self.now() - seen[1] < NONCE_WINDOW:
+                # Discord returns the first message instead of creating a second one.
+                return seen[0].data
         if channel.is_thread and (channel.archived or channel.locked):
             channel.archived = False
         message = self.store_message(guild, channel, self.bot_user, payload, files)
-        await self.dispatch("MESSAGE_CREATE", message.data | {"member": None}, guild.id)
+        if nonce is not None:
+            self._nonces[(self.bot_user.id, str(nonce))] = (message, self.now())
+        bot_member = guild.members[self.bot_user.id].to_json()
+        await self.dispatch("MESSAGE_CREATE", message.data | {"member": bot_member}, guild.id)
         await self._announce(message)
         return message.data
 
@@ -824,6 +867,12 @@ class Emulator(MemberActions):
         message_id = match.groupdict().get("message")
         if message_id:
             self._message(parent.id, int(message_id))
+            if int(message_id) in guild.channels:
+                raise DiscordError(
+                    400,
+                    rules.THREAD_ALREADY_CREATED,
+                    "A thread has already been created for this message",
+                )
         thread = Channel(
             int(message_id) if message_id else self.ids.next(),
             guild.id,

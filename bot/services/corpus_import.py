@@ -1,4 +1,4 @@
-"""Importing the corpus folder into the essay, passage and sentence tables."""
+"""Importing the corpus folder into the essay, passage, sentence and excerpt tables."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from typing import TypeVar
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.corpus import CorpusError, EssayFile, load_corpus, paragraph_spans, sentence_spans
-from bot.models import Essay, Passage, Sentence, utcnow
+from bot.corpus import (
+    CorpusError,
+    EssayFile,
+    excerpt_spans,
+    load_corpus,
+    paragraph_spans,
+    sentence_spans,
+)
+from bot.models import Essay, Excerpt, Passage, Sentence, utcnow
 
 
 @dataclass
@@ -58,10 +65,14 @@ async def import_corpus(directory: Path, *, session: AsyncSession) -> ImportRepo
         raise CorpusError(directory, "corpus folder", "holds no *.txt essay files")
     report = ImportReport()
     existing = {e.slug: e for e in (await session.exec(select(Essay))).all()}
+    with_excerpts = set((await session.exec(select(Excerpt.essay_id).distinct())).all())
     for essay_file in files:
         essay = existing.get(essay_file.slug)
         if essay and essay.active and essay.content_hash == essay_file.content_hash:
             report.unchanged.append(essay_file.slug)
+            if essay.id not in with_excerpts:
+                # Imported before excerpts existed: cut them now.
+                await _sync_excerpts(essay, session=session)
             continue
         if essay is None:
             essay = Essay(slug=essay_file.slug, body="", content_hash="", side="", title="")
@@ -72,6 +83,7 @@ async def import_corpus(directory: Path, *, session: AsyncSession) -> ImportRepo
         session.add(essay)
         await session.flush()
         await _sync_spans(essay, session=session, report=report)
+        await _sync_excerpts(essay, session=session)
     slugs = {f.slug for f in files}
     for slug, essay in existing.items():
         if slug not in slugs and essay.active:
@@ -99,7 +111,7 @@ def _copy_metadata(source: EssayFile, essay: Essay) -> None:
     essay.imported_at = utcnow()
 
 
-Row = TypeVar("Row", Passage, Sentence)
+Row = TypeVar("Row", Passage, Sentence, Excerpt)
 
 
 def _by_text(rows: list[Row]) -> dict[str, deque[Row]]:
@@ -180,4 +192,38 @@ async def _sync_spans(essay: Essay, *, session: AsyncSession, report: ImportRepo
         for passage in passages:
             await session.delete(passage)
             report.passages_removed += 1
+    await session.flush()
+
+
+async def _sync_excerpts(essay: Essay, *, session: AsyncSession) -> None:
+    """Make the essay's excerpts match its body, keeping the ids of unchanged excerpts.
+
+    Kept ids keep a server's rotation history meaningful across corpus edits.
+    """
+    assert essay.id is not None
+    old = (await session.exec(select(Excerpt).where(Excerpt.essay_id == essay.id))).all()
+    free = _by_text(list(old))
+    for span in excerpt_spans(essay.body):
+        text = essay.body[span.start : span.end]
+        reusable = free.get(text)
+        excerpt = (
+            reusable.popleft()
+            if reusable
+            else Excerpt(
+                essay_id=essay.id,
+                side="",
+                text=text,
+                first_position=0,
+                last_position=0,
+                start=0,
+                end=0,
+            )
+        )
+        excerpt.side = essay.side
+        excerpt.first_position, excerpt.last_position = span.first, span.last
+        excerpt.start, excerpt.end = span.start, span.end
+        session.add(excerpt)
+    for leftovers in free.values():
+        for excerpt in leftovers:
+            await session.delete(excerpt)
     await session.flush()

@@ -11,8 +11,10 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from pydantic import SecretStr
 
 from bot import migrate
 from bot.client import MootBot
+from bot.clock import Clock
 from bot.db import Database
 from bot.runtime import start_in_background, stop
 from bot.services.corpus_import import import_corpus
@@ -66,6 +69,23 @@ def emulator_settings(emulator: Emulator, database_url: str) -> Settings:
     )
 
 
+class MovableClock(Clock):
+    """A clock that runs at real speed from an instant the test sets, and can jump."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.set(start or datetime.now(UTC))
+
+    def set(self, instant: datetime) -> None:
+        self._origin = instant
+        self._started = time.monotonic()
+
+    def advance(self, delta: timedelta) -> None:
+        self.set(self.now() + delta)
+
+    def now(self) -> datetime:
+        return self._origin + timedelta(seconds=time.monotonic() - self._started)
+
+
 @pytest.fixture
 def bot_settings(emulator: Emulator, e2e_database: str) -> Settings:
     return emulator_settings(emulator, e2e_database)
@@ -106,6 +126,8 @@ class BotProcess:
     settings: Settings
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    # More MOOT_ settings for this process, e.g. a short sweep interval.
+    extra: dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
@@ -116,6 +138,7 @@ class BotProcess:
                 "MOOT_DATABASE_URL": self.settings.database_url,
                 "MOOT_CORPUS_DIR": str(self.settings.corpus_dir),
             }
+            | self.extra
         )
 
     def start(self) -> None:

@@ -1,0 +1,22 @@
+"""Which servers belong to this process: a guild's shard is (guild_id >> 22) % shard_count."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    return (guild_id >> 22) % shard_count
+
+
+def on_shards(
+    guild_id: Any, shard_count: int | None, shard_ids: Sequence[int] | None
+) -> ColumnElement[bool]:
+    """A WHERE clause keeping the rows of servers on `shard_ids`; all rows when unset."""
+    if not shard_count or shard_ids is None or len(shard_ids) >= shard_count:
+        return true()
+    shard = guild_id.op(">>")(22) % shard_count
+    return shard.in_(list(shard_ids))  # type: ignore[no-any-return]

@@ -1,0 +1,390 @@
+"""/excerpt through the emulator: setup, posting on time, rotation, threads and votes,
+pause/resume, failures, daylight-saving days, and restarts inside and outside the grace window.
+
+The bot runs with a clock the test sets (handed in like its database), so "08:00 on the day
+the clocks change" is reached in seconds. The sweeper runs every 0.1 s, as it would every
+minute in production, so a jump of the clock is noticed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.client import MootBot
+from bot.runtime import start_in_background, stop
+from bot.settings import Settings
+from emulator import CommandUnavailable, Emulator, Message, World
+from emulator.state import SEND_MESSAGES, Channel
+from tests.e2e.conftest import MovableClock
+
+TIMESTAMP = re.compile(r"<t:(\d+):F>")
+
+
+class Bots:
+    """Start and stop the real bot (more than once in a test) on one database and clock."""
+
+    def __init__(self, settings: Settings, clock: MovableClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.running: list[tuple[MootBot, asyncio.Task[None]]] = []
+
+    async def start(self) -> MootBot:
+        client, task = await start_in_background(self.settings, ready_timeout=15, clock=self.clock)
+        self.running.append((client, task))
+        return client
+
+    async def stop(self) -> None:
+        while self.running:
+            await stop(*self.running.pop())
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+async def bots(bot_settings: Settings, clock: MovableClock, world: World) -> AsyncIterator[Bots]:
+    runner = Bots(bot_settings.model_copy(update={"sweep_seconds": 0.1}), clock)
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+def posts(emulator: Emulator, channel: Channel) -> list[Message]:
+    """The bot's excerpt posts in `channel`, oldest first."""
+    return [
+        m
+        for m in emulator.channel_messages(channel)
+        if m.embeds and m.embeds[0].get("footer", {}).get("text", "").startswith("Daily excerpt")
+    ]
+
+
+def essay_bodies(settings: Settings) -> list[str]:
+    path = settings.database_url.split("///", 1)[1]
+    with sqlite3.connect(path) as db:
+        return [row[0] for row in db.execute("SELECT body FROM essay")]
+
+
+def next_post(reply: Message) -> datetime:
+    """The next post instant from a setup or status embed's Discord timestamp."""
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    found = TIMESTAMP.search(fields["Next post"])
+    assert found, fields["Next post"]
+    return datetime.fromtimestamp(int(found[1]), UTC)
+
+
+async def setup(
+    emulator: Emulator, world: World, channel: Channel | None = None, **options: object
+) -> Message:
+    answer = await emulator.slash(
+        world.member("mod"),
+        world.general,
+        "excerpt setup",
+        channel=channel or world.debates,
+        **options,
+    )
+    assert answer.ephemeral, answer.reply
+    assert answer.reply is not None
+    return answer.reply
+
+
+async def status(emulator: Emulator, world: World) -> dict[str, str]:
+    answer = await emulator.slash(world.member("mod"), world.general, "excerpt status")
+    assert answer.ephemeral and answer.reply is not None
+    return {f["name"]: f["value"] for f in answer.reply.embeds[0]["fields"]}
+
+
+async def eventually(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the condition did not become true in time")
+        await asyncio.sleep(0.02)
+
+
+async def wait_for_posts(
+    emulator: Emulator, channel: Channel, count: int, timeout: float = 5.0
+) -> list[Message]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(posts(emulator, channel)) < count:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{len(posts(emulator, channel))} posts, expected {count}")
+        await asyncio.sleep(0.02)
+    return posts(emulator, channel)
+
+
+async def test_setup_refuses_bad_input_and_changes_nothing(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    mod = world.member("mod")
+    cases = {
+        "8": "could be morning or evening",
+        "25:00": "is not a time of day",
+        "soon": "is not a time of day",
+    }
+    for typed, reason in cases.items():
+        answer = await emulator.slash(
+            mod, world.general, "excerpt setup", channel=world.debates, time=typed
+        )
+        assert answer.ephemeral and reason in answer.reply.content  # type: ignore[union-attr]
+    bad_zone = await emulator.slash(
+        mod, world.general, "excerpt setup", channel=world.debates, time="8am", timezone="Mars/Base"
+    )
+    assert "not a time zone I know" in bad_zone.reply.content  # type: ignore[union-attr]
+    everyone = world.guild.roles[world.guild.id]
+    pinged = await emulator.slash(
+        mod, world.general, "excerpt setup", channel=world.debates, time="8am", ping_role=everyone
+    )
+    assert "won't ping @everyone" in pinged.reply.content  # type: ignore[union-attr]
+    bot_role = next(r for r in world.guild.roles.values() if r.name == "moot")
+    closed = emulator.add_channel(
+        world.guild, "closed", overwrites={bot_role.id: (0, SEND_MESSAGES)}
+    )
+    await emulator.settle()
+    refused = await emulator.slash(
+        mod, world.general, "excerpt setup", channel=closed, time="8am", thread=True
+    )
+    assert refused.ephemeral
+    assert "missing Send Messages" in refused.reply.content  # type: ignore[union-attr]
+    nothing = await emulator.slash(mod, world.general, "excerpt status")
+    assert "No daily excerpt is set up" in nothing.reply.content  # type: ignore[union-attr]
+    with pytest.raises(CommandUnavailable):  # hidden from members who are not moderators
+        await emulator.slash(
+            world.member("alice"), world.general, "excerpt setup", channel=world.debates, time="8am"
+        )
+    assert posts(emulator, world.debates) == []
+
+
+async def test_posts_once_at_the_local_time_with_the_excerpt_verbatim(
+    bots: Bots, emulator: Emulator, world: World, clock: MovableClock, bot_settings: Settings
+) -> None:
+    # 07:59:58 in Paris on an ordinary winter day.
+    clock.set(datetime(2026, 12, 2, 6, 59, 58, tzinfo=UTC))
+    await bots.start()
+    reply = await setup(emulator, world, time="8am", timezone="Europe/Paris")
+    assert next_post(reply) == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    [post] = await wait_for_posts(emulator, world.debates, 1)
+    embed = post.embeds[0]
+    assert any(embed["description"] in body for body in essay_bodies(bot_settings))
+    assert 1 <= embed["description"].count("\n\n") + 1 <= 3
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Side"] in ("Realist", "Values")
+    assert re.fullmatch(r"Paragraphs? \d+(-\d+)? of \d+", fields["Where"])
+    assert embed["footer"]["text"].startswith("Daily excerpt · 2026-12-02")
+    assert embed["author"]["name"]
+    assert post.data["mention_roles"] == [] and not post.pinged_everyone
+    await asyncio.sleep(0.5)  # sweeps come and go: still one post
+    assert len(posts(emulator, world.debates)) == 1
+    shown = await status(emulator, world)
+    assert "2026-12-03" not in shown["Next post"]
+    assert TIMESTAMP.search(shown["Next post"])[1] == str(  # type: ignore[index]
+        int(datetime(2026, 12, 3, 7, 0, tzinfo=UTC).timestamp())
+    )
+    assert "1 of" in shown["Rotation: alternate"]
+
+
+async def test_now_and_preview_follow_the_rotation_and_sides_alternate(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    await setup(emulator, world, time="20:30")
+    mod = world.member("mod")
+    sides = []
+    for _ in range(6):
+        shown = await emulator.slash(mod, world.general, "excerpt preview")
+        assert shown.ephemeral and "Nothing was posted" in shown.reply.content  # type: ignore[union-attr]
+        again = await emulator.slash(mod, world.general, "excerpt preview")
+        previewed = shown.reply.embeds[0]["description"]  # type: ignore[union-attr]
+        assert again.reply.embeds[0]["description"] == previewed  # type: ignore[union-attr]
+        done = await emulator.slash(mod, world.general, "excerpt now", timeout=10)
+        assert done.ephemeral and "Posted" in done.reply.content  # type: ignore[union-attr]
+        latest = posts(emulator, world.debates)[-1]
+        assert latest.embeds[0]["description"] == previewed
+        sides.append({f["name"]: f["value"] for f in latest.embeds[0]["fields"]}["Side"])
+    assert sides == ["Realist", "Values"] * 3
+    texts = [p.embeds[0]["description"] for p in posts(emulator, world.debates)]
+    assert len(set(texts)) == 6
+    shown_status = await status(emulator, world)
+    assert "Realist: 3 of 9 excerpts posted (cycle 1)" in shown_status["Rotation: alternate"]
+    assert "Values: 3 of 21 excerpts posted (cycle 1)" in shown_status["Rotation: alternate"]
+
+
+async def test_thread_votes_count_once_per_member_and_survive_a_restart(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    await setup(emulator, world, time="8am", thread=True)
+    await emulator.slash(world.member("mod"), world.general, "excerpt now", timeout=10)
+    [post] = posts(emulator, world.debates)
+    thread = world.guild.channels[post.id]
+    assert thread.is_thread and thread.parent_id == world.debates.id
+    prompt = await emulator.wait_for_message(thread, containing="Which side")
+    assert [b["label"] for b in prompt.buttons()] == ["Realist · 0", "Values · 0"]
+    alice, bob = world.member("alice"), world.member("bob")
+    voted = await emulator.click(alice, prompt, "Realist · 0")
+    await eventually(lambda: voted.followups)
+    [note] = voted.followups
+    assert note.ephemeral and "supports **Realist**" in note.content
+    labels = [b["label"] for b in emulator.messages[prompt.id].buttons()]
+    assert labels == ["Realist · 1", "Values · 0"]
+    await emulator.click(alice, emulator.messages[prompt.id], "Values · 0")
+    assert [b["label"] for b in emulator.messages[prompt.id].buttons()] == [
+        "Realist · 0",
+        "Values · 1",
+    ]
+    await bots.stop()
+    await bots.start()
+    await emulator.click(bob, emulator.messages[prompt.id], "Values · 1")
+    await asyncio.gather(
+        emulator.click(world.member("carol"), emulator.messages[prompt.id], "Realist · 0"),
+        emulator.click(world.member("carol"), emulator.messages[prompt.id], "Realist · 0"),
+    )
+    final = await emulator.click(alice, emulator.messages[prompt.id], "Values · 2")
+    await eventually(lambda: final.followups)
+    assert final.followups[0].ephemeral
+    assert [b["label"] for b in emulator.messages[prompt.id].buttons()] == [
+        "Realist · 1",
+        "Values · 2",
+    ]
+
+
+async def test_pause_skips_days_and_resume_starts_from_the_next_time(
+    bots: Bots, emulator: Emulator, world: World, clock: MovableClock
+) -> None:
+    clock.set(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))
+    await bots.start()
+    await setup(emulator, world, time="08:00", timezone="UTC")
+    mod = world.member("mod")
+    paused = await emulator.slash(mod, world.general, "excerpt pause")
+    assert "paused" in paused.reply.content  # type: ignore[union-attr]
+    twice = await emulator.slash(mod, world.general, "excerpt pause")
+    assert "already paused" in twice.reply.content  # type: ignore[union-attr]
+    assert "none: the schedule is paused" in (await status(emulator, world))["Next post"]
+    clock.set(datetime(2026, 12, 2, 8, 0, 1, tzinfo=UTC))
+    await asyncio.sleep(0.4)
+    assert posts(emulator, world.debates) == []
+    clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    resumed = await emulator.slash(mod, world.general, "excerpt resume")
+    expected = int(datetime(2026, 12, 3, 8, 0, tzinfo=UTC).timestamp())
+    assert f"<t:{expected}:F>" in resumed.reply.content  # type: ignore[union-attr]
+    await asyncio.sleep(0.3)
+    assert posts(emulator, world.debates) == []  # the paused morning is not made up
+    clock.set(datetime(2026, 12, 3, 8, 0, 1, tzinfo=UTC))
+    await wait_for_posts(emulator, world.debates, 1)
+    disabled = await emulator.slash(mod, world.general, "excerpt disable")
+    assert "disabled" in disabled.reply.content  # type: ignore[union-attr]
+    refused = await emulator.slash(mod, world.general, "excerpt resume")
+    assert "/excerpt setup" in refused.reply.content  # type: ignore[union-attr]
+    clock.set(datetime(2026, 12, 4, 8, 0, 1, tzinfo=UTC))
+    await asyncio.sleep(0.3)
+    assert len(posts(emulator, world.debates)) == 1
+
+
+async def test_a_deleted_channel_or_lost_permission_is_reported_then_disables_the_schedule(
+    bots: Bots, emulator: Emulator, world: World, clock: MovableClock
+) -> None:
+    clock.set(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))
+    await bots.start()
+    excerpts_channel = emulator.add_channel(world.guild, "excerpts")
+    await emulator.settle()
+    await setup(emulator, world, channel=excerpts_channel, time="08:00", timezone="UTC")
+    bot_role = next(r for r in world.guild.roles.values() if r.name == "moot")
+    emulator.set_overwrites(excerpts_channel, {bot_role.id: (0, SEND_MESSAGES)})
+    await emulator.settle()
+    clock.set(datetime(2026, 12, 2, 8, 0, 1, tzinfo=UTC))
+    await asyncio.sleep(0.4)
+    shown = await status(emulator, world)
+    assert "missing Send Messages" in shown["Last error"]
+    assert "1 failed post(s) in a row" in shown["Last error"]
+    assert shown["Status"] == "Running"
+    emulator.remove_channel(excerpts_channel)
+    await emulator.settle()
+    for day in (3, 4):
+        clock.set(datetime(2026, 12, day, 8, 0, 1, tzinfo=UTC))
+        await asyncio.sleep(0.4)
+    shown = await status(emulator, world)
+    assert "no longer exists" in shown["Last error"]
+    assert "Disabled after 3 failures" in shown["Last error"]
+    assert shown["Status"].startswith("Disabled")
+    clock.set(datetime(2026, 12, 5, 8, 0, 1, tzinfo=UTC))
+    await asyncio.sleep(0.3)
+    posted_anywhere = [m for m in emulator.messages.values() if m.embeds and not m.ephemeral]
+    assert posted_anywhere == []
+    fixed = await setup(emulator, world, time="08:00", timezone="UTC")
+    assert next_post(fixed) == datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+    assert "Last error" not in await status(emulator, world)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+async def test_local_time_holds_across_daylight_saving_changes(
+    bots: Bots, emulator: Emulator, world: World, clock: MovableClock
+) -> None:
+    # Paris springs forward on 2026-03-29: 02:00-03:00 does not exist that night.
+    clock.set(at("2026-03-28T12:00:00+01:00"))
+    await bots.start()
+    reply = await setup(emulator, world, time="02:30", timezone="Europe/Paris")
+    gap = next_post(reply)
+    assert gap == at("2026-03-29T03:30:00+02:00")  # a clock set forward shows 03:30
+    clock.set(gap + timedelta(seconds=1))
+    await wait_for_posts(emulator, world.debates, 1)
+    assert "2026-03-29" in posts(emulator, world.debates)[-1].embeds[0]["footer"]["text"]
+    assert next_post_of(await status(emulator, world)) == at("2026-03-30T02:30:00+02:00")
+    # 08:00 stays 08:00 local after the change (06:00 UTC, not 07:00); the 29th had its post.
+    reply = await setup(emulator, world, time="08:00", timezone="Europe/Paris")
+    assert next_post(reply) == at("2026-03-30T08:00:00+02:00")
+
+    # New York falls back on 2026-11-01: 01:00-02:00 happens twice that night.
+    clock.set(at("2026-10-31T12:00:00-04:00"))
+    reply = await setup(emulator, world, time="1:30am", timezone="America/New_York")
+    # The first 01:30 of the repeated hour (EDT), not the second (EST).
+    assert next_post(reply) == at("2026-11-01T01:30:00-04:00")
+    clock.set(at("2026-11-01T01:30:01-04:00"))
+    await wait_for_posts(emulator, world.debates, 2)
+    clock.set(at("2026-11-01T01:30:01-05:00"))  # the same wall time again, an hour later
+    await asyncio.sleep(0.4)
+    assert len(posts(emulator, world.debates)) == 2
+    # After the change, 01:30 is EST: 06:30 UTC instead of 05:30.
+    assert next_post_of(await status(emulator, world)) == at("2026-11-02T01:30:00-05:00")
+
+
+def next_post_of(fields: dict[str, str]) -> datetime:
+    found = TIMESTAMP.search(fields["Next post"])
+    assert found, fields["Next post"]
+    return datetime.fromtimestamp(int(found[1]), UTC)
+
+
+async def test_restart_inside_the_grace_window_posts_late_outside_it_skips_the_day(
+    bots: Bots, emulator: Emulator, world: World, clock: MovableClock
+) -> None:
+    clock.set(at("2026-12-02T07:00:00+00:00"))
+    await bots.start()
+    await setup(emulator, world, time="08:00", timezone="UTC")
+    await bots.stop()
+    clock.set(at("2026-12-02T13:30:00+00:00"))  # down at 08:00, back 5.5 h later
+    await bots.start()
+    [late] = await wait_for_posts(emulator, world.debates, 1)
+    assert "late: due at 08:00" in late.embeds[0]["footer"]["text"]
+    assert "2026-12-02" in late.embeds[0]["footer"]["text"]
+    await bots.stop()
+    clock.set(at("2026-12-03T14:30:00+00:00"))  # down at 08:00, back 6.5 h later
+    await bots.start()
+    await asyncio.sleep(0.5)
+    assert len(posts(emulator, world.debates)) == 1
+    shown = await status(emulator, world)
+    assert "Last skipped day: 2026-12-03" in shown
+    assert "past the 6 h grace window" in shown["Last skipped day: 2026-12-03"]
+    assert next_post_of(shown) == at("2026-12-04T08:00:00+00:00")
+    clock.set(at("2026-12-04T08:00:01+00:00"))
+    await wait_for_posts(emulator, world.debates, 2)
