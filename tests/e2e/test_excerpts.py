@@ -14,10 +14,13 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 
 from bot.client import MootBot
+from bot.db import Database
 from bot.runtime import start_in_background, stop
+from bot.services.excerpts import claim_due
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, Message, World
 from emulator.state import SEND_MESSAGES, Channel
@@ -388,3 +391,61 @@ async def test_restart_inside_the_grace_window_posts_late_outside_it_skips_the_d
     assert next_post_of(shown) == at("2026-12-04T08:00:00+00:00")
     clock.set(at("2026-12-04T08:00:01+00:00"))
     await wait_for_posts(emulator, world.debates, 2)
+
+
+async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
+    bots: Bots, emulator: Emulator, world: World, clock: MovableClock, bot_settings: Settings
+) -> None:
+    clock.set(at("2026-12-02T07:00:00+00:00"))
+    await bots.start()
+    await setup(emulator, world, time="08:00", timezone="UTC")
+    await bots.stop()
+    db = Database(bot_settings.database_url)
+    try:
+        # A process claimed 08:00's post, sent it, and was killed before recording it.
+        async with db.session() as session:
+            claim = await claim_due(
+                world.guild.id,
+                now=at("2026-12-02T08:00:01+00:00"),
+                grace=timedelta(hours=6),
+                session=session,
+            )
+        assert claim is not None
+        async with aiohttp.ClientSession() as http:
+            sent = await http.post(
+                f"{emulator.api_url}/channels/{world.debates.id}/messages",
+                headers={"Authorization": f"Bot {emulator.token}"},
+                json={
+                    "embeds": [
+                        {"description": claim.excerpt.text, "footer": {"text": "Daily excerpt"}}
+                    ],
+                    "nonce": claim.nonce,
+                    "enforce_nonce": True,
+                },
+            )
+            assert sent.status == 200
+        clock.set(at("2026-12-02T08:03:00+00:00"))  # past the claim's lease
+        await bots.start()
+        await asyncio.sleep(0.6)
+        assert len(posts(emulator, world.debates)) == 1
+        shown = await status(emulator, world)
+        assert "Last post" in shown and "none yet" not in shown["Last post"]
+        await bots.stop()
+
+        # Next day the process dies after claiming, before sending anything.
+        async with db.session() as session:
+            claim = await claim_due(
+                world.guild.id,
+                now=at("2026-12-03T08:00:01+00:00"),
+                grace=timedelta(hours=6),
+                session=session,
+            )
+        assert claim is not None
+        clock.set(at("2026-12-03T08:03:00+00:00"))
+        await bots.start()
+        await wait_for_posts(emulator, world.debates, 2)
+        await asyncio.sleep(0.5)
+        assert len(posts(emulator, world.debates)) == 2
+        assert posts(emulator, world.debates)[-1].embeds[0]["description"] == claim.excerpt.text
+    finally:
+        await db.close()
