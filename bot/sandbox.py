@@ -20,6 +20,7 @@ import re
 import shlex
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from emulator import (
 
 GUIDE = __doc__.split("\n", 2)[2] if __doc__ else ""
 MENTION = re.compile(r"<(?P<kind>@&|@!?|#)(?P<id>\d+)>")
+TIMESTAMP = re.compile(r"<t:(?P<at>-?\d+)(?::(?P<style>[tTdDfFR]))?>")
 LINE = re.compile(r"^(?:(?P<member>[\w-]+):\s*)?(?P<action>.+)$")
 
 
@@ -268,7 +270,17 @@ class Sandbox:
             user = self.emulator.users.get(number)
             return f"@{user.username}" if user else "@unknown"
 
-        return escape(MENTION.sub(name, text))
+        def when(match: re.Match[str]) -> str:
+            # A client shows a Discord timestamp in the reader's zone; the sandbox uses UTC.
+            at = datetime.fromtimestamp(int(match["at"]), UTC)
+            if match["style"] == "R":
+                seconds = (at - datetime.now(UTC)).total_seconds()
+                hours = abs(seconds) / 3600
+                amount = f"{hours:.1f} hours" if hours >= 1 else f"{abs(seconds) / 60:.0f} minutes"
+                return f"in {amount}" if seconds >= 0 else f"{amount} ago"
+            return at.strftime("%a %d %b %Y %H:%M UTC")
+
+        return escape(TIMESTAMP.sub(when, MENTION.sub(name, text)))
 
     def _render(self, message: Message, title: str) -> None:
         show = self._readable

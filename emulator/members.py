@@ -331,6 +331,11 @@ class MemberActions:
                 raise CommandUnavailable(f"option {option['name']!r} takes a {caster.__name__}")
             if kind == 3:
                 value = str(value).strip()  # Discord's client trims string options
+            if kind == 5 and isinstance(value, str):
+                # A client offers True and False; typed text is one of those two words.
+                if value.lower() not in ("true", "false"):
+                    raise CommandUnavailable(f"{option['name']!r} takes True or False")
+                value = value.lower() == "true"
             try:
                 typed = caster(value)
             except (TypeError, ValueError):

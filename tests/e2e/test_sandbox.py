@@ -24,6 +24,10 @@ def test_demo_script_runs_every_line(tmp_path: Path) -> None:
     assert "Only moderators can do that" in out
     assert "Europe/Paris" in out and "is not a time zone I know" in out
     assert "#debates" in out and "@Moderators" in out
+    assert "“25:00” is not a time of day I can read" in out
+    assert "Daily excerpt set" in out and "Realist: 1 of 9 excerpts posted (cycle 1)" in out
+    assert "Realist · 0   Values · 2" in out  # alice changed her vote: counted once
+    assert "The daily excerpt is paused" in out
 
 
 def test_run_without_a_token_opens_the_sandbox(tmp_path: Path) -> None:
