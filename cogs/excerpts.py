@@ -295,23 +295,21 @@ class Excerpts(
         await self.bot.wait_until_ready()
         async with self.slots:
             try:
-                claim = None
                 try:
                     async with self.bot.db.session() as session:
-                        claim = await excerpts.claim_due(
+                        due = await excerpts.claim_due(
                             guild_id, now=self.bot.clock.now(), grace=self.grace, session=session
                         )
                 except IntegrityError:
                     log.info("another process claimed server %s's excerpt first", guild_id)
-                if claim is not None:
-                    await self.post_claimed(claim)
-                async with self.bot.db.session() as session:
-                    schedule = await excerpts.get_schedule(guild_id, session=session)
-                if schedule is not None:
-                    self.set_timer(
-                        guild_id,
-                        schedule.next_post_at if schedule.status is ScheduleStatus.ACTIVE else None,
-                    )
+                    async with self.bot.db.session() as session:
+                        schedule = await excerpts.get_schedule(guild_id, session=session)
+                    if schedule is not None and schedule.status is ScheduleStatus.ACTIVE:
+                        self.set_timer(guild_id, schedule.next_post_at)
+                    return
+                if due.claim is not None:
+                    await self.post_claimed(due.claim)
+                self.set_timer(guild_id, due.next_post_at)
             except Exception:
                 log.exception("daily excerpt for server %s failed unexpectedly", guild_id)
 

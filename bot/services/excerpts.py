@@ -200,17 +200,21 @@ async def get_schedule(guild_id: int, *, session: AsyncSession) -> ScheduleView 
     return _view(row) if row else None
 
 
-async def _next_free(row: ExcerptSchedule, now: datetime, session: AsyncSession) -> datetime:
-    """The first occurrence after `now` on a local day that has no post yet."""
+async def _last_day(guild_id: int, session: AsyncSession) -> date | None:
+    """The latest local date that has a scheduled post (posted, claimed, failed or skipped)."""
+    return (
+        await session.exec(
+            select(func.max(ExcerptPost.day)).where(ExcerptPost.guild_id == guild_id)
+        )
+    ).one()
+
+
+def _next_free(row: ExcerptSchedule, now: datetime, last_day: date | None) -> datetime:
+    """The first occurrence after `now` on a local day later than `last_day`."""
     after = now
     while True:
         day, at = next_occurrence(after, row.minute_of_day, row.timezone)
-        taken = await session.exec(
-            select(ExcerptPost.id).where(
-                ExcerptPost.guild_id == row.guild_id, ExcerptPost.day == day
-            )
-        )
-        if taken.first() is None:
+        if last_day is None or day > last_day:
             return at
         after = at
 
@@ -250,7 +254,7 @@ async def setup_schedule(
     row.last_error_at = None
     row.updated_by = by
     row.updated_at = now
-    row.next_post_at = await _next_free(row, now, session)
+    row.next_post_at = _next_free(row, now, await _last_day(guild_id, session))
     session.add(row)
     await session.flush()
     return _view(row)
@@ -285,7 +289,7 @@ async def set_status(
     if status is ScheduleStatus.ACTIVE:
         row.active_since = now
         row.consecutive_failures = 0
-        row.next_post_at = await _next_free(row, now, session)
+        row.next_post_at = _next_free(row, now, await _last_day(guild_id, session))
     else:
         row.next_post_at = None
     session.add(row)
@@ -294,16 +298,6 @@ async def set_status(
 
 
 # --- rotation ------------------------------------------------------------------------
-
-
-async def _active_excerpt_ids(side: Side, session: AsyncSession) -> list[int]:
-    rows = await session.exec(
-        select(Excerpt.id)
-        .join(Essay, col(Essay.id) == Excerpt.essay_id)
-        .where(Excerpt.side == side.value, col(Essay.active).is_(True))
-        .order_by(col(Excerpt.id))
-    )
-    return [i for i in rows.all() if i is not None]
 
 
 @dataclass(frozen=True)
@@ -318,28 +312,41 @@ class _SideState:
         return [i for i in self.pool if i not in self.used]
 
 
-async def _side_state(guild_id: int, side: Side, session: AsyncSession) -> _SideState:
-    pool = await _active_excerpt_ids(side, session)
-    cycle = (
+@dataclass(frozen=True)
+class _Rotation:
+    """A server's rotation: each side's state, and the sides of its posts, newest first."""
+
+    sides: dict[Side, _SideState]
+    history: list[Side]
+
+
+async def _rotation(guild_id: int, session: AsyncSession) -> _Rotation:
+    """Read in two queries: the excerpt pool of active essays, and the server's posts."""
+    pool_rows = await session.exec(
+        select(Excerpt.id, Excerpt.side)
+        .join(Essay, col(Essay.id) == Excerpt.essay_id)
+        .where(col(Essay.active).is_(True))
+        .order_by(col(Excerpt.id))
+    )
+    pools: dict[Side, list[int]] = {side: [] for side in Side}
+    for excerpt_id, side in pool_rows.all():
+        if excerpt_id is not None:
+            pools[Side(side)].append(excerpt_id)
+    post_rows = (
         await session.exec(
-            select(func.max(ExcerptPost.cycle)).where(
-                ExcerptPost.guild_id == guild_id,
-                ExcerptPost.side == side.value,
-                col(ExcerptPost.status).in_(_IN_FLIGHT),
-            )
-        )
-    ).one() or 1
-    used = (
-        await session.exec(
-            select(ExcerptPost.excerpt_id).where(
-                ExcerptPost.guild_id == guild_id,
-                ExcerptPost.side == side.value,
-                ExcerptPost.cycle == cycle,
-                col(ExcerptPost.status).in_(_IN_FLIGHT),
-            )
+            select(ExcerptPost.side, ExcerptPost.cycle, ExcerptPost.excerpt_id)
+            .where(ExcerptPost.guild_id == guild_id, col(ExcerptPost.status).in_(_IN_FLIGHT))
+            .order_by(col(ExcerptPost.id).desc())
         )
     ).all()
-    return _SideState(side, cycle, frozenset(i for i in used if i is not None), pool)
+    sides = {}
+    for side in Side:
+        mine = [(cycle, excerpt_id) for s, cycle, excerpt_id in post_rows if s == side.value]
+        cycle = max((c for c, _ in mine), default=1)
+        used = frozenset(e for c, e in mine if c == cycle and e is not None)
+        sides[side] = _SideState(side, cycle, used, pools[side])
+    history = [Side(s) for s, _, _ in post_rows if s]
+    return _Rotation(sides, history)
 
 
 def _stable_rank(guild_id: int, side: Side, cycle: int, excerpt_id: int) -> bytes:
@@ -352,53 +359,48 @@ async def _choose(
     guild_id: int, rotation: Rotation, session: AsyncSession
 ) -> tuple[int, Side, int]:
     """(excerpt id, side, cycle) of the next excerpt for the server."""
-    states = {side: await _side_state(guild_id, side, session) for side in Side}
-    sides = [side for side in Side if states[side].pool]
+    state = await _rotation(guild_id, session)
+    sides = [side for side in Side if state.sides[side].pool]
     if not sides:
         raise MootError("The corpus has no excerpts to post. Import it with `corpus import`.")
-    posts = (
-        await session.exec(
-            select(ExcerptPost.side)
-            .where(ExcerptPost.guild_id == guild_id, col(ExcerptPost.status).in_(_IN_FLIGHT))
-            .order_by(col(ExcerptPost.id).desc())
-        )
-    ).all()
-    last = Side(posts[0]) if posts and posts[0] else None
+    last = state.history[0] if state.history else None
     alternate = Side.VALUES if last is Side.REALIST else Side.REALIST
     if rotation is Rotation.BALANCED:
-        counts = {side: sum(1 for p in posts if p == side.value) for side in Side}
+        counts = {side: state.history.count(side) for side in Side}
         fewest = min(counts[s] for s in sides)
         candidates = [s for s in sides if counts[s] == fewest]
         side = alternate if alternate in candidates else candidates[0]
     elif rotation is Rotation.RANDOM:
-        coin = hashlib.sha256(f"{guild_id}:{len(posts)}".encode()).digest()[0] % 2
+        coin = hashlib.sha256(f"{guild_id}:{len(state.history)}".encode()).digest()[0] % 2
         side = list(Side)[coin]
     else:
         side = alternate
     if side not in sides:
         side = sides[0]
-    state = states[side]
-    cycle = state.cycle
-    remaining = state.remaining
+    chosen_side = state.sides[side]
+    cycle = chosen_side.cycle
+    remaining = chosen_side.remaining
     if not remaining:
         cycle += 1
-        remaining = state.pool
+        remaining = chosen_side.pool
     chosen = min(remaining, key=lambda i: _stable_rank(guild_id, side, cycle, i))
     return chosen, side, cycle
 
 
 async def excerpt_view(excerpt_id: int, *, session: AsyncSession) -> ExcerptView:
     """The excerpt with its essay's title, author, side and length in paragraphs."""
-    row = (
+    paragraphs = (
+        select(func.count())
+        .where(Passage.essay_id == Excerpt.essay_id)
+        .correlate(Excerpt)
+        .scalar_subquery()
+    )
+    excerpt, essay, count = (
         await session.exec(
-            select(Excerpt, Essay)
+            select(Excerpt, Essay, paragraphs)
             .join(Essay, col(Essay.id) == Excerpt.essay_id)
             .where(Excerpt.id == excerpt_id)
         )
-    ).one()
-    excerpt, essay = row
-    paragraphs = (
-        await session.exec(select(func.count()).where(Passage.essay_id == essay.id))
     ).one()
     assert excerpt.id is not None
     return ExcerptView(
@@ -407,7 +409,7 @@ async def excerpt_view(excerpt_id: int, *, session: AsyncSession) -> ExcerptView
         text=excerpt.text,
         first_position=excerpt.first_position,
         last_position=excerpt.last_position,
-        paragraphs=paragraphs,
+        paragraphs=count,
         essay_slug=essay.slug,
         essay_title=essay.title,
         title_is_label=essay.title_is_label,
@@ -464,40 +466,40 @@ async def _claim(
     )
 
 
+@dataclass(frozen=True)
+class Due:
+    """What a timer found: a post to send (or None), and when the schedule is next due."""
+
+    claim: Claim | None
+    next_post_at: datetime | None
+
+
 async def claim_due(
     guild_id: int, *, now: datetime, grace: timedelta, session: AsyncSession
-) -> Claim | None:
-    """Claim today's post if it is due and nobody claimed it; None when there is nothing to do.
+) -> Due:
+    """Claim the latest occurrence's post if it is due and nobody claimed that day yet.
 
     A post missed by more than `grace` (the bot was down) is recorded as skipped, with
-    why, for each day missed. Raises IntegrityError when another process claimed the same
-    day at the same moment: the caller's transaction must then roll back.
+    why, as is each whole day missed before it. Raises IntegrityError when another process
+    claimed the same day at the same moment: the caller's transaction must roll back.
     """
     row = await session.get(ExcerptSchedule, guild_id)
     if row is None or row.status != ScheduleStatus.ACTIVE.value:
-        return None
+        return Due(None, None)
     day, at = last_occurrence(now, row.minute_of_day, row.timezone)
+    last_day = await _last_day(guild_id, session)
     claim = None
-    if at >= row.active_since:
-        taken = (
-            await session.exec(
-                select(ExcerptPost.id).where(
-                    ExcerptPost.guild_id == guild_id, ExcerptPost.day == day
-                )
-            )
-        ).first()
-        if taken is None:
-            await _record_missed_days(row, day, now=now, session=session)
-            if now - at <= grace:
-                claim = await _claim(
-                    row, day=day, scheduled_for=at, now=now, by=None, session=session
-                )
-            else:
-                session.add(_skipped(row, day, at, now, grace))
-    row.next_post_at = await _next_free(row, now, session)
+    if at >= row.active_since and (last_day is None or last_day < day):
+        _record_missed_days(row, last_day, day, now=now, session=session)
+        if now - at <= grace:
+            claim = await _claim(row, day=day, scheduled_for=at, now=now, by=None, session=session)
+        else:
+            session.add(_skipped(row, day, at, now, grace))
+        last_day = day
+    row.next_post_at = _next_free(row, now, last_day)
     session.add(row)
     await session.flush()
-    return claim
+    return Due(claim, row.next_post_at)
 
 
 def _skipped(
@@ -518,21 +520,20 @@ def _skipped(
     )
 
 
-async def _record_missed_days(
-    row: ExcerptSchedule, due_day: date, *, now: datetime, session: AsyncSession
+def _record_missed_days(
+    row: ExcerptSchedule,
+    last_day: date | None,
+    due_day: date,
+    *,
+    now: datetime,
+    session: AsyncSession,
 ) -> None:
     """Skipped rows for whole days between the last recorded day and `due_day`."""
-    last_day = (
-        await session.exec(
-            select(func.max(ExcerptPost.day)).where(ExcerptPost.guild_id == row.guild_id)
-        )
-    ).one()
-    since = row.active_since
     first = due_day - timedelta(days=MAX_SKIPPED_DAYS)
     day = max(first, last_day + timedelta(days=1)) if last_day else first
     while day < due_day:
         at = occurrence(day, row.minute_of_day, row.timezone)
-        if at >= since:
+        if at >= row.active_since:
             session.add(_skipped(row, day, at, now, timedelta(0)))
         day += timedelta(days=1)
 
@@ -616,22 +617,31 @@ async def record_posted(
 ) -> None:
     """The post went out. A scheduled one clears the run of failures; `warning` is shown
     in /excerpt status (for example when the discussion thread could not be opened)."""
-    post = await session.get(ExcerptPost, post_id)
-    assert post is not None
-    post.status = PostStatus.POSTED.value
-    post.message_id = message_id
-    post.thread_id = thread_id
-    post.posted_at = now
-    post.reason = warning
-    session.add(post)
-    row = await session.get(ExcerptSchedule, post.guild_id)
-    if row is not None:
-        if post.day is not None:
-            row.consecutive_failures = 0
-        if warning:
-            row.last_error, row.last_error_at = warning[:500], now
-        session.add(row)
-    await session.flush()
+    guild_id, day = (
+        await session.exec(
+            update(ExcerptPost)
+            .where(col(ExcerptPost.id) == post_id)
+            .values(
+                status=PostStatus.POSTED.value,
+                message_id=message_id,
+                thread_id=thread_id,
+                posted_at=now,
+                reason=warning,
+            )
+            .returning(col(ExcerptPost.guild_id), col(ExcerptPost.day))
+        )
+    ).one()
+    changes: dict[str, object] = {}
+    if day is not None:
+        changes["consecutive_failures"] = 0
+    if warning:
+        changes |= {"last_error": warning[:500], "last_error_at": now}
+    if changes:
+        await session.exec(
+            update(ExcerptSchedule)
+            .where(col(ExcerptSchedule.guild_id) == guild_id)
+            .values(**changes)
+        )
 
 
 async def record_failure(
@@ -702,11 +712,11 @@ async def status(guild_id: int, *, session: AsyncSession) -> StatusView:
             .limit(1)
         )
     ).first()
-    progress = []
-    for side in Side:
-        state = await _side_state(guild_id, side, session)
-        posted = len(state.used & set(state.pool))
-        progress.append(SideProgress(side, state.cycle, posted, len(state.pool)))
+    rotation = await _rotation(guild_id, session)
+    progress = [
+        SideProgress(side, state.cycle, len(state.used & set(state.pool)), len(state.pool))
+        for side, state in rotation.sides.items()
+    ]
     return StatusView(
         schedule=_view(row),
         last_post=_post_view(last_post) if last_post else None,

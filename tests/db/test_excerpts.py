@@ -118,7 +118,7 @@ async def test_concurrent_claims_of_one_day_make_one_post(corpus_db: Database) -
     async def attempt() -> excerpts.Claim | None:
         try:
             async with corpus_db.session() as s:
-                return await excerpts.claim_due(GUILD, now=due, grace=GRACE, session=s)
+                return (await excerpts.claim_due(GUILD, now=due, grace=GRACE, session=s)).claim
         except IntegrityError:
             return None
 
@@ -138,7 +138,7 @@ async def test_days_missed_while_down_are_skipped_with_the_reason(corpus_db: Dat
     await set_up(corpus_db)
     back = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)  # down from before 08:00 on the 1st
     async with corpus_db.session() as s:
-        assert await excerpts.claim_due(GUILD, now=back, grace=GRACE, session=s) is None
+        assert (await excerpts.claim_due(GUILD, now=back, grace=GRACE, session=s)).claim is None
     async with corpus_db.session() as s:
         rows = (await s.exec(select(ExcerptPost).order_by(col(ExcerptPost.day)))).all()
         view = await excerpts.status(GUILD, session=s)
@@ -148,7 +148,7 @@ async def test_days_missed_while_down_are_skipped_with_the_reason(corpus_db: Dat
     assert view.schedule.next_post_at == datetime(2026, 12, 5, 8, tzinfo=UTC)
     within = datetime(2026, 12, 5, 13, 59, tzinfo=UTC)
     async with corpus_db.session() as s:
-        claim = await excerpts.claim_due(GUILD, now=within, grace=GRACE, session=s)
+        claim = (await excerpts.claim_due(GUILD, now=within, grace=GRACE, session=s)).claim
     assert claim is not None and claim.late and claim.day == date(2026, 12, 5)
 
 
@@ -158,7 +158,7 @@ async def test_three_failures_in_a_row_disable_the_schedule(corpus_db: Database)
     async def fail_on(day: int, succeed: bool = False) -> excerpts.ScheduleView | None:
         now = datetime(2026, 12, day, 8, 0, 1, tzinfo=UTC)
         async with corpus_db.session() as s:
-            claim = await excerpts.claim_due(GUILD, now=now, grace=GRACE, session=s)
+            claim = (await excerpts.claim_due(GUILD, now=now, grace=GRACE, session=s)).claim
             assert claim is not None
             if succeed:
                 await excerpts.record_posted(
@@ -181,7 +181,8 @@ async def test_three_failures_in_a_row_disable_the_schedule(corpus_db: Database)
     assert view.next_post_at is None and "Disabled after 3 failures" in (view.last_error or "")
     async with corpus_db.session() as s:
         later = datetime(2026, 12, 7, 8, 0, 1, tzinfo=UTC)
-        assert await excerpts.claim_due(GUILD, now=later, grace=GRACE, session=s) is None
+        due = await excerpts.claim_due(GUILD, now=later, grace=GRACE, session=s)
+        assert due.claim is None and due.next_post_at is None
         with pytest.raises(MootError, match="disabled"):
             await excerpts.set_status(GUILD, ScheduleStatus.ACTIVE, by=1, now=later, session=s)
 

@@ -404,12 +404,13 @@ async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
     try:
         # A process claimed 08:00's post, sent it, and was killed before recording it.
         async with db.session() as session:
-            claim = await claim_due(
+            due = await claim_due(
                 world.guild.id,
                 now=at("2026-12-02T08:00:01+00:00"),
                 grace=timedelta(hours=6),
                 session=session,
             )
+        claim = due.claim
         assert claim is not None
         async with aiohttp.ClientSession() as http:
             sent = await http.post(
@@ -434,12 +435,13 @@ async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
 
         # Next day the process dies after claiming, before sending anything.
         async with db.session() as session:
-            claim = await claim_due(
+            due = await claim_due(
                 world.guild.id,
                 now=at("2026-12-03T08:00:01+00:00"),
                 grace=timedelta(hours=6),
                 session=session,
             )
+        claim = due.claim
         assert claim is not None
         clock.set(at("2026-12-03T08:03:00+00:00"))
         await bots.start()
