@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/quotes.py
+	$(BIN)/python bench/excerpts.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

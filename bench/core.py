@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +25,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bot_process import spawn_bot  # noqa: E402
 from bench.figures import machine, percentiles, write_results  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.db import Database  # noqa: E402
@@ -34,19 +33,6 @@ from bot.services.corpus_import import import_corpus  # noqa: E402
 from emulator import Emulator, seed_world  # noqa: E402
 
 NAME = "core"
-
-
-def spawn(emulator: Emulator, url: str, folder: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
-    env |= emulator.bot_environment() | {
-        "MOOT_DATABASE_URL": url,
-        "MOOT_LOG_LEVEL": "WARNING",
-        "MOOT_CORPUS_DIR": str(ROOT / "corpus"),
-    }
-    log = (folder / "bot.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=folder, env=env, stdout=log, stderr=log
-    )
 
 
 async def main() -> int:
@@ -70,7 +56,7 @@ async def main() -> int:
         for start in range(args.starts):
             emulator.identified.clear()
             began = time.perf_counter()
-            process = spawn(emulator, url, folder)
+            process = spawn_bot(emulator, url, folder)
             await asyncio.wait_for(emulator.identified.wait(), 60)
             identify.append(time.perf_counter() - began)
             await emulator.wait_until_serving(world.member("alice"), world.general, timeout=60)

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bot_process import spawn_bot  # noqa: E402
 from bench.figures import machine, write_results  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.db import Database  # noqa: E402
@@ -42,19 +42,6 @@ from emulator.state import Channel  # noqa: E402
 
 NAME = "excerpts"
 POSTS = "/api/v10/channels/"
-
-
-def spawn(emulator: Emulator, url: str, folder: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
-    env |= emulator.bot_environment() | {
-        "MOOT_DATABASE_URL": url,
-        "MOOT_LOG_LEVEL": "WARNING",
-        "MOOT_CORPUS_DIR": str(ROOT / "corpus"),
-    }
-    log = (folder / "bot.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=folder, env=env, stdout=log, stderr=log
-    )
 
 
 def due_minute(lead: float) -> datetime:
@@ -106,7 +93,7 @@ async def main() -> int:
                 )
         await db.close()
         console.print(f"{args.servers} servers due at {due:%H:%M:%S} UTC; starting the bot")
-        process = spawn(emulator, url, folder)
+        process = spawn_bot(emulator, url, folder)
         await asyncio.wait_for(emulator.identified.wait(), 120)
         # The due instant on the emulator's clock, which stamps every call it records.
         due_at = emulator.now() + (due - datetime.now(UTC)).total_seconds()

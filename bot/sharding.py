@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, literal_column, true
 
 
 def shard_of(guild_id: int, shard_count: int) -> int:
@@ -18,5 +18,6 @@ def on_shards(
     """A WHERE clause keeping the rows of servers on `shard_ids`; all rows when unset."""
     if not shard_count or shard_ids is None or len(shard_ids) >= shard_count:
         return true()
-    shard = guild_id.op(">>")(22) % shard_count
+    # A literal shift: PostgreSQL has bigint >> integer but no bigint >> bigint.
+    shard = guild_id.op(">>")(literal_column("22")) % shard_count
     return shard.in_(list(shard_ids))  # type: ignore[no-any-return]

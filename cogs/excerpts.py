@@ -8,8 +8,10 @@ the Discord side: the embed, the discussion thread, and the vote buttons.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -204,9 +206,17 @@ class Excerpts(
         self.bot = bot
         self.slots = asyncio.Semaphore(CONCURRENT_POSTS)
         self.timers_built = False
+        # Timer tasks running now: stopped and awaited on unload, before the database closes.
+        self.working: set[asyncio.Task[Any]] = set()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(VoteButton)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Sweep only once the servers are in the cache; on_ready also follows reconnects.
+        if self.bot.scheduler.get_job(SWEEP_JOB) is not None:
+            return
         self.bot.scheduler.add_job(
             self.sweep,
             "interval",
@@ -224,6 +234,21 @@ class Excerpts(
         for job in self.bot.scheduler.get_jobs():
             if job.id == SWEEP_JOB or job.id.startswith("excerpt:"):
                 job.remove()
+        # A task cancelled mid-query must finish its rollback while the database is open.
+        running = [task for task in self.working if task is not asyncio.current_task()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    @contextlib.contextmanager
+    def tracked(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        self.working.add(task)
+        try:
+            yield
+        finally:
+            self.working.discard(task)
 
     # --- timers ------------------------------------------------------------------------
 
@@ -252,7 +277,10 @@ class Excerpts(
 
     async def sweep(self) -> None:
         """Start overdue posts, take over interrupted ones, and (once) build every alarm."""
-        await self.bot.wait_until_ready()
+        with self.tracked():
+            await self._sweep()
+
+    async def _sweep(self) -> None:
         try:
             now = self.bot.clock.now()
             shard_count, shard_ids = self.bot.shard_count, self.bot.shard_ids
@@ -276,7 +304,7 @@ class Excerpts(
                 log.info("daily excerpts: %d schedules on this process's shards", len(upcoming))
             await asyncio.gather(
                 *(self.resend(claim) for claim in interrupted),
-                *(self.run_due(guild_id) for guild_id in overdue),
+                *(self._run_due(guild_id) for guild_id in overdue),
             )
         except Exception:
             log.exception("the excerpt sweep failed; the next one will try again")
@@ -292,7 +320,10 @@ class Excerpts(
 
     async def run_due(self, guild_id: int) -> None:
         """The alarm for one server: claim its post if due, send it, set the next alarm."""
-        await self.bot.wait_until_ready()
+        with self.tracked():
+            await self._run_due(guild_id)
+
+    async def _run_due(self, guild_id: int) -> None:
         async with self.slots:
             try:
                 try:

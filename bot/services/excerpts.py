@@ -693,25 +693,22 @@ async def upcoming(
     return [(guild_id, at) for guild_id, at in rows.all() if at is not None]
 
 
+async def _latest(guild_id: int, status: PostStatus, session: AsyncSession) -> ExcerptPost | None:
+    return (
+        await session.exec(
+            select(ExcerptPost)
+            .where(ExcerptPost.guild_id == guild_id, ExcerptPost.status == status.value)
+            .order_by(col(ExcerptPost.id).desc())
+            .limit(1)
+        )
+    ).first()
+
+
 async def status(guild_id: int, *, session: AsyncSession) -> StatusView:
     """The schedule, its last post and last skipped day, and each side's rotation."""
     row = await _schedule(guild_id, session)
-    last_post = (
-        await session.exec(
-            select(ExcerptPost)
-            .where(ExcerptPost.guild_id == guild_id, ExcerptPost.status == PostStatus.POSTED.value)
-            .order_by(col(ExcerptPost.id).desc())
-            .limit(1)
-        )
-    ).first()
-    last_skipped = (
-        await session.exec(
-            select(ExcerptPost)
-            .where(ExcerptPost.guild_id == guild_id, ExcerptPost.status == PostStatus.SKIPPED.value)
-            .order_by(col(ExcerptPost.id).desc())
-            .limit(1)
-        )
-    ).first()
+    last_post = await _latest(guild_id, PostStatus.POSTED, session)
+    last_skipped = await _latest(guild_id, PostStatus.SKIPPED, session)
     rotation = await _rotation(guild_id, session)
     progress = [
         SideProgress(side, state.cycle, len(state.used & set(state.pool)), len(state.pool))

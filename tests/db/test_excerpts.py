@@ -31,10 +31,12 @@ GRACE = timedelta(hours=6)
 T0 = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
 
 
-async def set_up(db: Database, rotation: Rotation = Rotation.ALTERNATE, now: datetime = T0) -> None:
+async def set_up(
+    db: Database, rotation: Rotation = Rotation.ALTERNATE, guild_id: int = GUILD
+) -> None:
     async with db.session() as s:
         await excerpts.setup_schedule(
-            GUILD,
+            guild_id,
             channel_id=5,
             minute_of_day=8 * 60,
             timezone="UTC",
@@ -42,7 +44,7 @@ async def set_up(db: Database, rotation: Rotation = Rotation.ALTERNATE, now: dat
             thread=False,
             rotation=rotation,
             by=1,
-            now=now,
+            now=T0,
             session=s,
         )
 
@@ -233,3 +235,17 @@ async def test_excerpts_follow_corpus_edits_and_keep_unchanged_ids(
     kept = set(before) & set(after)
     assert len(kept) == len(before) - 1 and all(before[t] == after[t] for t in kept)
     assert any(t.endswith("An added sentence.") for t in after)
+
+
+async def test_each_process_sees_only_the_schedules_of_its_shards(corpus_db: Database) -> None:
+    guilds = [(n << 22) | 7 for n in range(6)]  # shards 0..5 of 6, 0 and 1 of 2 alternately
+    for guild_id in guilds:
+        await set_up(corpus_db, guild_id=guild_id)
+    async with corpus_db.session() as s:
+        everything = await excerpts.upcoming(shard_count=None, shard_ids=None, session=s)
+        even = await excerpts.upcoming(shard_count=2, shard_ids=[0], session=s)
+        odd = await excerpts.upcoming(shard_count=2, shard_ids=[1], session=s)
+        both = await excerpts.upcoming(shard_count=2, shard_ids=[0, 1], session=s)
+    assert {g for g, _ in everything} == set(guilds) == {g for g, _ in both}
+    assert {g for g, _ in even} == set(guilds[0::2])
+    assert {g for g, _ in odd} == set(guilds[1::2])

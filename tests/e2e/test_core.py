@@ -144,8 +144,12 @@ async def test_unexpected_error_is_logged_and_answered(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # A real fault below the bot: the table it needs disappears.
-    with sqlite3.connect(sqlite_path(bot_settings.database_url)) as db:
-        db.execute("DROP TABLE guild_config")
+    def drop() -> None:
+        with sqlite3.connect(sqlite_path(bot_settings.database_url)) as db:
+            db.execute("DROP TABLE guild_config")
+
+    # In a thread: the bot shares this event loop and may be mid-transaction (its sweeper).
+    await asyncio.to_thread(drop)
     answer = await emulator.slash(world.member("mod"), world.general, "config show")
     assert answer.ephemeral
     assert answer.reply.content.startswith("Something went wrong on our side")  # type: ignore[union-attr]

@@ -20,7 +20,7 @@ import pytest
 from bot.client import MootBot
 from bot.db import Database
 from bot.runtime import start_in_background, stop
-from bot.services.excerpts import claim_due
+from bot.services.excerpts import Claim, claim_due
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, Message, World
 from emulator.state import SEND_MESSAGES, Channel
@@ -173,8 +173,12 @@ async def test_posts_once_at_the_local_time_with_the_excerpt_verbatim(
     # 07:59:58 in Paris on an ordinary winter day.
     clock.set(datetime(2026, 12, 2, 6, 59, 58, tzinfo=UTC))
     await bots.start()
-    reply = await setup(emulator, world, time="8am", timezone="Europe/Paris")
+    reply = await setup(
+        emulator, world, time="8am", timezone="Europe/Paris", ping_role=world.moderator_role
+    )
     assert next_post(reply) == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    note = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}["Note"]
+    assert "is not mentionable" in note  # so the moderator knows the ping will be silent
     [post] = await wait_for_posts(emulator, world.debates, 1)
     embed = post.embeds[0]
     assert any(embed["description"] in body for body in essay_bodies(bot_settings))
@@ -184,7 +188,10 @@ async def test_posts_once_at_the_local_time_with_the_excerpt_verbatim(
     assert re.fullmatch(r"Paragraphs? \d+(-\d+)? of \d+", fields["Where"])
     assert embed["footer"]["text"].startswith("Daily excerpt · 2026-12-02")
     assert embed["author"]["name"]
-    assert post.data["mention_roles"] == [] and not post.pinged_everyone
+    # The chosen role, and only it, is pinged; nothing in the excerpt can ping anyone.
+    assert post.content == f"<@&{world.moderator_role.id}>"
+    assert post.pinged_roles == [world.moderator_role.id] and not post.pinged_everyone
+    assert post.pinged_users == []
     await asyncio.sleep(0.5)  # sweeps come and go: still one post
     assert len(posts(emulator, world.debates)) == 1
     shown = await status(emulator, world)
@@ -393,6 +400,16 @@ async def test_restart_inside_the_grace_window_posts_late_outside_it_skips_the_d
     await wait_for_posts(emulator, world.debates, 2)
 
 
+async def claim_at(db: Database, world: World, when: str) -> Claim:
+    """Claim the day's post as a process would just before being killed."""
+    async with db.session() as session:
+        due = await claim_due(
+            world.guild.id, now=at(when), grace=timedelta(hours=6), session=session
+        )
+    assert due.claim is not None
+    return due.claim
+
+
 async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
     bots: Bots, emulator: Emulator, world: World, clock: MovableClock, bot_settings: Settings
 ) -> None:
@@ -403,15 +420,7 @@ async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
     db = Database(bot_settings.database_url)
     try:
         # A process claimed 08:00's post, sent it, and was killed before recording it.
-        async with db.session() as session:
-            due = await claim_due(
-                world.guild.id,
-                now=at("2026-12-02T08:00:01+00:00"),
-                grace=timedelta(hours=6),
-                session=session,
-            )
-        claim = due.claim
-        assert claim is not None
+        claim = await claim_at(db, world, "2026-12-02T08:00:01+00:00")
         async with aiohttp.ClientSession() as http:
             sent = await http.post(
                 f"{emulator.api_url}/channels/{world.debates.id}/messages",
@@ -434,15 +443,7 @@ async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
         await bots.stop()
 
         # Next day the process dies after claiming, before sending anything.
-        async with db.session() as session:
-            due = await claim_due(
-                world.guild.id,
-                now=at("2026-12-03T08:00:01+00:00"),
-                grace=timedelta(hours=6),
-                session=session,
-            )
-        claim = due.claim
-        assert claim is not None
+        claim = await claim_at(db, world, "2026-12-03T08:00:01+00:00")
         clock.set(at("2026-12-03T08:03:00+00:00"))
         await bots.start()
         await wait_for_posts(emulator, world.debates, 2)
