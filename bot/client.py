@@ -168,9 +168,11 @@ class MootBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         # Called by a signal and again by `async with`: the second call must be harmless.
+        # Cogs unload first, letting their timer jobs finish while Discord and the
+        # database are still there; then the scheduler stops, then the database closes.
+        await super().close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        await super().close()
         if not self._db_closed:
             self._db_closed = True
             await self.db.close()

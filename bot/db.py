@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -74,3 +75,15 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def upsert(
+    session: AsyncSession, table: Any, values: dict[str, Any], keys: list[str]
+) -> None:
+    """Insert `values`, or update the row with the same `keys` to them: one atomic statement,
+    so two clicks at once leave one row whichever lands first."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)
+    changes = {k: v for k, v in values.items() if k not in keys}
+    await session.exec(statement.on_conflict_do_update(index_elements=keys, set_=changes))

@@ -8,10 +8,8 @@ the Discord side: the embed, the discussion thread, and the vote buttons.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +26,7 @@ from bot.schedule import discord_time, parse_time_of_day
 from bot.services import excerpts
 from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView, Tally
 from bot.services.guild_config import check_timezone, get_settings, timezone_suggestions
+from bot.timers import TimerWork
 
 log = logging.getLogger("moot.excerpts")
 
@@ -206,8 +205,7 @@ class Excerpts(
         self.bot = bot
         self.slots = asyncio.Semaphore(CONCURRENT_POSTS)
         self.timers_built = False
-        # Timer tasks running now: stopped and awaited on unload, before the database closes.
-        self.working: set[asyncio.Task[Any]] = set()
+        self.timers = TimerWork()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(VoteButton)
@@ -218,8 +216,9 @@ class Excerpts(
         if self.bot.scheduler.get_job(SWEEP_JOB) is not None:
             return
         self.bot.scheduler.add_job(
-            self.sweep,
+            self.timers.run,
             "interval",
+            args=[self.sweep],
             seconds=self.bot.settings.sweep_seconds,
             id=SWEEP_JOB,
             next_run_time=datetime.now(UTC),
@@ -234,21 +233,7 @@ class Excerpts(
         for job in self.bot.scheduler.get_jobs():
             if job.id == SWEEP_JOB or job.id.startswith("excerpt:"):
                 job.remove()
-        # A task cancelled mid-query must finish its rollback while the database is open.
-        running = [task for task in self.working if task is not asyncio.current_task()]
-        for task in running:
-            task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
-
-    @contextlib.contextmanager
-    def tracked(self) -> Iterator[None]:
-        task = asyncio.current_task()
-        assert task is not None
-        self.working.add(task)
-        try:
-            yield
-        finally:
-            self.working.discard(task)
+        await self.timers.close()
 
     # --- timers ------------------------------------------------------------------------
 
@@ -265,9 +250,9 @@ class Excerpts(
         # APScheduler keeps wall time; the bot's clock may be another (tests move theirs).
         delay = max(0.0, (at - self.bot.clock.now()).total_seconds())
         self.bot.scheduler.add_job(
-            self.run_due,
+            self.timers.run,
             "date",
-            args=[guild_id],
+            args=[self.run_due, guild_id],
             run_date=datetime.now(UTC) + timedelta(seconds=delay),
             id=job_id(guild_id),
             replace_existing=True,
@@ -277,10 +262,6 @@ class Excerpts(
 
     async def sweep(self) -> None:
         """Start overdue posts, take over interrupted ones, and (once) build every alarm."""
-        with self.tracked():
-            await self._sweep()
-
-    async def _sweep(self) -> None:
         try:
             now = self.bot.clock.now()
             shard_count, shard_ids = self.bot.shard_count, self.bot.shard_ids
@@ -304,7 +285,7 @@ class Excerpts(
                 log.info("daily excerpts: %d schedules on this process's shards", len(upcoming))
             await asyncio.gather(
                 *(self.resend(claim) for claim in interrupted),
-                *(self._run_due(guild_id) for guild_id in overdue),
+                *(self.run_due(guild_id) for guild_id in overdue),
             )
         except Exception:
             log.exception("the excerpt sweep failed; the next one will try again")
@@ -320,11 +301,9 @@ class Excerpts(
 
     async def run_due(self, guild_id: int) -> None:
         """The alarm for one server: claim its post if due, send it, set the next alarm."""
-        with self.tracked():
-            await self._run_due(guild_id)
-
-    async def _run_due(self, guild_id: int) -> None:
         async with self.slots:
+            if self.timers.closing:
+                return  # shutting down: the next start's sweep picks it up
             try:
                 try:
                     async with self.bot.db.session() as session:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import upsert
 from bot.errors import MootError
 from bot.models import (
     Essay,
@@ -740,15 +740,7 @@ async def vote(
     if post is None or post.status != PostStatus.POSTED.value:
         raise MootError("That excerpt is no longer open for votes.")
     values = {"post_id": post_id, "user_id": user_id, "side": side.value, "voted_at": now}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ExcerptVote).values(**values)
-    # One row per member, whoever clicks first or twice at once: the database decides.
-    statement = statement.on_conflict_do_update(
-        index_elements=["post_id", "user_id"],
-        set_={"side": side.value, "voted_at": now},
-    )
-    await session.exec(statement)
+    await upsert(session, ExcerptVote, values, ["post_id", "user_id"])
     return await tally(post_id, session=session)
 
 
