@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import CheckError, MootError, NotModerator
+from bot.formats import Format, load_formats
 from bot.services.command_sync import needs_sync, record_sync, tree_hash
 from bot.services.guild_config import get_settings
 from bot.settings import Settings
@@ -22,7 +23,7 @@ from bot.settings import Settings
 log = logging.getLogger("moot.bot")
 
 # Every extension, loaded in this order. A feature adds its cog here.
-EXTENSIONS = ("cogs.help", "cogs.config", "cogs.quotes", "cogs.excerpts")
+EXTENSIONS = ("cogs.help", "cogs.config", "cogs.quotes", "cogs.excerpts", "cogs.debate")
 
 SyncPolicy = Literal["auto", "force", "never"]
 T = TypeVar("T")
@@ -32,10 +33,14 @@ UNEXPECTED = (
 )
 
 
-def intents() -> discord.Intents:
-    """Only what moot uses: guilds (servers, channels, roles and threads in the cache)."""
+def intents(message_content: bool = False) -> discord.Intents:
+    """Only what moot uses: guilds (servers, channels, roles and threads in the cache), and
+    with `message_content` the messages of round threads, to record speeches."""
     chosen = discord.Intents.none()
     chosen.guilds = True
+    if message_content:
+        chosen.guild_messages = True
+        chosen.message_content = True
     return chosen
 
 
@@ -106,6 +111,7 @@ class MootBot(commands.AutoShardedBot):
         settings: Settings,
         db: Database,
         scheduler: AsyncIOScheduler,
+        formats: dict[str, Format] | None = None,
         clock: Clock | None = None,
         sync_policy: SyncPolicy = "auto",
         extensions: tuple[str, ...] = EXTENSIONS,
@@ -113,7 +119,7 @@ class MootBot(commands.AutoShardedBot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
-            intents=intents(),
+            intents=intents(settings.message_content),
             tree_cls=MootTree,
             # Nothing the bot posts may ping anyone unless a feature says so explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
@@ -127,6 +133,7 @@ class MootBot(commands.AutoShardedBot):
         self.db = db
         self.scheduler = scheduler
         self.clock = clock or Clock()
+        self.formats = formats or load_formats(settings.formats_dir)
         # Paces scheduled posts: one request at a time at `post_rate` per second, so a
         # minute in which many servers are due stays under Discord's global limit.
         self.post_limiter = AsyncLimiter(1, 1 / settings.post_rate)

@@ -17,6 +17,7 @@ from discord.gateway import DiscordWebSocket
 from bot.client import MootBot, SyncPolicy
 from bot.clock import Clock
 from bot.db import Database
+from bot.formats import FormatError, load_formats
 from bot.settings import Settings
 
 log = logging.getLogger("moot")
@@ -37,10 +38,15 @@ def build_bot(
 ) -> MootBot:
     """The Bot with its database, scheduler and clock, nothing started yet."""
     point_at(settings)
+    try:
+        formats = load_formats(settings.formats_dir)
+    except FormatError as exc:
+        raise StartupError(f"Debate format error: {exc}") from None
     return MootBot(
         settings=settings,
         db=Database(settings.database_url),
         scheduler=AsyncIOScheduler(timezone=UTC),
+        formats=formats,
         clock=clock,
         sync_policy=sync_policy,
     )

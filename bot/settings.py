@@ -89,6 +89,16 @@ class Settings(BaseSettings):
         description="Scheduled-post requests per second the bot allows itself "
         "(Discord's global limit is 50).",
     )
+    message_content: bool = Field(
+        default=False,
+        description="Ask Discord for the Message Content intent (turn it on in the portal "
+        "too): speakers' messages in a round's thread become the recorded speech. Off: "
+        "speakers submit their speech with the Submit speech form.",
+    )
+    formats_dir: Path = Field(
+        default=PROJECT_ROOT / "formats",
+        description="Folder of debate format files (*.toml), read at start-up.",
+    )
     corpus_dir: Path = Field(
         default=PROJECT_ROOT / "corpus",
         description="Folder of essay files imported by `python -m bot corpus import`.",

@@ -54,6 +54,7 @@ API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6
 # Events a bot receives only with an intent (guild message events need GUILD_MESSAGES).
 GUILD_MESSAGES_INTENT = 1 << 9
+MESSAGE_CONTENT = 1 << 15
 EVENT_INTENTS = {
     "MESSAGE_CREATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_UPDATE": GUILD_MESSAGES_INTENT,
@@ -460,7 +461,18 @@ class Emulator(MemberActions):
                 continue
             shard_id, count = session.shard
             if guild_id is None or (guild_id >> 22) % count == shard_id:
-                await self._send(session, event, data)
+                await self._send(session, event, self._visible(session, event, data))
+
+    def _visible(self, session: Session, event: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Without the Message Content intent a bot sees other users' messages empty,
+        unless they mention it (as Discord does)."""
+        if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or session.intents & MESSAGE_CONTENT:
+            return data
+        author = (data.get("author") or {}).get("id")
+        mentioned = any(m.get("id") == str(self.bot_user.id) for m in data.get("mentions") or [])
+        if author == str(self.bot_user.id) or mentioned:
+            return data
+        return data | {"content": "", "embeds": [], "attachments": [], "components": []}
 
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close every bot socket with `code`, as Discord does when it restarts a node."""

@@ -1,0 +1,946 @@
+"""/debate: rounds with a lobby, turns that run themselves, votes, ballots and a transcript.
+
+The round lives in the database (bot.services.rounds); this cog renders it, turns buttons
+and commands into service calls, keeps one APScheduler alarm per round for its next due
+instant, and posts what the service says must be announced.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import MootBot, is_moderator, moderator_status, report_error
+from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
+from bot.errors import MootError
+from bot.formats import DEFAULT_FORMAT, Format
+from bot.models import RoundStatus, Side, TurnStatus
+from bot.schedule import discord_time
+from bot.services import rounds
+from bot.services.guild_config import get_settings
+from bot.services.rounds import AUDIENCE, JUDGE, Notice, RoundView, Tally
+from bot.timers import TimerWork
+
+log = logging.getLogger("moot.debate")
+
+SWEEP_JOB = "round-sweep"
+# A turn start, vote or result not announced this long after it happened is announced
+# again by the sweeper (its process was killed in between); the nonce keeps it single.
+ANNOUNCE_LEASE = timedelta(seconds=5)
+SIDE_CHOICES = [
+    app_commands.Choice(name="Realist", value="realist"),
+    app_commands.Choice(name="Values", value="values"),
+    app_commands.Choice(name="Audience", value="audience"),
+]
+
+
+def job_id(round_id: int) -> str:
+    return f"round:{round_id}"
+
+
+def clock(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def roster_lines(view: RoundView) -> list[str]:
+    lines = []
+    for side in Side:
+        names = ", ".join(s.name for s in view.speakers(side)) or "nobody yet"
+        lines.append(f"**{side.label}**: {names}")
+    audience = [s for s in view.seats if s.role == AUDIENCE]
+    judges = [s.name for s in view.seats if s.role == JUDGE]
+    lines.append(f"**Audience**: {len(audience)}")
+    if judges:
+        lines.append(f"**Judges**: {', '.join(judges)}")
+    return lines
+
+
+def lobby_embed(view: RoundView, fmt: Format) -> discord.Embed:
+    embed = discord.Embed(title=view.motion[:256], colour=MOOT_COLOUR)
+    embed.description = f"**{fmt.name}** · pace {view.pace:g}\n{fmt.description}"
+    order = "\n".join(fmt.running_order(view.pace))
+    embed.add_field(name="Running order", value=order[:1024], inline=False)
+    embed.add_field(name="Roster", value="\n".join(roster_lines(view))[:1024], inline=False)
+    state = {
+        RoundStatus.LOBBY: f"Lobby: up to {fmt.speakers_per_side} speaker(s) a side. "
+        "A moderator presses Start.",
+        RoundStatus.RUNNING: "Under way.",
+        RoundStatus.PAUSED: "Paused.",
+        RoundStatus.VOTING: "Voting.",
+        RoundStatus.DECIDED: "Decided.",
+        RoundStatus.ENDED: "Ended early.",
+    }[view.status]
+    embed.set_footer(text=f"Round {view.id} · {state}")
+    return embed
+
+
+class RoundButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"round:(?P<round>\d+):(?P<action>[a-z]+)(?::(?P<arg>[a-z0-9]+))?",
+):
+    """Every button of a round; the round lives in the database, so restarts are fine."""
+
+    def __init__(
+        self,
+        round_id: int,
+        action: str,
+        arg: str = "",
+        *,
+        label: str = "",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        disabled: bool = False,
+    ) -> None:
+        custom_id = f"round:{round_id}:{action}" + (f":{arg}" if arg else "")
+        super().__init__(
+            discord.ui.Button(
+                label=label or action, style=style, custom_id=custom_id, disabled=disabled
+            )
+        )
+        self.round_id = round_id
+        self.action = action
+        self.arg = arg
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> RoundButton:
+        return cls(int(match["round"]), match["action"], match["arg"] or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = interaction.client
+        assert isinstance(client, MootBot)
+        cog = client.get_cog("Debate")
+        try:
+            if not isinstance(cog, Debate):
+                raise MootError("Rounds are not available right now; try again in a moment.")
+            await cog.press(interaction, self)
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+def lobby_view(view: RoundView, fmt: Format) -> discord.ui.View:
+    ui = discord.ui.View(timeout=None)
+    if view.status is RoundStatus.LOBBY:
+        ui.add_item(
+            RoundButton(
+                view.id, "join", "realist", label="Join Realist", style=discord.ButtonStyle.primary
+            )
+        )
+        ui.add_item(
+            RoundButton(
+                view.id, "join", "values", label="Join Values", style=discord.ButtonStyle.success
+            )
+        )
+        ui.add_item(RoundButton(view.id, "join", "audience", label="Audience"))
+        ui.add_item(RoundButton(view.id, "leave", label="Leave"))
+        ui.add_item(RoundButton(view.id, "start", label="Start", style=discord.ButtonStyle.danger))
+        if fmt.decision == "swing":
+            ui.add_item(RoundButton(view.id, "vote", "realist", label="Before: Realist"))
+            ui.add_item(RoundButton(view.id, "vote", "values", label="Before: Values"))
+    return ui
+
+
+def vote_view(round_id: int, tally: Tally, *, closed: bool = False) -> discord.ui.View:
+    ui = discord.ui.View(timeout=None)
+    for side in Side:
+        ui.add_item(
+            RoundButton(
+                round_id,
+                "vote",
+                side.value,
+                label=f"{side.label} · {tally.of(side)}",
+                style=discord.ButtonStyle.primary
+                if side is Side.REALIST
+                else discord.ButtonStyle.success,
+                disabled=closed,
+            )
+        )
+    ui.add_item(RoundButton(round_id, "ballot", label="Submit ballot", disabled=closed))
+    return ui
+
+
+class SpeechForm(discord.ui.Modal):
+    """The speech, for servers without the Message Content intent (or as a speaker prefers)."""
+
+    def __init__(self, cog: Debate, round_id: int, turn_id: int, role: str) -> None:
+        super().__init__(
+            title=f"Your speech: {role}"[:45], custom_id=f"round-speech:{round_id}:{turn_id}"
+        )
+        self.cog = cog
+        self.round_id = round_id
+        self.turn_id = turn_id
+        self.text: discord.ui.TextInput[SpeechForm] = discord.ui.TextInput(
+            label="Speech",
+            style=discord.TextStyle.paragraph,
+            max_length=rounds.SPEECH_MAX,
+            custom_id="speech",
+        )
+        self.add_item(self.text)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.cog.submit_speech(interaction, self.round_id, self.turn_id, self.text.value)
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+class BallotForm(discord.ui.Modal):
+    def __init__(self, cog: Debate, view: RoundView, fmt: Format) -> None:
+        super().__init__(title="Ballot", custom_id=f"round-ballot:{view.id}")
+        self.cog = cog
+        self.round_id = view.id
+        low, high = fmt.points
+        self.winner: discord.ui.TextInput[BallotForm] = discord.ui.TextInput(
+            label="Winner (Realist or Values)", max_length=10, custom_id="winner"
+        )
+        self.points: discord.ui.TextInput[BallotForm] = discord.ui.TextInput(
+            label=f"Speaker points, {low}-{high}, one line each",
+            style=discord.TextStyle.paragraph,
+            default=rounds.ballot_template(view),
+            max_length=1000,
+            custom_id="points",
+        )
+        self.reason: discord.ui.TextInput[BallotForm] = discord.ui.TextInput(
+            label="Reason for decision",
+            style=discord.TextStyle.paragraph,
+            max_length=rounds.REASON_MAX,
+            custom_id="reason",
+        )
+        for item in (self.winner, self.points, self.reason):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.cog.submit_ballot(interaction, self)
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+@app_commands.guild_only()
+class Debate(commands.GroupCog, group_name="debate", group_description="Debate rounds"):
+    def __init__(self, bot: MootBot) -> None:
+        self.bot = bot
+        self.timers = TimerWork()
+        self.timers_built = False
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(RoundButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(RoundButton)
+        for job in self.bot.scheduler.get_jobs():
+            if job.id == SWEEP_JOB or job.id.startswith("round:"):
+                job.remove()
+        await self.timers.close()
+
+    def format_of(self, view: RoundView) -> Format:
+        fmt = self.bot.formats.get(view.format_key)
+        if fmt is None:
+            raise MootError(f"This round's format ({view.format_key}) is no longer installed.")
+        return fmt
+
+    # --- timers ------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        if self.bot.scheduler.get_job(SWEEP_JOB) is not None:
+            return
+        self.bot.scheduler.add_job(
+            self.timers.run,
+            "interval",
+            args=[self.sweep],
+            seconds=self.bot.settings.sweep_seconds,
+            id=SWEEP_JOB,
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+
+    def set_timer(self, round_id: int, at: datetime | None) -> None:
+        if at is None:
+            if self.bot.scheduler.get_job(job_id(round_id)) is not None:
+                self.bot.scheduler.remove_job(job_id(round_id))
+            return
+        delay = max(0.0, (at - self.bot.clock.now()).total_seconds())
+        self.bot.scheduler.add_job(
+            self.timers.run,
+            "date",
+            args=[self.tick, round_id],
+            run_date=datetime.now(UTC) + timedelta(seconds=delay),
+            id=job_id(round_id),
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    async def sweep(self) -> None:
+        """Tick overdue rounds, re-announce what a killed process left unsaid, and build
+        every round's alarm once after start-up."""
+        try:
+            now = self.bot.clock.now()
+            count, ids = self.bot.shard_count, self.bot.shard_ids
+            async with self.bot.db.session() as session:
+                due = await rounds.due_rounds(
+                    now=now, shard_count=count, shard_ids=ids, session=session
+                )
+                missing = await rounds.unannounced(
+                    before=now - ANNOUNCE_LEASE, shard_count=count, shard_ids=ids, session=session
+                )
+            if missing:
+                await self.announce(missing)
+            if not self.timers_built:
+                for round_id, at in due:
+                    self.set_timer(round_id, at)
+                self.timers_built = True
+            for round_id, at in due:
+                if at <= now:
+                    await self.tick(round_id)
+        except Exception:
+            log.exception("the round sweep failed; the next one will try again")
+
+    async def tick(self, round_id: int) -> None:
+        """A round's alarm: apply what fell due (exactly once), announce it, re-arm."""
+        if self.timers.closing:
+            return
+        try:
+            async with self.bot.db.session() as session:
+                view = await rounds.get_round(round_id, session=session)
+                fmt = self.format_of(view)
+                notices = await rounds.tick(
+                    round_id, fmt=fmt, now=self.bot.clock.now(), session=session
+                )
+            await self.after(round_id, notices)
+        except Exception:
+            log.exception("round %s: the timer failed", round_id)
+
+    async def after(self, round_id: int, notices: list[Notice]) -> None:
+        """Announce a change and set the round's next alarm."""
+        if notices:
+            await self.announce(notices)
+        async with self.bot.db.session() as session:
+            view = await rounds.get_round(round_id, session=session)
+        self.set_timer(round_id, view.due_at)
+
+    # --- posting in the thread ---------------------------------------------------------
+
+    def thread(self, view: RoundView) -> discord.PartialMessageable:
+        assert view.thread_id is not None
+        return self.bot.get_partial_messageable(view.thread_id, guild_id=view.guild_id)
+
+    async def announce(self, notices: list[Notice]) -> None:
+        for notice in notices:
+            try:
+                await self._announce(notice)
+            except discord.HTTPException:
+                log.warning(
+                    "round %s: could not post %s", notice.round_id, notice.kind, exc_info=True
+                )
+
+    async def _announce(self, notice: Notice) -> None:
+        async with self.bot.db.session() as session:
+            view = await rounds.get_round(notice.round_id, session=session)
+            tally = await rounds.tally(view.id, "post", session=session)
+        if view.thread_id is None:
+            return
+        fmt = self.format_of(view)
+        thread = self.thread(view)
+        turn = next((t for t in view.turns if t.id == notice.turn_id), None)
+        message: discord.Message | None = None
+        if notice.kind == "turn" and turn is not None:
+            message = await thread.send(
+                content=f"<@{turn.speaker_id}>" if turn.speaker_id else None,
+                embed=self.turn_embed(view, turn, fmt),
+                view=self.turn_view(view, turn),
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False,
+                    roles=False,
+                    users=[discord.Object(u) for u in (turn.speaker_id, turn.answerer_id) if u],
+                ),
+                nonce=f"turn{turn.id}",
+            )
+        elif notice.kind == "warning" and turn is not None:
+            await thread.send(
+                f"⏱ {notice.text} left for "
+                f"{view.name_of(turn.speaker_id) if turn.speaker_id else turn.role}."
+            )
+        elif notice.kind == "voting":
+            ends = view.voting_ends_at
+            embed = discord.Embed(
+                title="Voting is open",
+                description="Which side won the debate? Voting closes "
+                f"{discord_time(ends, 'R') if ends else 'soon'}. "
+                "One vote each; you can change it. Debaters cannot vote."
+                + ("\nJudges and moderators: submit a ballot." if fmt.decision == "judges" else ""),
+                colour=MOOT_COLOUR,
+            )
+            message = await thread.send(
+                embed=embed, view=vote_view(view.id, tally), nonce=f"vote{view.id}"
+            )
+        elif notice.kind == "decided":
+            colour = (
+                SIDE_COLOURS[Side(view.winner)]
+                if view.winner in ("realist", "values")
+                else MOOT_COLOUR
+            )
+            embed = discord.Embed(
+                title=f"Result: {view.motion}"[:256],
+                description=(view.result or "")[:4000],
+                colour=colour,
+            )
+            message = await thread.send(embed=embed, nonce=f"result{view.id}")
+            if view.voting_message_id:
+                try:
+                    await thread.get_partial_message(view.voting_message_id).edit(
+                        view=vote_view(view.id, tally, closed=True)
+                    )
+                except discord.HTTPException:
+                    log.info("round %s: could not close the vote buttons", view.id)
+        elif notice.kind == "started":
+            await self.refresh_lobby(view, fmt)
+        else:
+            await thread.send(self.describe(notice, view))
+        if message is not None and notice.kind in ("turn", "voting", "decided"):
+            async with self.bot.db.session() as session:
+                await rounds.announced(notice, message.id, session=session)
+
+    def describe(self, notice: Notice, view: RoundView) -> str:
+        turn = next((t for t in view.turns if t.id == notice.turn_id), None)
+        what = turn.role if turn else "the turn"
+        return {
+            "yield": f"✅ {view.name_of(turn.speaker_id) if turn else 'The speaker'} finished "
+            f"{what} early.",
+            "skip": f"⏭ A moderator skipped {what}.",
+            "removed": f"🚪 {notice.text or what} was removed from the round.",
+            "paused": f"⏸ The round is paused with {notice.text} left in {what}.",
+            "resumed": f"▶️ The round resumes: {what} continues.",
+            "extended": f"➕ {what} was extended by {notice.text} seconds.",
+            "ended": "⏹ A moderator ended the round early. No decision will be made.",
+        }.get(notice.kind, notice.kind)
+
+    def turn_embed(self, view: RoundView, turn: rounds.TurnView, fmt: Format) -> discord.Embed:
+        who = (
+            view.name_of(turn.speaker_id)
+            if turn.speaker_id
+            else (turn.side.label if turn.side else "Both sides")
+        )
+        colour = SIDE_COLOURS[turn.side] if turn.side else MOOT_COLOUR
+        embed = discord.Embed(
+            title=f"{turn.position}/{len(view.turns)} · {turn.role}"[:256], colour=colour
+        )
+        lines = [f"**{who}** has the floor" if turn.kind != "prep" else "Preparation time"]
+        if turn.kind == "cross-examination":
+            lines.append(f"{who} asks, {view.name_of(turn.answerer_id)} answers.")
+        if turn.ends_at:
+            lines.append(f"Ends {discord_time(turn.ends_at, 'R')} ({clock(turn.seconds)}).")
+        if turn.kind != "prep":
+            lines.append(
+                "Post your speech in this thread, or use Submit speech; press Done to finish early."
+            )
+        embed.description = "\n".join(lines)
+        return embed
+
+    def turn_view(self, view: RoundView, turn: rounds.TurnView) -> discord.ui.View:
+        ui = discord.ui.View(timeout=None)
+        if turn.kind != "prep":
+            ui.add_item(
+                RoundButton(
+                    view.id, "done", str(turn.id), label="Done", style=discord.ButtonStyle.success
+                )
+            )
+            ui.add_item(RoundButton(view.id, "speech", str(turn.id), label="Submit speech"))
+        return ui
+
+    async def refresh_lobby(self, view: RoundView, fmt: Format) -> None:
+        if view.thread_id is None or view.lobby_message_id is None:
+            return
+        try:
+            await (
+                self.thread(view)
+                .get_partial_message(view.lobby_message_id)
+                .edit(embed=lobby_embed(view, fmt), view=lobby_view(view, fmt))
+            )
+        except discord.HTTPException:
+            log.info("round %s: could not update the lobby message", view.id)
+
+    # --- buttons -----------------------------------------------------------------------
+
+    async def press(self, interaction: discord.Interaction, button: RoundButton) -> None:
+        now = self.bot.clock.now()
+        user = interaction.user
+        async with self.bot.db.session() as session:
+            view = await rounds.get_round(button.round_id, session=session)
+        fmt = self.format_of(view)
+        if button.action == "join":
+            async with self.bot.db.session() as session:
+                view = await rounds.join(
+                    view.id,
+                    user.id,
+                    user.display_name,
+                    button.arg,
+                    fmt=fmt,
+                    now=now,
+                    session=session,
+                )
+            await interaction.response.edit_message(
+                embed=lobby_embed(view, fmt), view=lobby_view(view, fmt)
+            )
+        elif button.action == "leave":
+            async with self.bot.db.session() as session:
+                view = await rounds.leave(view.id, user.id, now=now, session=session)
+            await interaction.response.edit_message(
+                embed=lobby_embed(view, fmt), view=lobby_view(view, fmt)
+            )
+        elif button.action == "start":
+            allowed, _ = await moderator_status(interaction)
+            if not allowed:
+                raise MootError("Only moderators can start the round.")
+            await self.start_round(interaction, view, fmt)
+        elif button.action == "done":
+            async with self.bot.db.session() as session:
+                changes = await rounds.yield_turn(
+                    view.id, int(button.arg), user.id, fmt=fmt, now=now, session=session
+                )
+            await interaction.response.send_message("Your turn is over. Thank you.", ephemeral=True)
+            await self.after(view.id, changes.notices)
+        elif button.action == "speech":
+            async with self.bot.db.session() as session:
+                turn_id = await rounds.speech_turn(view.id, user.id, session=session)
+            if turn_id != int(button.arg):
+                raise MootError("That turn has ended; use the button on your current turn.")
+            turn = next(t for t in view.turns if t.id == turn_id)
+            await interaction.response.send_modal(SpeechForm(self, view.id, turn_id, turn.role))
+        elif button.action == "vote":
+            side = Side(button.arg)
+            async with self.bot.db.session() as session:
+                tally = await rounds.vote(
+                    view.id, user.id, user.display_name, side, fmt=fmt, now=now, session=session
+                )
+            if view.status is RoundStatus.VOTING:
+                await interaction.response.edit_message(view=vote_view(view.id, tally))
+            else:
+                await interaction.response.defer()
+            await interaction.followup.send(
+                f"Your vote for **{side.label}** is counted; you can change it.", ephemeral=True
+            )
+        elif button.action == "ballot":
+            allowed, _ = await moderator_status(interaction)
+            if not allowed and view.role_of(user.id) != JUDGE:
+                raise MootError("Only moderators and the round's judges can submit a ballot.")
+            if view.status is not RoundStatus.VOTING:
+                raise MootError("Ballots are taken after the last speech, until voting closes.")
+            await interaction.response.send_modal(BallotForm(self, view, fmt))
+        else:
+            raise MootError("That button is no longer in use.")
+
+    async def start_round(
+        self, interaction: discord.Interaction, view: RoundView, fmt: Format
+    ) -> None:
+        async with self.bot.db.session() as session:
+            changes = await rounds.start(
+                view.id, fmt=fmt, by=interaction.user.id, now=self.bot.clock.now(), session=session
+            )
+        if interaction.type is discord.InteractionType.component:
+            await interaction.response.edit_message(
+                embed=lobby_embed(changes.round, fmt), view=lobby_view(changes.round, fmt)
+            )
+        else:
+            await interaction.response.send_message("The round has started.", ephemeral=True)
+        await self.after(view.id, [n for n in changes.notices if n.kind != "started"])
+        if interaction.type is not discord.InteractionType.component:
+            await self.refresh_lobby(changes.round, fmt)
+
+    async def submit_speech(
+        self, interaction: discord.Interaction, round_id: int, turn_id: int, text: str
+    ) -> None:
+        async with self.bot.db.session() as session:
+            current = await rounds.speech_turn(round_id, interaction.user.id, session=session)
+            if current != turn_id:
+                raise MootError("Your turn ended before the speech arrived; it was not recorded.")
+            await rounds.record_speech(
+                round_id,
+                turn_id,
+                interaction.user.id,
+                text,
+                message_id=None,
+                now=self.bot.clock.now(),
+                session=session,
+            )
+            view = await rounds.get_round(round_id, session=session)
+        turn = next(t for t in view.turns if t.id == turn_id)
+        embed = discord.Embed(
+            description=text.strip()[:4096],
+            colour=SIDE_COLOURS[turn.side] if turn.side else MOOT_COLOUR,
+        )
+        embed.set_author(name=f"{interaction.user.display_name} · {turn.role}"[:256])
+        await interaction.response.send_message(embed=embed)
+
+    async def submit_ballot(self, interaction: discord.Interaction, form: BallotForm) -> None:
+        allowed, _ = await moderator_status(interaction)
+        async with self.bot.db.session() as session:
+            view = await rounds.get_round(form.round_id, session=session)
+            await rounds.submit_ballot(
+                form.round_id,
+                interaction.user.id,
+                may_judge=allowed,
+                winner=form.winner.value,
+                points=form.points.value,
+                reason=form.reason.value,
+                fmt=self.format_of(view),
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        await interaction.response.send_message(
+            "Your ballot is recorded. You can submit again to change it.", ephemeral=True
+        )
+
+    # --- messages in round threads -------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if (
+            message.guild is None
+            or message.author.bot
+            or not isinstance(message.channel, discord.Thread)
+        ):
+            return
+        try:
+            await self.handle_message(message)
+        except Exception:
+            log.exception("round thread %s: could not handle a message", message.channel.id)
+
+    async def handle_message(self, message: discord.Message) -> None:
+        assert message.guild is not None
+        async with self.bot.db.session() as session:
+            try:
+                round_id = await rounds.round_here(
+                    message.guild.id, message.channel.id, session=session
+                )
+            except MootError:
+                return
+            view = await rounds.get_round(round_id, session=session)
+            if view.thread_id != message.channel.id:
+                return
+            verdict = rounds.judge_message(view, message.author.id, self.format_of(view))
+            if (
+                verdict.action == "record"
+                and verdict.turn_id is not None
+                and message.content.strip()
+            ):
+                await rounds.record_speech(
+                    round_id,
+                    verdict.turn_id,
+                    message.author.id,
+                    message.content[: rounds.SPEECH_MAX],
+                    message_id=message.id,
+                    now=self.bot.clock.now(),
+                    session=session,
+                )
+                return
+            if verdict.action != "out-of-turn":
+                return
+            await rounds._event(
+                session, round_id, "out-of-turn", self.bot.clock.now(), message.author.id
+            )
+        me = message.guild.me
+        if (
+            isinstance(message.channel, discord.Thread)
+            and message.channel.permissions_for(me).manage_messages
+        ):
+            await message.delete()
+        else:
+            await message.reply(
+                "Not your turn: this message is not part of the record.", mention_author=False
+            )
+
+    # --- commands ----------------------------------------------------------------------
+
+    async def _round(self, interaction: discord.Interaction) -> RoundView:
+        assert interaction.guild_id is not None
+        async with self.bot.db.session() as session:
+            round_id = await rounds.round_here(
+                interaction.guild_id, interaction.channel_id, session=session
+            )
+            return await rounds.get_round(round_id, session=session)
+
+    @app_commands.command(name="formats", description="The debate formats and their running orders")
+    async def formats(self, interaction: discord.Interaction) -> None:
+        embed = discord.Embed(title="Debate formats", colour=MOOT_COLOUR)
+        for fmt in self.bot.formats.values():
+            order = "\n".join(fmt.running_order())
+            value = f"{fmt.description}\n{order}"
+            embed.add_field(name=f"{fmt.name} (`{fmt.key}`)", value=value[:1024], inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="start", description="Open a round: a thread with a lobby")
+    @app_commands.describe(
+        motion="What the round debates",
+        format="Debate format (default Realist vs Values)",
+        channel="Channel for the round's thread (default: the debate channel or this one)",
+        pace="Scale every time by this (0.5 = half as long)",
+    )
+    @is_moderator()
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        motion: app_commands.Range[str, 1, rounds.MOTION_MAX],
+        format: str | None = None,
+        channel: discord.TextChannel | None = None,
+        pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
+    ) -> None:
+        assert interaction.guild is not None
+        key = format or DEFAULT_FORMAT
+        fmt = self.bot.formats.get(key)
+        if fmt is None:
+            raise MootError(f"There is no format “{key[:40]}”. See /debate formats.")
+        if channel is None:
+            async with self.bot.db.session() as session:
+                settings = await get_settings(interaction.guild.id, session=session)
+            configured = (
+                interaction.guild.get_channel(settings.debate_channel_id)
+                if settings.debate_channel_id
+                else None
+            )
+            here = interaction.channel
+            channel = (
+                configured
+                if isinstance(configured, discord.TextChannel)
+                else here
+                if isinstance(here, discord.TextChannel)
+                else None
+            )
+        if channel is None:
+            raise MootError("Pick a text channel for the round (the channel option).")
+        perms = channel.permissions_for(interaction.guild.me)
+        missing = [
+            label
+            for label, ok in (
+                ("View Channel", perms.view_channel),
+                ("Send Messages", perms.send_messages),
+                ("Embed Links", perms.embed_links),
+                ("Create Public Threads", perms.create_public_threads),
+                ("Send Messages in Threads", perms.send_messages_in_threads),
+            )
+            if not ok
+        ]
+        if missing:
+            raise MootError(
+                f"I can't run a round in {channel.mention}: I'm missing {', '.join(missing)} there."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self.bot.db.session() as session:
+            view = await rounds.create_round(
+                interaction.guild.id,
+                channel.id,
+                motion=motion,
+                fmt=fmt,
+                pace=pace,
+                by=interaction.user.id,
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        opener = await channel.send(
+            embed=discord.Embed(
+                title=f"Debate: {view.motion}"[:256],
+                description=f"{fmt.name} · join in the thread below.",
+                colour=MOOT_COLOUR,
+            )
+        )
+        thread = await opener.create_thread(
+            name=f"Round {view.id}: {view.motion}"[:100], auto_archive_duration=1440
+        )
+        lobby = await thread.send(embed=lobby_embed(view, fmt), view=lobby_view(view, fmt))
+        async with self.bot.db.session() as session:
+            await rounds.attach_thread(
+                view.id, thread_id=thread.id, lobby_message_id=lobby.id, session=session
+            )
+        await interaction.followup.send(
+            f"Round {view.id} is open in {thread.mention}.", ephemeral=True
+        )
+
+    @start.autocomplete("format")
+    async def format_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.lower()
+        return [
+            app_commands.Choice(name=f.name, value=f.key)
+            for f in self.bot.formats.values()
+            if typed in f.name.lower() or typed in f.key
+        ][:25]
+
+    @app_commands.command(
+        name="join", description="Join the round here as a speaker or the audience"
+    )
+    @app_commands.choices(side=SIDE_CHOICES)
+    async def join(self, interaction: discord.Interaction, side: app_commands.Choice[str]) -> None:
+        view = await self._round(interaction)
+        fmt = self.format_of(view)
+        user = interaction.user
+        async with self.bot.db.session() as session:
+            view = await rounds.join(
+                view.id,
+                user.id,
+                user.display_name,
+                side.value,
+                fmt=fmt,
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        await interaction.response.send_message(
+            f"You joined round {view.id} as {side.name}.", ephemeral=True
+        )
+        await self.refresh_lobby(view, fmt)
+
+    @app_commands.command(name="leave", description="Leave the round here")
+    async def leave(self, interaction: discord.Interaction) -> None:
+        view = await self._round(interaction)
+        async with self.bot.db.session() as session:
+            view = await rounds.leave(
+                view.id, interaction.user.id, now=self.bot.clock.now(), session=session
+            )
+        await interaction.response.send_message(f"You left round {view.id}.", ephemeral=True)
+        await self.refresh_lobby(view, self.format_of(view))
+
+    @app_commands.command(name="yield", description="Finish your turn early")
+    async def yield_(self, interaction: discord.Interaction) -> None:
+        view = await self._round(interaction)
+        async with self.bot.db.session() as session:
+            changes = await rounds.yield_turn(
+                view.id,
+                None,
+                interaction.user.id,
+                fmt=self.format_of(view),
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        await interaction.response.send_message("Your turn is over. Thank you.", ephemeral=True)
+        await self.after(view.id, changes.notices)
+
+    @app_commands.command(name="status", description="Where the round here stands")
+    async def status(self, interaction: discord.Interaction) -> None:
+        view = await self._round(interaction)
+        fmt = self.format_of(view)
+        embed = lobby_embed(view, fmt)
+        turn = view.current_turn
+        if turn is not None:
+            if turn.status is TurnStatus.PAUSED:
+                left = f"paused with {clock(turn.remaining or 0)} left"
+            else:
+                left = f"ends {discord_time(turn.ends_at, 'R')}" if turn.ends_at else ""
+            who = view.name_of(turn.speaker_id) if turn.speaker_id else "both sides"
+            embed.add_field(
+                name="Now", value=f"{turn.position}. {turn.role}: {who}, {left}", inline=False
+            )
+        if view.status is RoundStatus.VOTING and view.voting_ends_at:
+            embed.add_field(
+                name="Voting",
+                value=f"closes {discord_time(view.voting_ends_at, 'R')}",
+                inline=False,
+            )
+        if view.result:
+            embed.add_field(name="Result", value=view.result[:1024], inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="transcript", description="The round as a Markdown file")
+    async def transcript(self, interaction: discord.Interaction) -> None:
+        view = await self._round(interaction)
+        async with self.bot.db.session() as session:
+            text = await rounds.transcript(view.id, self.format_of(view), session=session)
+        file = discord.File(io.BytesIO(text.encode()), filename=f"round-{view.id}.md")
+        await interaction.response.send_message(
+            f"Transcript of round {view.id}.", file=file, ephemeral=True
+        )
+
+    async def _control(self, interaction: discord.Interaction, action: str, **extra: Any) -> None:
+        view = await self._round(interaction)
+        fmt = self.format_of(view)
+        now = self.bot.clock.now()
+        by = interaction.user.id
+        async with self.bot.db.session() as session:
+            if action == "pause":
+                changes = await rounds.pause(view.id, by=by, now=now, session=session)
+            elif action == "resume":
+                changes = await rounds.resume(view.id, by=by, now=now, session=session)
+            elif action == "extend":
+                changes = await rounds.extend(
+                    view.id, extra["seconds"], by=by, now=now, session=session
+                )
+            elif action == "skip":
+                changes = await rounds.skip(view.id, fmt=fmt, by=by, now=now, session=session)
+            elif action == "remove":
+                changes = await rounds.remove(
+                    view.id, extra["member"].id, fmt=fmt, by=by, now=now, session=session
+                )
+            else:
+                changes = await rounds.end(view.id, by=by, now=now, session=session)
+        await interaction.response.send_message(f"Done: {action}.", ephemeral=True)
+        await self.after(view.id, changes.notices)
+        if action in ("remove", "end"):
+            await self.refresh_lobby(changes.round, fmt)
+
+    @app_commands.command(name="pause", description="Pause the round's clock (moderators)")
+    @is_moderator()
+    async def pause(self, interaction: discord.Interaction) -> None:
+        await self._control(interaction, "pause")
+
+    @app_commands.command(name="resume", description="Resume a paused round (moderators)")
+    @is_moderator()
+    async def resume(self, interaction: discord.Interaction) -> None:
+        await self._control(interaction, "resume")
+
+    @app_commands.command(name="extend", description="Give the current turn more time (moderators)")
+    @is_moderator()
+    async def extend(
+        self, interaction: discord.Interaction, seconds: app_commands.Range[int, 1, 3600]
+    ) -> None:
+        await self._control(interaction, "extend", seconds=seconds)
+
+    @app_commands.command(name="skip", description="End the current turn now (moderators)")
+    @is_moderator()
+    async def skip(self, interaction: discord.Interaction) -> None:
+        await self._control(interaction, "skip")
+
+    @app_commands.command(name="remove", description="Remove a member from the round (moderators)")
+    @is_moderator()
+    async def remove(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self._control(interaction, "remove", member=member)
+
+    @app_commands.command(
+        name="end", description="End the round early, without a decision (moderators)"
+    )
+    @is_moderator()
+    async def end(self, interaction: discord.Interaction) -> None:
+        await self._control(interaction, "end")
+
+    @app_commands.command(
+        name="judge", description="Make a member a judge of the round here (moderators)"
+    )
+    @is_moderator()
+    async def judge(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        view = await self._round(interaction)
+        async with self.bot.db.session() as session:
+            view = await rounds.assign_judge(
+                view.id,
+                member.id,
+                member.display_name,
+                by=interaction.user.id,
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        await interaction.response.send_message(
+            f"{member.display_name} judges round {view.id}.", ephemeral=True
+        )
+        await self.refresh_lobby(view, self.format_of(view))
+
+
+async def setup(bot: MootBot) -> None:
+    await bot.add_cog(Debate(bot))
