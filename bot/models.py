@@ -400,6 +400,7 @@ class Ballot(SQLModel, table=True):
         sa_column=Column(ForeignKey("debate_round.id", ondelete="CASCADE"), nullable=False)
     )
     judge_id: int = Field(sa_type=BigInteger)
+    judge_name: str = Field(max_length=100)
     winner: str = Field(max_length=16)
     # JSON object: speaker user id -> points.
     points: str = Field(sa_type=Text)

@@ -590,6 +590,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             await rounds.submit_ballot(
                 form.round_id,
                 interaction.user.id,
+                interaction.user.display_name,
                 may_judge=allowed,
                 winner=form.winner.value,
                 points=form.points.value,

@@ -967,6 +967,7 @@ def ballot_template(view: RoundView) -> str:
 async def submit_ballot(
     round_id: int,
     judge_id: int,
+    judge_name: str,
     *,
     may_judge: bool,
     winner: str,
@@ -1025,6 +1026,7 @@ async def submit_ballot(
         {
             "round_id": round_id,
             "judge_id": judge_id,
+            "judge_name": judge_name[:100],
             "winner": choice,
             "points": json.dumps({str(k): v for k, v in given.items()}),
             "reason": text,
@@ -1111,9 +1113,7 @@ async def decide(round_id: int, fmt: Format, *, session: AsyncSession) -> Decisi
         )
         lines.append(f"Speaker points: {points}")
         for ballot in ballots:
-            lines.append(
-                f"{view.name_of(ballot.judge_id)} ({Side(ballot.winner).label}): {ballot.reason}"
-            )
+            lines.append(f"{ballot.judge_name} ({Side(ballot.winner).label}): {ballot.reason}")
     return Decision(winner, "\n".join(lines))
 
 
@@ -1273,8 +1273,7 @@ async def transcript(round_id: int, fmt: Format, *, session: AsyncSession) -> st
                 f"{view.name_of(int(u))} {v:g}" for u, v in json.loads(ballot.points).items()
             )
             out.append(
-                f"- {view.name_of(ballot.judge_id)}: {Side(ballot.winner).label}; {points}. "
-                + ballot.reason
+                f"- {ballot.judge_name}: {Side(ballot.winner).label}; {points}. " + ballot.reason
             )
     if view.result:
         out += ["", "## Result", "", view.result]

@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('judge_id', sa.BigInteger(), nullable=False),
+    sa.Column('judge_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('winner', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('points', sa.Text(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),

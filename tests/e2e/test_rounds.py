@@ -4,6 +4,7 @@ speeches by message and by form, moderator controls, votes, ballots and the tran
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import AsyncIterator, Callable
 
@@ -58,6 +59,11 @@ class Round:
             for m in self.messages()
             if m.embeds and ("has the floor" in m.text() or "Preparation time" in m.text())
         ]
+
+    def moved_past(self, turns: int) -> bool:
+        """A turn after the first `turns` was announced, or the vote opened."""
+        voting = any("Voting is open" in m.text() for m in self.messages())
+        return len(self.turns()) > turns or voting
 
     def latest(self, containing: str) -> Message:
         return [m for m in self.messages() if containing in m.text()][-1]
@@ -134,3 +140,177 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
 async def eventually_message(r: Round, containing: str, timeout: float = 10.0) -> Message:
     await eventually(lambda: any(containing in m.text() for m in r.messages()), timeout)
     return r.latest(containing)
+
+
+async def seat(r: Round, realist: list[str], values: list[str]) -> None:
+    for name in realist:
+        await r.click(name, r.lobby(), "Join Realist")
+    for name in values:
+        await r.click(name, r.lobby(), "Join Values")
+
+
+async def play_through(r: Round, mod: str = "mod") -> int:
+    """Finish every turn at once: the speaker presses Done; a moderator skips preparation."""
+    played = 0
+    while True:
+        await eventually(functools.partial(r.moved_past, played))
+        if len(r.turns()) == played:
+            return played
+        turn = r.turns()[played]
+        played += 1
+        if "Preparation time" in turn.text():
+            skipped = await r.slash(mod, "debate skip")
+            assert skipped.ephemeral and "Done: skip" in skipped.reply.content  # type: ignore[union-attr]
+            continue
+        speaker = next(
+            name
+            for name, member in r.world.members.items()
+            if turn.content == f"<@{member.user.id}>"
+        )
+        await r.click(speaker, turn, "Done")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "turns", "realist", "values"),
+    [
+        ("realist-vs-values", 6, ["alice"], ["bob"]),
+        ("oxford", 6, ["alice", "carol"], ["bob", "dave"]),
+        ("lincoln-douglas", 7, ["alice"], ["bob"]),
+        ("karl-popper", 11, ["alice", "carol"], ["bob"]),
+        ("world-schools", 8, ["alice", "carol"], ["bob", "dave"]),
+    ],
+)
+async def test_every_shipped_format_plays_through_to_a_result(
+    bot: MootBot,
+    emulator: Emulator,
+    world: World,
+    fmt: str,
+    turns: int,
+    realist: list[str],
+    values: list[str],
+) -> None:
+    r = await open_round(emulator, world, format=fmt, pace=0.5)
+    await seat(r, realist, values)
+    if fmt == "oxford":
+        await r.click("owner", r.lobby(), "Before: Values")
+    await r.click("mod", r.lobby(), "Start")
+    assert await play_through(r) == turns
+    voting = r.latest("Voting is open")
+    await r.click("owner", voting, "Realist · 0")
+    if fmt in ("lincoln-douglas", "karl-popper", "world-schools"):
+        assert "submit a ballot" in voting.text()
+    # Close the vote now rather than wait two minutes at pace 0.5: a moderator ends it.
+    status = await r.slash("alice", "debate status")
+    assert "Voting" in status.reply.text()  # type: ignore[union-attr]
+    # A side with fewer speakers than the format has: its speakers take every turn of it.
+    if fmt == "karl-popper":
+        speakers = [t.content for t in r.turns() if t.content]
+        assert speakers.count(f"<@{world.member('bob').user.id}>") == 5
+
+
+async def test_moderator_controls_pause_resume_extend_skip_and_end(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    r = await open_round(emulator, world, pace=0.2)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)  # 36 s opening
+    refused = await r.slash("alice", "debate pause")
+    assert "Only moderators" in refused.reply.content  # type: ignore[union-attr]
+    await r.slash("mod", "debate pause")
+    paused = await eventually_message(r, "is paused with")
+    assert re.search(r"paused with 0:3\d left in Opening", paused.text())
+    again = await r.slash("mod", "debate pause")
+    assert "already paused" in again.reply.content  # type: ignore[union-attr]
+    status = await r.slash("carol", "debate status")
+    assert "paused with 0:3" in status.reply.text()  # type: ignore[union-attr]
+    await asyncio.sleep(0.5)
+    assert len(r.turns()) == 1  # the clock is stopped
+    await r.slash("mod", "debate resume")
+    await eventually_message(r, "resumes")
+    await r.slash("mod", "debate extend", seconds=30)
+    await eventually_message(r, "extended by 30 seconds")
+    # Two moderators press Skip at once: the round moves one turn.
+    await asyncio.gather(r.slash("mod", "debate skip"), r.slash("owner", "debate skip"))
+    await r.wait_turns(2)
+    await asyncio.sleep(0.3)
+    assert len(r.turns()) == 2
+    assert len([m for m in r.messages() if "skipped" in m.text()]) == 1
+    wrong = await r.click("alice", r.turns()[1], "Done")
+    assert "Only the speaker" in wrong.reply.content  # type: ignore[union-attr]
+    await r.slash("mod", "debate end")
+    await eventually_message(r, "ended the round early")
+    over = await r.slash("mod", "debate skip")
+    assert "No turn is under way" in over.reply.content  # type: ignore[union-attr]
+    late = await r.click("bob", r.turns()[1], "Done")
+    assert late.ephemeral
+
+
+async def test_speech_by_form_without_the_intent_and_ballots_checked_whole(
+    bot_settings: Settings, emulator: Emulator, world: World
+) -> None:
+    settings = bot_settings.model_copy(update={"sweep_seconds": 0.2})
+    client, task = await start_in_background(settings, ready_timeout=15)
+    try:
+        r = await open_round(emulator, world, format="lincoln-douglas", pace=0.5)
+        await seat(r, ["alice"], ["bob"])
+        await r.click("mod", r.lobby(), "Start")
+        first = await r.wait_turns(1)
+        form = await r.click("alice", first, "Submit speech")
+        assert form.modal is not None
+        sent = await emulator.submit_modal(
+            world.member("alice"), form, {"speech": "Order before justice. @everyone"}
+        )
+        assert sent.reply is not None and not sent.reply.pinged_everyone
+        assert "Order before justice" in sent.reply.text()
+        wrong = await r.click("bob", first, "Submit speech")
+        assert "not your turn" in wrong.reply.content  # type: ignore[union-attr]
+        # Without the intent, a message's text never reaches the bot: nothing is recorded.
+        await emulator.post(world.member("alice"), r.thread, "typed, not recorded")
+        await play_through(r)
+        voting = r.latest("Voting is open")
+        denied = await r.click("carol", voting, "Submit ballot")
+        assert "Only moderators and the round's judges" in denied.reply.content  # type: ignore[union-attr]
+        ballot = await r.click("mod", voting, "Submit ballot")
+        assert ballot.modal is not None
+        template = next(
+            c["value"]
+            for row in ballot.modal["components"]
+            for c in row["components"]
+            if c["custom_id"] == "points"
+        )
+        assert template == "Alice (Realist): \nBob (Values): "
+        bad = await emulator.submit_modal(
+            world.member("mod"),
+            ballot,
+            {"winner": "Neither", "points": "Alice (Realist): 31\nBob (Values): 24", "reason": ""},
+        )
+        problems = bad.reply.content  # type: ignore[union-attr]
+        assert bad.ephemeral and "Winner must be Realist or Values" in problems
+        assert "31 is outside 25-30" in problems and "Give a reason" in problems
+        ballot = await r.click("mod", voting, "Submit ballot")  # the form closed: open it again
+        good = await emulator.submit_modal(
+            world.member("mod"),
+            ballot,
+            {"winner": "values", "points": "Alice: 27\nBob: 29", "reason": "Clearer framework."},
+        )
+        assert "ballot is recorded" in good.reply.content  # type: ignore[union-attr]
+        await r.click("carol", voting, "Realist · 0")
+        await r.click("dave", r.latest("Voting is open"), "Realist · 1")
+        async with client.db.session() as session:
+            from bot.services import rounds as service
+
+            round_id = await service.round_here(world.guild.id, r.thread.id, session=session)
+            fmt = client.formats["lincoln-douglas"]
+            decision = await service.decide(round_id, fmt, session=session)
+        # Judges decide Lincoln-Douglas: one ballot for Values beats two audience votes.
+        assert (
+            decision.winner == "values" and "Speaker points: Bob 29, Alice 27" in decision.summary
+        )
+        transcript = await r.slash("alice", "debate transcript")
+        [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
+        text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
+        assert "Order before justice" in text and "typed, not recorded" not in text
+        assert "Mod: Values; Alice 27, Bob 29. Clearer framework." in text
+    finally:
+        await stop(client, task)
