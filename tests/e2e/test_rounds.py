@@ -15,6 +15,7 @@ from bot.runtime import start_in_background, stop
 from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
 from emulator.state import Channel
+from tests.e2e.conftest import BotProcess, wait_until_serving
 
 MOTION = "This house would put values before interests @everyone"
 
@@ -189,7 +190,7 @@ async def test_every_shipped_format_plays_through_to_a_result(
     realist: list[str],
     values: list[str],
 ) -> None:
-    r = await open_round(emulator, world, format=fmt, pace=0.5)
+    r = await open_round(emulator, world, format=fmt, pace=0.02)
     await seat(r, realist, values)
     if fmt == "oxford":
         await r.click("owner", r.lobby(), "Before: Values")
@@ -197,11 +198,15 @@ async def test_every_shipped_format_plays_through_to_a_result(
     assert await play_through(r) == turns
     voting = r.latest("Voting is open")
     await r.click("owner", voting, "Realist · 0")
+    result = await eventually_message(r, "Result:")
+    assert "Winner: **Realist**" in result.text()
+    if fmt == "oxford":
+        assert "Realist share 0% → 100% (+100 points)" in result.text()
     if fmt in ("lincoln-douglas", "karl-popper", "world-schools"):
         assert "submit a ballot" in voting.text()
-    # Close the vote now rather than wait two minutes at pace 0.5: a moderator ends it.
-    status = await r.slash("alice", "debate status")
-    assert "Voting" in status.reply.text()  # type: ignore[union-attr]
+        assert "No ballot was submitted, so the audience vote decided." in result.text()
+    closed = r.latest("Voting is open")
+    assert all(b.get("disabled") for b in closed.buttons())
     # A side with fewer speakers than the format has: its speakers take every turn of it.
     if fmt == "karl-popper":
         speakers = [t.content for t in r.turns() if t.content]
@@ -314,3 +319,45 @@ async def test_speech_by_form_without_the_intent_and_ballots_checked_whole(
         assert "Mod: Values; Alice 27, Bob 29. Clearer framework." in text
     finally:
         await stop(client, task)
+
+
+async def test_kill_9_mid_turn_and_mid_vote_loses_nothing(
+    emulator: Emulator, world: World, bot_process: BotProcess
+) -> None:
+    bot_process.extra = {"MOOT_MESSAGE_CONTENT": "true", "MOOT_SWEEP_SECONDS": "0.3"}
+    bot_process.start()
+    await wait_until_serving(emulator, world)
+    r = await open_round(emulator, world, pace=0.05)  # openings 9 s, the vote 6 s
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    first = await r.wait_turns(1)
+    await emulator.post(world.member("alice"), r.thread, "Spoken before the crash.")
+    await asyncio.sleep(0.3)  # recorded
+    bot_process.kill()
+    # The opening's deadline passes while the bot is down.
+    await asyncio.sleep(9.5)
+    assert len(r.turns()) == 1
+    bot_process.start()
+    second = await r.wait_turns(2, timeout=20)
+    await asyncio.sleep(1.0)
+    assert len(r.turns()) == 2  # the overdue change was applied once
+    assert second.content == f"<@{world.member('bob').user.id}>"
+    # The old process's buttons work in the new one.
+    stale = await r.click("alice", first, "Done")
+    assert "already ended" in stale.reply.content  # type: ignore[union-attr]
+    await emulator.post(world.member("bob"), r.thread, "Spoken after the restart.")
+    await asyncio.sleep(0.3)
+    await play_through(r)
+    voting = r.latest("Voting is open")
+    await r.click("carol", voting, "Values · 0")
+    bot_process.kill()
+    bot_process.start()
+    await wait_until_serving(emulator, world)
+    await r.click("dave", r.latest("Voting is open"), "Values · 1")
+    result = await eventually_message(r, "Result:", timeout=20)
+    assert "Audience: Realist 0 · Values 2" in result.text()
+    assert len([m for m in r.messages() if "Result:" in m.text()]) == 1
+    transcript = await r.slash("alice", "debate transcript")
+    [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
+    text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
+    assert "Spoken before the crash." in text and "Spoken after the restart." in text
