@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli_environment, run_cli
+from tests.conftest import PROJECT_ROOT, cli_environment, run_cli
 
 
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -92,4 +92,22 @@ def test_run_prepares_the_database_without_a_traceback(env: dict[str, str], tmp_
     result = run("run", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 added" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_malformed_format_stops_start_up_naming_file_and_field(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    formats = tmp_path / "formats"
+    formats.mkdir()
+    for path in (PROJECT_ROOT / "formats").glob("*.toml"):
+        (formats / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    broken = formats / "oxford.toml"
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace("seconds = 420", "seconds = 0", 1),
+        encoding="utf-8",
+    )
+    result = run("run", env=env | {"MOOT_FORMATS_DIR": str(formats)}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "oxford.toml: turn[1].seconds: must be between 1 and 3600" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr

@@ -1,0 +1,131 @@
+"""The round service on SQLite and PostgreSQL under concurrency: every racing change wins
+once, and a hundred members voting at once are each counted once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.db import Database
+from bot.errors import MootError
+from bot.formats import Format, load_formats
+from bot.models import RoundStatus, Side
+from bot.services import rounds
+from tests.conftest import PROJECT_ROOT
+
+GUILD = 2_000_000_000_000_000_002
+T0 = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+FMT: Format = load_formats(PROJECT_ROOT / "formats")["realist-vs-values"]
+
+
+async def attempt(db: Database, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run `work(session)` in its own transaction; a refusal (or a lost race) is None."""
+    try:
+        async with db.session() as s:
+            return await work(s)
+    except MootError:
+        return None
+
+
+async def running_round(db: Database) -> int:
+    async with db.session() as s:
+        view = await rounds.create_round(
+            GUILD, 5, motion="Realism", fmt=FMT, pace=1.0, by=1, now=T0, session=s
+        )
+        await rounds.join(view.id, 10, "A", "realist", fmt=FMT, now=T0, session=s)
+        await rounds.join(view.id, 11, "B", "values", fmt=FMT, now=T0, session=s)
+    starts = await asyncio.gather(
+        *(
+            attempt(db, lambda s: rounds.start(view.id, fmt=FMT, by=1, now=T0, session=s))
+            for _ in range(4)
+        )
+    )
+    assert sum(c is not None for c in starts) == 1  # Start pressed four times: one start
+    return view.id
+
+
+async def test_racing_skips_and_timer_ticks_move_the_round_one_turn_each(db: Database) -> None:
+    round_id = await running_round(db)
+    skips = await asyncio.gather(
+        *(
+            attempt(db, lambda s: rounds.skip(round_id, fmt=FMT, by=1, now=T0, session=s))
+            for _ in range(5)
+        )
+    )
+    assert sum(c is not None for c in skips) == 1
+    async with db.session() as s:
+        view = await rounds.get_round(round_id, session=s)
+    assert view.current == 2
+    # Turn 2's deadline passes: five timers (two processes, a sweep...) fire at once.
+    late = T0 + timedelta(seconds=181)
+    ticks = await asyncio.gather(
+        *(
+            attempt(db, lambda s: rounds.tick(round_id, fmt=FMT, now=late, session=s))
+            for _ in range(5)
+        )
+    )
+    turn_starts = [n for notices in ticks if notices for n in notices if n.kind == "turn"]
+    assert len(turn_starts) == 1
+    async with db.session() as s:
+        view = await rounds.get_round(round_id, session=s)
+    assert view.current == 3 and [t.status.value for t in view.turns[:3]] == [
+        "done",
+        "done",
+        "running",
+    ]
+
+
+async def test_a_hundred_members_voting_at_once_are_each_counted_once(db: Database) -> None:
+    round_id = await running_round(db)
+    async with db.session() as s:
+        for _ in FMT.turns:
+            view = await rounds.get_round(round_id, session=s)
+            if view.status is RoundStatus.VOTING:
+                break
+            await rounds.skip(round_id, fmt=FMT, by=1, now=T0, session=s)
+    voters = range(1000, 1100)
+
+    def vote(user: int, side: Side) -> Awaitable[Any]:
+        return attempt(
+            db, lambda s: rounds.vote(round_id, user, f"m{user}", side, fmt=FMT, now=T0, session=s)
+        )
+
+    # Everyone clicks Values, half of them twice at once, then ten change to Realist.
+    await asyncio.gather(
+        *(vote(u, Side.VALUES) for u in voters), *(vote(u, Side.VALUES) for u in voters[::2])
+    )
+    await asyncio.gather(*(vote(u, Side.REALIST) for u in voters[:10]))
+    refused = await vote(10, Side.REALIST)  # a debater
+    assert refused is None
+    async with db.session() as s:
+        tally = await rounds.tally(round_id, "post", session=s)
+    assert (tally.realist, tally.values) == (10, 90)
+    close = T0 + timedelta(hours=1)
+    results = await asyncio.gather(
+        *(
+            attempt(db, lambda s: rounds.tick(round_id, fmt=FMT, now=close, session=s))
+            for _ in range(3)
+        )
+    )
+    assert sum(1 for r in results if r and r[0].kind == "decided") == 1
+    async with db.session() as s:
+        view = await rounds.get_round(round_id, session=s)
+    assert view.status is RoundStatus.DECIDED and view.winner == "values"
+    assert view.result is not None and "Winner: **Values**, by 80 vote(s)" in view.result
+
+
+@pytest.mark.parametrize("pace", [0.0, 2.5])
+async def test_bad_pace_and_motion_are_refused(db: Database, pace: float) -> None:
+    async with db.session() as s:
+        with pytest.raises(MootError, match="Pace must be between"):
+            await rounds.create_round(
+                GUILD, 5, motion="x", fmt=FMT, pace=pace, by=1, now=T0, session=s
+            )
+        with pytest.raises(MootError, match="keep it to 300"):
+            await rounds.create_round(
+                GUILD, 5, motion="x" * 301, fmt=FMT, pace=1, by=1, now=T0, session=s
+            )
