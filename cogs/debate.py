@@ -31,6 +31,7 @@ from bot.timers import TimerWork
 log = logging.getLogger("moot.debate")
 
 SWEEP_JOB = "round-sweep"
+TIMER_MARGIN = 0.002
 # A turn start, vote or result not announced this long after it happened is announced
 # again by the sweeper (its process was killed in between); the nonce keeps it single.
 ANNOUNCE_LEASE = timedelta(seconds=5)
@@ -270,7 +271,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             if self.bot.scheduler.get_job(job_id(round_id)) is not None:
                 self.bot.scheduler.remove_job(job_id(round_id))
             return
-        delay = max(0.0, (at - self.bot.clock.now()).total_seconds())
+        # A hair late rather than early: an alarm before the deadline would find nothing
+        # due and have to be set again.
+        delay = max(0.0, (at - self.bot.clock.now()).total_seconds()) + TIMER_MARGIN
         self.bot.scheduler.add_job(
             self.timers.run,
             "date",
@@ -313,12 +316,12 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             return
         try:
             async with self.bot.db.session() as session:
-                view = await rounds.get_round(round_id, session=session)
-                fmt = self.format_of(view)
-                notices = await rounds.tick(
-                    round_id, fmt=fmt, now=self.bot.clock.now(), session=session
+                ticked = await rounds.tick(
+                    round_id, formats=self.bot.formats, now=self.bot.clock.now(), session=session
                 )
-            await self.after(round_id, notices)
+            if ticked.notices:
+                await self.announce(ticked.notices)
+            self.set_timer(round_id, ticked.due_at)
         except Exception:
             log.exception("round %s: the timer failed", round_id)
 
@@ -348,7 +351,11 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     async def _announce(self, notice: Notice) -> None:
         async with self.bot.db.session() as session:
             view = await rounds.get_round(notice.round_id, session=session)
-            tally = await rounds.tally(view.id, "post", session=session)
+            tally = (
+                await rounds.tally(view.id, "post", session=session)
+                if notice.kind in ("voting", "decided")
+                else Tally(0, 0)
+            )
         if view.thread_id is None:
             return
         fmt = self.format_of(view)

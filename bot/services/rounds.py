@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -564,10 +565,33 @@ async def _finish_turn(
     return notices + await _begin(round_id, position[0] + 1, fmt, now, session)
 
 
-async def tick(round_id: int, *, fmt: Format, now: datetime, session: AsyncSession) -> list[Notice]:
-    """What the timer does when the round is due: warn, end the turn, or close the vote."""
+@dataclass(frozen=True)
+class Ticked:
+    """What a timer did: the notices to post, and when the round is next due."""
+
+    notices: list[Notice]
+    due_at: datetime | None
+
+
+async def tick(
+    round_id: int, *, formats: Mapping[str, Format], now: datetime, session: AsyncSession
+) -> Ticked:
+    """What the timer does when the round is due: warn, end the turn, or close the vote.
+    Applied once however many timers fire together."""
     row = await session.get(Round, round_id)
-    if row is None or row.due_at is None or row.due_at > now:
+    fmt = formats.get(row.format_key) if row is not None else None
+    if row is None or fmt is None:
+        return Ticked([], None)
+    notices = await _tick(row, fmt, now, session)
+    await session.flush()
+    due = (await session.exec(select(Round.due_at).where(Round.id == round_id))).first()
+    return Ticked(notices, due)
+
+
+async def _tick(row: Round, fmt: Format, now: datetime, session: AsyncSession) -> list[Notice]:
+    assert row.id is not None
+    round_id = row.id
+    if row.due_at is None or row.due_at > now:
         return []
     if row.status == RoundStatus.VOTING.value:
         return await _decide(row, fmt, now, session)

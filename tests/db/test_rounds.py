@@ -19,7 +19,8 @@ from tests.conftest import PROJECT_ROOT
 
 GUILD = 2_000_000_000_000_000_002
 T0 = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
-FMT: Format = load_formats(PROJECT_ROOT / "formats")["realist-vs-values"]
+FORMATS = load_formats(PROJECT_ROOT / "formats")
+FMT: Format = FORMATS["realist-vs-values"]
 
 
 async def attempt(db: Database, work: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -64,11 +65,11 @@ async def test_racing_skips_and_timer_ticks_move_the_round_one_turn_each(db: Dat
     late = T0 + timedelta(seconds=181)
     ticks = await asyncio.gather(
         *(
-            attempt(db, lambda s: rounds.tick(round_id, fmt=FMT, now=late, session=s))
+            attempt(db, lambda s: rounds.tick(round_id, formats=FORMATS, now=late, session=s))
             for _ in range(5)
         )
     )
-    turn_starts = [n for notices in ticks if notices for n in notices if n.kind == "turn"]
+    turn_starts = [n for t in ticks if t for n in t.notices if n.kind == "turn"]
     assert len(turn_starts) == 1
     async with db.session() as s:
         view = await rounds.get_round(round_id, session=s)
@@ -107,11 +108,11 @@ async def test_a_hundred_members_voting_at_once_are_each_counted_once(db: Databa
     close = T0 + timedelta(hours=1)
     results = await asyncio.gather(
         *(
-            attempt(db, lambda s: rounds.tick(round_id, fmt=FMT, now=close, session=s))
+            attempt(db, lambda s: rounds.tick(round_id, formats=FORMATS, now=close, session=s))
             for _ in range(3)
         )
     )
-    assert sum(1 for r in results if r and r[0].kind == "decided") == 1
+    assert sum(1 for r in results if r and r.notices and r.notices[0].kind == "decided") == 1
     async with db.session() as s:
         view = await rounds.get_round(round_id, session=s)
     assert view.status is RoundStatus.DECIDED and view.winner == "values"

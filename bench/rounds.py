@@ -1,0 +1,194 @@
+"""Many concurrent rounds in one bot process, with 2-second turns: how late is each turn?
+
+The bot runs in its own process against the emulator. The bench opens --rounds rounds
+through the emulator as members would (/debate start, two joins), then presses Start on
+all of them within one turn's length, so transitions are spread as real rounds' would be.
+The format is six 2-second turns. Measured for every turn change: when the next turn's
+announcement reached the emulator minus the previous turn's deadline (from the database);
+p50/p99/max, the bot's CPU time and peak RSS. The emulator's global rate limit is lifted
+for this bench: hundreds of announcements a second are beyond one bot's Discord quota,
+and what is measured here is the bot's own timing. Prints a table and writes
+bench/results/rounds.json.
+
+    .venv/bin/python bench/rounds.py [--rounds 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import re
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bot_process import spawn_bot  # noqa: E402
+from bench.figures import machine, percentiles, write_results  # noqa: E402
+from bot import migrate  # noqa: E402
+from bot.db import Database  # noqa: E402
+from bot.services.corpus_import import import_corpus  # noqa: E402
+from emulator import Emulator, seed_world  # noqa: E402
+
+NAME = "rounds"
+TURNS = 6
+TURN_SECONDS = 2
+BENCH_FORMAT = "\n".join(
+    [
+        'name = "Bench"',
+        "speakers_per_side = 1",
+        'decision = "audience"',
+        "voting_seconds = 2",
+    ]
+    + [
+        f'[[turn]]\nkind = "speech"\nside = "{"realist" if i % 2 == 0 else "values"}"\n'
+        f'role = "Turn {i + 1}"\nseconds = {TURN_SECONDS}'
+        for i in range(TURNS)
+    ]
+)
+
+
+def proc_figures(pid: int) -> tuple[float, int]:
+    """(CPU seconds, peak RSS in KiB) of a running process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    status = Path(f"/proc/{pid}/status").read_text()
+    peak = int(re.search(r"VmHWM:\s+(\d+)", status)[1])  # type: ignore[index]
+    return cpu, peak
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=500)
+    args = parser.parse_args()
+    console = Console()
+    emulator = await Emulator().start()
+    emulator.rate_limits.global_per_second = 1_000_000
+    emulator.rate_limits.per_route = 1_000_000
+    world = seed_world(emulator)
+    mod, alice, bob = (world.member(n) for n in ("mod", "alice", "bob"))
+    with tempfile.TemporaryDirectory(prefix="moot-bench-") as name:
+        folder = Path(name)
+        formats = folder / "formats"
+        formats.mkdir()
+        for path in (ROOT / "formats").glob("*.toml"):
+            (formats / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        (formats / "bench.toml").write_text(BENCH_FORMAT, encoding="utf-8")
+        url = f"sqlite+aiosqlite:///{folder / 'moot.db'}"
+        await migrate.upgrade(url)
+        db = Database(url)
+        async with db.session() as session:
+            await import_corpus(ROOT / "corpus", session=session)
+        await db.close()
+        process = spawn_bot(emulator, url, folder, {"MOOT_FORMATS_DIR": str(formats)})
+        try:
+            await emulator.wait_until_serving(alice, world.general, timeout=60)
+            console.print(f"opening {args.rounds} rounds")
+            lobbies = []
+            for number in range(args.rounds):
+                opened = await emulator.slash(
+                    mod,
+                    world.debates,
+                    "debate start",
+                    motion=f"Motion {number}",
+                    format="bench",
+                    timeout=30,
+                )
+                found = re.search(r"<#(\d+)>", opened.reply.content)  # type: ignore[union-attr]
+                assert found, opened.reply.content  # type: ignore[union-attr]
+                thread_id = int(found[1])
+                thread = world.guild.channels[thread_id]
+                lobby = next(m for m in emulator.channel_messages(thread) if m.buttons())
+                await emulator.click(alice, lobby, "Join Realist")
+                await emulator.click(bob, emulator.messages[lobby.id], "Join Values")
+                lobbies.append(lobby)
+            cpu_before, _ = proc_figures(process.pid)
+            started = time.monotonic()
+            spacing = TURN_SECONDS / args.rounds
+            presses = []
+            for index, lobby in enumerate(lobbies):
+                press = emulator.click(mod, emulator.messages[lobby.id], "Start", timeout=60)
+                presses.append(asyncio.create_task(press))
+                await asyncio.sleep(max(0.0, started + spacing * index - time.monotonic()))
+            await asyncio.gather(*presses)
+            # Every round: six turns, then the vote (2 s), then its result.
+            deadline = time.monotonic() + TURNS * TURN_SECONDS + 60
+            while time.monotonic() < deadline:
+                results = sum(
+                    1
+                    for m in emulator.messages.values()
+                    if m.embeds and (m.embeds[0].get("title") or "").startswith("Result:")
+                )
+                if results >= args.rounds:
+                    break
+                await asyncio.sleep(0.5)
+            cpu_after, peak_kib = proc_figures(process.pid)
+            elapsed = time.monotonic() - started
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(process.wait, 60)
+        # When each announcement reached the emulator, on the wall clock.
+        offset = time.time() - emulator.now()
+        arrived: dict[int, float] = {}
+        for call in emulator.calls:
+            body = call.body or {}
+            nonce = str(body.get("nonce") or "") if isinstance(body, dict) else ""
+            if call.status == 200 and nonce.startswith("turn"):
+                arrived.setdefault(int(nonce[4:]), call.at + offset)
+        with sqlite3.connect(folder / "moot.db") as raw:
+            rows = raw.execute(
+                "SELECT id, round_id, position, ends_at, end_reason FROM turn "
+                "ORDER BY round_id, position"
+            ).fetchall()
+    await emulator.stop()
+    by_round: dict[int, list[Any]] = {}
+    for row in rows:
+        by_round.setdefault(row[1], []).append(row)
+    lateness = []
+    for turns in by_round.values():
+        for previous, current in itertools.pairwise(turns):
+            if previous[4] != "time" or current[0] not in arrived or previous[3] is None:
+                continue
+            due = datetime.fromisoformat(previous[3]).replace(tzinfo=UTC).timestamp()
+            lateness.append(arrived[current[0]] - due)
+    figures = percentiles(lateness)
+    results: dict[str, Any] = {
+        "benchmark": NAME,
+        "machine": machine(),
+        "rounds": args.rounds,
+        "turn_seconds": TURN_SECONDS,
+        "turns_per_round": TURNS,
+        "transitions_measured": len(lateness),
+        "lateness_p50_ms": figures["p50_ms"],
+        "lateness_p99_ms": figures["p99_ms"],
+        "lateness_max_ms": round(max(lateness) * 1000, 1) if lateness else None,
+        "target": "p99 lateness <= 100 ms",
+        "bot_cpu_seconds": round(cpu_after - cpu_before, 2),
+        "wall_seconds": round(elapsed, 2),
+        "bot_peak_rss_mib": round(peak_kib / 1024, 1),
+    }
+    table = Table(title=f"{args.rounds} concurrent rounds, {TURN_SECONDS}-second turns")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in results.items():
+        if key not in ("benchmark", "machine", "target"):
+            table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    write_results(NAME, results, console)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
