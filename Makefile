@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/quotes.py
 	$(BIN)/python bench/excerpts.py
+	$(BIN)/python bench/rounds.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
