@@ -431,6 +431,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             "resumed": f"▶️ The round resumes: {what} continues.",
             "extended": f"➕ {what} was extended by {notice.text} seconds.",
             "ended": "⏹ A moderator ended the round early. No decision will be made.",
+            "no-speaker": f"⏭ {what}: nobody is left on that side to speak, so it is passed over.",
         }.get(notice.kind, notice.kind)
 
     def turn_embed(self, view: RoundView, turn: rounds.TurnView, fmt: Format) -> discord.Embed:

@@ -499,14 +499,28 @@ def _planned_turn(
 async def _begin(
     round_id: int, position: int, fmt: Format, now: datetime, session: AsyncSession
 ) -> list[Notice]:
-    """Start turn `position` now, or open the vote after the last one."""
-    turn = (
-        await session.exec(select(Turn).where(Turn.round_id == round_id, Turn.position == position))
-    ).first()
+    """Start turn `position` now, or open the vote after the last one. A turn whose side
+    has nobody left to speak (everyone was removed) is passed over, and said so."""
     row = await session.get(Round, round_id)
     assert row is not None
-    if turn is None:
-        return await _open_voting(row, fmt, now, session)
+    notices: list[Notice] = []
+    while True:
+        turn = (
+            await session.exec(
+                select(Turn).where(Turn.round_id == round_id, Turn.position == position)
+            )
+        ).first()
+        if turn is None:
+            return notices + await _open_voting(row, fmt, now, session)
+        if turn.kind == "prep" or turn.speaker_id is not None:
+            break
+        turn.status = TurnStatus.DONE.value
+        turn.started_at = turn.ended_at = now
+        turn.end_reason = "no-speaker"
+        session.add(turn)
+        await _event(session, round_id, "turn-no-speaker", now, None, str(position))
+        notices.append(Notice("no-speaker", round_id, turn.id))
+        position += 1
     turn.status = TurnStatus.RUNNING.value
     turn.started_at = now
     turn.ends_at = now + timedelta(seconds=turn.seconds)
@@ -517,7 +531,7 @@ async def _begin(
     session.add(row)
     await session.flush()
     await _event(session, round_id, "turn", now, turn.speaker_id, f"{position}: {turn.role}")
-    return [Notice("turn", round_id, turn.id)]
+    return [*notices, Notice("turn", round_id, turn.id)]
 
 
 def voting_seconds(fmt: Format, pace: float) -> int:

@@ -74,8 +74,8 @@ class Round:
             self.world.member(member), self.emulator.messages[message.id], label
         )
 
-    async def slash(self, member: str, command: str, **options: object) -> Interaction:
-        return await self.emulator.slash(self.world.member(member), self.thread, command, **options)
+    async def slash(self, who: str, command: str, /, **options: object) -> Interaction:
+        return await self.emulator.slash(self.world.member(who), self.thread, command, **options)
 
     async def wait_turns(self, count: int, timeout: float = 10.0) -> Message:
         await eventually(lambda: len(self.turns()) >= count, timeout)
@@ -361,3 +361,39 @@ async def test_kill_9_mid_turn_and_mid_vote_loses_nothing(
     [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
     text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
     assert "Spoken before the crash." in text and "Spoken after the restart." in text
+
+
+async def test_judges_and_removing_a_speaker(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    r = await open_round(emulator, world, format="lincoln-douglas", pace=0.2)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("carol", r.lobby(), "Audience")
+    judged = await r.slash("mod", "debate judge", member=world.member("carol"))
+    assert "Carol judges round" in judged.reply.content  # type: ignore[union-attr]
+    await eventually(lambda: "**Judges**: Carol" in r.lobby().text())  # the lobby follows
+    speaker = await r.slash("mod", "debate judge", member=world.member("alice"))
+    assert "is speaking in this round" in speaker.reply.content  # type: ignore[union-attr]
+    switch = await r.click("carol", r.lobby(), "Join Values")
+    assert "You are judging this round" in switch.reply.content  # type: ignore[union-attr]
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)
+    removed = await r.slash("mod", "debate remove", member=world.member("alice"))
+    assert removed.ephemeral
+    await eventually_message(r, "Alice was removed from the round")
+    # Bob cross-examines; then the negative constructive; the affirmative's later turns
+    # have nobody left and are passed over.
+    second = await r.wait_turns(2)
+    assert second.content == f"<@{world.member('bob').user.id}>"
+    await play_through(r)
+    passed = [m for m in r.messages() if "is passed over" in m.text()]
+    assert len(passed) == 3  # cross-examination by, and both rebuttals of, the affirmative
+    voting = r.latest("Voting is open")
+    ballot = await r.click("carol", voting, "Submit ballot")
+    assert ballot.modal is not None
+    done = await emulator.submit_modal(
+        world.member("carol"),
+        ballot,
+        {"winner": "Values", "points": "Bob: 28", "reason": "The affirmative left."},
+    )
+    assert "ballot is recorded" in done.reply.content  # type: ignore[union-attr]
