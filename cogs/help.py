@@ -25,6 +25,18 @@ def _walk(items: list[Any], moderator: bool) -> list[tuple[str, str, bool]]:
     return found
 
 
+def add_lines(embed: discord.Embed, name: str, lines: list[str]) -> None:
+    """Lines under `name`, in as many fields as Discord's 1,024-character limit needs."""
+    chunks: list[list[str]] = [[]]
+    for line in lines:
+        if sum(len(x) + 1 for x in chunks[-1]) + len(line) > 1024:
+            chunks.append([])
+        chunks[-1].append(line)
+    for number, chunk in enumerate(chunks):
+        title = name if number == 0 else f"{name} (continued)"
+        embed.add_field(name=title, value="\n".join(chunk) or "Nothing yet.", inline=False)
+
+
 class Help(commands.Cog):
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
@@ -43,7 +55,7 @@ class Help(commands.Cog):
             ),
             colour=MOOT_COLOUR,
         )
-        embed.add_field(name="Everyone", value="\n".join(members) or "Nothing yet.", inline=False)
+        add_lines(embed, "Everyone", members)
         menus = [c.name for c in self.bot.tree.get_commands(type=discord.AppCommandType.message)]
         if menus:
             embed.add_field(
@@ -51,11 +63,7 @@ class Help(commands.Cog):
                 value="\n".join(f"**{name}**" for name in sorted(menus)),
                 inline=False,
             )
-        embed.add_field(
-            name="Moderators (Manage Server or the moderator role)",
-            value="\n".join(moderators) or "Nothing yet.",
-            inline=False,
-        )
+        add_lines(embed, "Moderators (Manage Server or the moderator role)", moderators)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

@@ -28,6 +28,9 @@ def test_demo_script_runs_every_line(tmp_path: Path) -> None:
     assert "Daily excerpt set" in out and "Realist: 1 of 9 excerpts posted (cycle 1)" in out
     assert "Realist · 0   Values · 2" in out  # alice changed her vote: counted once
     assert "The daily excerpt is paused" in out
+    assert "Only moderators can start the round" in out
+    assert "Debaters cannot vote in their own round" in out
+    assert "Winner: **Realist**, by 1 vote(s)" in out
 
 
 def test_run_without_a_token_opens_the_sandbox(tmp_path: Path) -> None:
