@@ -21,11 +21,9 @@ import itertools
 import os
 import re
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +33,14 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlmodel import select  # noqa: E402
+
 from bench.bot_process import spawn_bot  # noqa: E402
 from bench.figures import machine, percentiles, write_results  # noqa: E402
+from bench.search import drop_postgres, postgres_url  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.db import Database  # noqa: E402
+from bot.models import Turn  # noqa: E402
 from bot.services.corpus_import import import_corpus  # noqa: E402
 from emulator import Emulator, seed_world  # noqa: E402
 
@@ -72,6 +74,7 @@ def proc_figures(pid: int) -> tuple[float, int]:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=500)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     console = Console()
     emulator = await Emulator().start()
@@ -87,6 +90,13 @@ async def main() -> int:
             (formats / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
         (formats / "bench.toml").write_text(BENCH_FORMAT, encoding="utf-8")
         url = f"sqlite+aiosqlite:///{folder / 'moot.db'}"
+        pg_name = None
+        if args.database == "postgresql":
+            created = await postgres_url()
+            if created is None:
+                console.print("[red]no PostgreSQL reachable at MOOT_TEST_POSTGRES_URL[/]")
+                return 1
+            url, pg_name = created
         await migrate.upgrade(url)
         db = Database(url)
         async with db.session() as session:
@@ -147,27 +157,32 @@ async def main() -> int:
             nonce = str(body.get("nonce") or "") if isinstance(body, dict) else ""
             if call.status == 200 and nonce.startswith("turn"):
                 arrived.setdefault(int(nonce[4:]), call.at + offset)
-        with sqlite3.connect(folder / "moot.db") as raw:
-            rows = raw.execute(
-                "SELECT id, round_id, position, ends_at, end_reason FROM turn "
-                "ORDER BY round_id, position"
-            ).fetchall()
+        db = Database(url)
+        async with db.session() as session:
+            rows = [
+                (t.id, t.round_id, t.position, t.ends_at, t.end_reason)
+                for t in (await session.exec(select(Turn))).all()
+            ]
+        await db.close()
+        if pg_name is not None:
+            await drop_postgres(pg_name)
     await emulator.stop()
     by_round: dict[int, list[Any]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r[1], r[2])):
         by_round.setdefault(row[1], []).append(row)
     lateness = []
     for turns in by_round.values():
         for previous, current in itertools.pairwise(turns):
             if previous[4] != "time" or current[0] not in arrived or previous[3] is None:
                 continue
-            due = datetime.fromisoformat(previous[3]).replace(tzinfo=UTC).timestamp()
+            due = previous[3].timestamp()
             lateness.append(arrived[current[0]] - due)
     figures = percentiles(lateness)
     results: dict[str, Any] = {
         "benchmark": NAME,
         "machine": machine(),
         "rounds": args.rounds,
+        "database": args.database,
         "turn_seconds": TURN_SECONDS,
         "turns_per_round": TURNS,
         "transitions_measured": len(lateness),
@@ -186,7 +201,9 @@ async def main() -> int:
         if key not in ("benchmark", "machine", "target"):
             table.add_row(key.replace("_", " "), str(value))
     console.print(table)
-    write_results(NAME, results, console)
+    write_results(
+        NAME if args.database == "sqlite" else f"{NAME}-{args.database}", results, console
+    )
     return 0
 
 

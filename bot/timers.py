@@ -1,4 +1,5 @@
-"""Timer jobs a cog runs on APScheduler, kept safe to stop.
+"""Timer jobs a cog runs on APScheduler: alarms at instants of the bot's clock, sweeps at
+an interval, and a clean stop.
 
 At shutdown a job that is running is let finish (cancelled mid-query, the async SQLite
 driver can hang closing its connection), a job that starts after shutdown began does
@@ -10,19 +11,72 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
 
 log = logging.getLogger("moot.timers")
 
+# An alarm rings a hair late rather than early: early, it would find nothing due yet.
+MARGIN = timedelta(milliseconds=2)
+Work = Callable[..., Awaitable[None]]
+
 
 class TimerWork:
-    """Runs a cog's timer jobs; `close()` stops them and waits until they have let go."""
+    """One cog's timer jobs, all with ids starting `prefix`."""
 
-    def __init__(self) -> None:
+    def __init__(self, scheduler: AsyncIOScheduler, clock: Clock, prefix: str) -> None:
+        self.scheduler = scheduler
+        self.clock = clock
+        self.prefix = prefix
         self.closing = False
         self._running: set[asyncio.Task[Any]] = set()
 
-    async def run(self, work: Callable[..., Awaitable[None]], *args: Any) -> None:
+    def every(self, name: str, seconds: float, work: Work) -> None:
+        """Run `work` now and then every `seconds`, one run at a time (once per name)."""
+        job_id = f"{self.prefix}-{name}"
+        if self.scheduler.get_job(job_id) is not None:
+            return
+        self.scheduler.add_job(
+            self.run,
+            "interval",
+            args=[work],
+            seconds=seconds,
+            id=job_id,
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+
+    def ring(self, key: int, at: datetime | None, work: Work, *args: Any) -> None:
+        """Run `work(*args)` at `at` on the bot's clock (replacing the alarm for `key`);
+        None removes the alarm."""
+        job_id = f"{self.prefix}:{key}"
+        if at is None:
+            if self.scheduler.get_job(job_id) is not None:
+                self.scheduler.remove_job(job_id)
+            return
+        # APScheduler keeps wall time; the bot's clock may be another (tests move theirs).
+        delay = max(timedelta(0), at - self.clock.now()) + MARGIN
+        self.scheduler.add_job(
+            self.run,
+            "date",
+            args=[work, *args],
+            run_date=datetime.now(UTC) + delay,
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+            # Re-armed from inside its own run: the next alarm may fall due before this
+            # run returns, and must not be skipped as a second instance.
+            max_instances=10,
+        )
+
+    async def run(self, work: Work, *args: Any) -> None:
         """The APScheduler job: `work(*args)`, unless the bot is shutting down."""
         if self.closing:
             return
@@ -38,9 +92,12 @@ class TimerWork:
             self._running.discard(task)
 
     async def close(self, grace: float = 10.0) -> None:
-        """Refuse new jobs, let running ones finish (they check `closing` between items),
-        and cancel what is still running after `grace` seconds."""
+        """Remove this cog's jobs, refuse new runs, let running ones finish (they check
+        `closing` between items), and cancel what still runs after `grace` seconds."""
         self.closing = True
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(self.prefix):
+                job.remove()
         running = [t for t in self._running if t is not asyncio.current_task()]
         if not running:
             return

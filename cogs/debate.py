@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -30,8 +30,6 @@ from bot.timers import TimerWork
 
 log = logging.getLogger("moot.debate")
 
-SWEEP_JOB = "round-sweep"
-TIMER_MARGIN = 0.002
 # A turn start, vote or result not announced this long after it happened is announced
 # again by the sweeper (its process was killed in between); the nonce keeps it single.
 ANNOUNCE_LEASE = timedelta(seconds=5)
@@ -40,10 +38,6 @@ SIDE_CHOICES = [
     app_commands.Choice(name="Values", value="values"),
     app_commands.Choice(name="Audience", value="audience"),
 ]
-
-
-def job_id(round_id: int) -> str:
-    return f"round:{round_id}"
 
 
 def clock(seconds: float) -> str:
@@ -229,7 +223,7 @@ class BallotForm(discord.ui.Modal):
 class Debate(commands.GroupCog, group_name="debate", group_description="Debate rounds"):
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
-        self.timers = TimerWork()
+        self.timers = TimerWork(bot.scheduler, bot.clock, "round")
         self.timers_built = False
 
     async def cog_load(self) -> None:
@@ -237,9 +231,6 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(RoundButton)
-        for job in self.bot.scheduler.get_jobs():
-            if job.id == SWEEP_JOB or job.id.startswith("round:"):
-                job.remove()
         await self.timers.close()
 
     def format_of(self, view: RoundView) -> Format:
@@ -252,38 +243,10 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        if self.bot.scheduler.get_job(SWEEP_JOB) is not None:
-            return
-        self.bot.scheduler.add_job(
-            self.timers.run,
-            "interval",
-            args=[self.sweep],
-            seconds=self.bot.settings.sweep_seconds,
-            id=SWEEP_JOB,
-            next_run_time=datetime.now(UTC),
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
+        self.timers.every("sweep", self.bot.settings.sweep_seconds, self.sweep)
 
     def set_timer(self, round_id: int, at: datetime | None) -> None:
-        if at is None:
-            if self.bot.scheduler.get_job(job_id(round_id)) is not None:
-                self.bot.scheduler.remove_job(job_id(round_id))
-            return
-        # A hair late rather than early: an alarm before the deadline would find nothing
-        # due and have to be set again.
-        delay = max(0.0, (at - self.bot.clock.now()).total_seconds()) + TIMER_MARGIN
-        self.bot.scheduler.add_job(
-            self.timers.run,
-            "date",
-            args=[self.tick, round_id],
-            run_date=datetime.now(UTC) + timedelta(seconds=delay),
-            id=job_id(round_id),
-            replace_existing=True,
-            misfire_grace_time=None,
-            coalesce=True,
-        )
+        self.timers.ring(round_id, at, self.tick, round_id)
 
     async def sweep(self) -> None:
         """Tick overdue rounds, re-announce what a killed process left unsaid, and build
@@ -324,6 +287,17 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             self.set_timer(round_id, ticked.due_at)
         except Exception:
             log.exception("round %s: the timer failed", round_id)
+
+    async def answer_then_follow(
+        self, interaction: discord.Interaction, content: str, round_id: int, notices: list[Notice]
+    ) -> None:
+        """Tell the member it is done, then announce and re-arm the round even if that
+        answer could not be delivered: the change is already in the database."""
+        try:
+            await interaction.response.send_message(content, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("round %s: could not answer the member", round_id, exc_info=True)
+        await self.after(round_id, notices)
 
     async def after(self, round_id: int, notices: list[Notice]) -> None:
         """Announce a change and set the round's next alarm."""
@@ -517,8 +491,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 changes = await rounds.yield_turn(
                     view.id, int(button.arg), user.id, fmt=fmt, now=now, session=session
                 )
-            await interaction.response.send_message("Your turn is over. Thank you.", ephemeral=True)
-            await self.after(view.id, changes.notices)
+            await self.answer_then_follow(
+                interaction, "Your turn is over. Thank you.", view.id, changes.notices
+            )
         elif button.action == "speech":
             async with self.bot.db.session() as session:
                 turn_id = await rounds.speech_turn(view.id, user.id, session=session)
@@ -552,18 +527,22 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     async def start_round(
         self, interaction: discord.Interaction, view: RoundView, fmt: Format
     ) -> None:
+        component = interaction.type is discord.InteractionType.component
+        rounds.check_startable(view)  # refuse at once, before acknowledging
+        if component:
+            # Acknowledge first: many rounds may start in the same second.
+            await interaction.response.defer()
         async with self.bot.db.session() as session:
             changes = await rounds.start(
                 view.id, fmt=fmt, by=interaction.user.id, now=self.bot.clock.now(), session=session
             )
-        if interaction.type is discord.InteractionType.component:
-            await interaction.response.edit_message(
+        await self.after(view.id, [n for n in changes.notices if n.kind != "started"])
+        if component:
+            await interaction.edit_original_response(
                 embed=lobby_embed(changes.round, fmt), view=lobby_view(changes.round, fmt)
             )
         else:
             await interaction.response.send_message("The round has started.", ephemeral=True)
-        await self.after(view.id, [n for n in changes.notices if n.kind != "started"])
-        if interaction.type is not discord.InteractionType.component:
             await self.refresh_lobby(changes.round, fmt)
 
     async def submit_speech(
@@ -831,8 +810,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 now=self.bot.clock.now(),
                 session=session,
             )
-        await interaction.response.send_message("Your turn is over. Thank you.", ephemeral=True)
-        await self.after(view.id, changes.notices)
+        await self.answer_then_follow(
+            interaction, "Your turn is over. Thank you.", view.id, changes.notices
+        )
 
     @app_commands.command(name="status", description="Where the round here stands")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -891,8 +871,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 )
             else:
                 changes = await rounds.end(view.id, by=by, now=now, session=session)
-        await interaction.response.send_message(f"Done: {action}.", ephemeral=True)
-        await self.after(view.id, changes.notices)
+        await self.answer_then_follow(interaction, f"Done: {action}.", view.id, changes.notices)
         if action in ("remove", "end"):
             await self.refresh_lobby(changes.round, fmt)
 

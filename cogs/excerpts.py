@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -32,7 +32,6 @@ log = logging.getLogger("moot.excerpts")
 
 # How many servers' posts are worked on at once; the post limiter sets the pace.
 CONCURRENT_POSTS = 8
-SWEEP_JOB = "excerpt-sweep"
 # Discord's error when a message already has a thread: a resent post's thread exists.
 THREAD_ALREADY_EXISTS = 160004
 ROTATIONS = [
@@ -44,10 +43,6 @@ PROMPT = (
     "Which side does this passage support, **Realist** or **Values**? "
     "Argue your case here, then vote below. One vote each; you can change it."
 )
-
-
-def job_id(guild_id: int) -> str:
-    return f"excerpt:{guild_id}"
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
@@ -205,7 +200,7 @@ class Excerpts(
         self.bot = bot
         self.slots = asyncio.Semaphore(CONCURRENT_POSTS)
         self.timers_built = False
-        self.timers = TimerWork()
+        self.timers = TimerWork(bot.scheduler, bot.clock, "excerpt")
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(VoteButton)
@@ -213,26 +208,10 @@ class Excerpts(
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         # Sweep only once the servers are in the cache; on_ready also follows reconnects.
-        if self.bot.scheduler.get_job(SWEEP_JOB) is not None:
-            return
-        self.bot.scheduler.add_job(
-            self.timers.run,
-            "interval",
-            args=[self.sweep],
-            seconds=self.bot.settings.sweep_seconds,
-            id=SWEEP_JOB,
-            next_run_time=datetime.now(UTC),
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
+        self.timers.every("sweep", self.bot.settings.sweep_seconds, self.sweep)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(VoteButton)
-        for job in self.bot.scheduler.get_jobs():
-            if job.id == SWEEP_JOB or job.id.startswith("excerpt:"):
-                job.remove()
         await self.timers.close()
 
     # --- timers ------------------------------------------------------------------------
@@ -243,22 +222,7 @@ class Excerpts(
 
     def set_timer(self, guild_id: int, at: datetime | None) -> None:
         """Ring for `guild_id` at `at` (by the bot's clock); None removes its alarm."""
-        if at is None:
-            if self.bot.scheduler.get_job(job_id(guild_id)) is not None:
-                self.bot.scheduler.remove_job(job_id(guild_id))
-            return
-        # APScheduler keeps wall time; the bot's clock may be another (tests move theirs).
-        delay = max(0.0, (at - self.bot.clock.now()).total_seconds())
-        self.bot.scheduler.add_job(
-            self.timers.run,
-            "date",
-            args=[self.run_due, guild_id],
-            run_date=datetime.now(UTC) + timedelta(seconds=delay),
-            id=job_id(guild_id),
-            replace_existing=True,
-            misfire_grace_time=None,
-            coalesce=True,
-        )
+        self.timers.ring(guild_id, at, self.run_due, guild_id)
 
     async def sweep(self) -> None:
         """Start overdue posts, take over interrupted ones, and (once) build every alarm."""

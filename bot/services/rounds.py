@@ -430,11 +430,8 @@ def _next_due(turn: Turn) -> datetime | None:
     return turn.ends_at
 
 
-async def start(
-    round_id: int, *, fmt: Format, by: int, now: datetime, session: AsyncSession
-) -> Changes:
-    """Leave the lobby: build the running order with its speakers and begin the first turn."""
-    view = await get_round(round_id, session=session)
+def check_startable(view: RoundView) -> None:
+    """MootError unless the round is in its lobby with a speaker on each side."""
     if view.status is not RoundStatus.LOBBY:
         raise MootError("That round has already started.")
     missing = [side.label for side in Side if not view.speakers(side)]
@@ -443,6 +440,14 @@ async def start(
             "The round needs at least one speaker a side; nobody has joined "
             f"{' or '.join(missing)} yet."
         )
+
+
+async def start(
+    round_id: int, *, fmt: Format, by: int, now: datetime, session: AsyncSession
+) -> Changes:
+    """Leave the lobby: build the running order with its speakers and begin the first turn."""
+    view = await get_round(round_id, session=session)
+    check_startable(view)
     claimed = await session.exec(
         update(Round)
         .where(col(Round.id) == round_id, col(Round.status) == RoundStatus.LOBBY.value)
