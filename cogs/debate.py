@@ -635,8 +635,8 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 return
             if verdict.action != "out-of-turn":
                 return
-            await rounds._event(
-                session, round_id, "out-of-turn", self.bot.clock.now(), message.author.id
+            await rounds.record_out_of_turn(
+                round_id, message.author.id, now=self.bot.clock.now(), session=session
             )
         me = message.guild.me
         if (

@@ -915,6 +915,13 @@ async def record_speech(
     await session.flush()
 
 
+async def record_out_of_turn(
+    round_id: int, user_id: int, *, now: datetime, session: AsyncSession
+) -> None:
+    """Note a debater's (or the audience's) message that came out of turn."""
+    await _event(session, round_id, "out-of-turn", now, user_id)
+
+
 async def speech_turn(round_id: int, user_id: int, *, session: AsyncSession) -> int:
     """The turn a member may submit a speech for now (the form), or why not."""
     view = await get_round(round_id, session=session)
