@@ -1178,6 +1178,15 @@ class Emulator(MemberActions):
                 "user": interaction.member.user.to_json(),
                 "authorizing_integration_owners": {"0": str(guild.id)},
             }
+        reference = payload.get("message_reference")
+        if isinstance(reference, dict) and reference.get("message_id"):
+            # A reply: Discord echoes the reference (and the type) on the message.
+            data["message_reference"] = {
+                "message_id": str(reference["message_id"]),
+                "channel_id": str(channel.id),
+                "guild_id": str(guild.id),
+            }
+            data["type"] = 19
         message = Message(data, ephemeral=bool(flags & EPHEMERAL), attachments=dict(files))
         self._resolve_mentions(guild, message, payload.get("allowed_mentions"), author)
         self.messages[message.id] = message

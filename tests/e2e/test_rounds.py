@@ -14,7 +14,7 @@ from bot.client import MootBot
 from bot.runtime import start_in_background, stop
 from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
-from emulator.state import Channel
+from emulator.state import MANAGE_MESSAGES, Channel
 from tests.e2e.conftest import BotProcess, wait_until_serving
 
 MOTION = "This house would put values before interests @everyone"
@@ -116,7 +116,10 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
     assert first.pinged_users == [world.member("alice").user.id]
     assert re.search(r"Ends <t:\d+:R>", first.text())
     await emulator.post(world.member("alice"), r.thread, "Interests come first.")
-    await emulator.post(world.member("bob"), r.thread, "Out of turn!")
+    out_of_turn = await emulator.post(world.member("bob"), r.thread, "Out of turn!")
+    heckle = await emulator.post(world.member("carol"), r.thread, "Heckling from the audience")
+    # Removed: moot may manage messages, and this format keeps the audience quiet.
+    await eventually(lambda: out_of_turn.deleted and heckle.deleted)
     # Six turns of 1-2 s run by themselves, then the vote opens.
     voting = await eventually_message(r, "Voting is open", timeout=20)
     assert len(r.turns()) == 6
@@ -397,3 +400,23 @@ async def test_judges_and_removing_a_speaker(
         {"winner": "Values", "points": "Bob: 28", "reason": "The affirmative left."},
     )
     assert "ballot is recorded" in done.reply.content  # type: ignore[union-attr]
+
+
+async def test_without_manage_messages_out_of_turn_messages_are_flagged_not_recorded(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    bot_role = next(role for role in world.guild.roles.values() if role.name == "moot")
+    emulator.set_overwrites(world.debates, {bot_role.id: (0, MANAGE_MESSAGES)})
+    await emulator.settle()
+    r = await open_round(emulator, world, pace=0.5, channel=world.debates)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)
+    early = await emulator.post(world.member("bob"), r.thread, "Let me interrupt.")
+    flag = await eventually_message(r, "Not your turn")
+    assert flag.data["message_reference"]["message_id"] == str(early.id)
+    assert not early.deleted and flag.pinged_users == []
+    transcript = await r.slash("carol", "debate transcript")
+    [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
+    text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
+    assert "Let me interrupt." not in text and "out-of-turn" in text
