@@ -527,23 +527,16 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     async def start_round(
         self, interaction: discord.Interaction, view: RoundView, fmt: Format
     ) -> None:
-        component = interaction.type is discord.InteractionType.component
+        """The lobby's Start button."""
         rounds.check_startable(view)  # refuse at once, before acknowledging
-        if component:
-            # Acknowledge first: many rounds may start in the same second.
-            await interaction.response.defer()
+        # Acknowledge first: many rounds may start in the same second.
+        await interaction.response.defer()
         async with self.bot.db.session() as session:
             changes = await rounds.start(
                 view.id, fmt=fmt, by=interaction.user.id, now=self.bot.clock.now(), session=session
             )
-        await self.after(view.id, [n for n in changes.notices if n.kind != "started"])
-        if component:
-            await interaction.edit_original_response(
-                embed=lobby_embed(changes.round, fmt), view=lobby_view(changes.round, fmt)
-            )
-        else:
-            await interaction.response.send_message("The round has started.", ephemeral=True)
-            await self.refresh_lobby(changes.round, fmt)
+        # The "started" notice refreshes the lobby; the first turn is announced.
+        await self.after(view.id, changes.notices)
 
     async def submit_speech(
         self, interaction: discord.Interaction, round_id: int, turn_id: int, text: str
