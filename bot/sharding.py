@@ -8,10 +8,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, literal_column, true
 
 
-def shard_of(guild_id: int, shard_count: int) -> int:
-    return (guild_id >> 22) % shard_count
-
-
 def on_shards(
     guild_id: Any, shard_count: int | None, shard_ids: Sequence[int] | None
 ) -> ColumnElement[bool]:

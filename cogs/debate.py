@@ -40,11 +40,6 @@ SIDE_CHOICES = [
 ]
 
 
-def clock(seconds: float) -> str:
-    whole = max(0, round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
 def roster_lines(view: RoundView) -> list[str]:
     lines = []
     for side in Side:
@@ -422,7 +417,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         if turn.kind == "cross-examination":
             lines.append(f"{who} asks, {view.name_of(turn.answerer_id)} answers.")
         if turn.ends_at:
-            lines.append(f"Ends {discord_time(turn.ends_at, 'R')} ({clock(turn.seconds)}).")
+            lines.append(
+                f"Ends {discord_time(turn.ends_at, 'R')} ({rounds.clock_text(turn.seconds)})."
+            )
         if turn.kind != "prep":
             lines.append(
                 "Post your speech in this thread, or use Submit speech; press Done to finish early."
@@ -815,7 +812,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         turn = view.current_turn
         if turn is not None:
             if turn.status is TurnStatus.PAUSED:
-                left = f"paused with {clock(turn.remaining or 0)} left"
+                left = f"paused with {rounds.clock_text(turn.remaining or 0)} left"
             else:
                 left = f"ends {discord_time(turn.ends_at, 'R')}" if turn.ends_at else ""
             who = view.name_of(turn.speaker_id) if turn.speaker_id else "both sides"

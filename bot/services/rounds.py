@@ -644,10 +644,11 @@ async def _tick(row: Round, fmt: Format, now: datetime, session: AsyncSession) -
     row.due_at = _next_due(turn)
     session.add(row)
     left = max(0, round((turn.ends_at - now).total_seconds()))
-    return [Notice("warning", round_id, turn.id, _clock(left))]
+    return [Notice("warning", round_id, turn.id, clock_text(left))]
 
 
-def _clock(seconds: float) -> str:
+def clock_text(seconds: float) -> str:
+    """`1:05` for 65 seconds."""
     whole = max(0, round(seconds))
     return f"{whole // 60}:{whole % 60:02d}"
 
@@ -735,10 +736,10 @@ async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession)
     row.status = RoundStatus.PAUSED.value
     row.due_at = None
     session.add(row)
-    await _event(session, round_id, "paused", now, by, _clock(left))
+    await _event(session, round_id, "paused", now, by, clock_text(left))
     return Changes(
         await get_round(round_id, session=session),
-        [Notice("paused", round_id, turn.id, _clock(left))],
+        [Notice("paused", round_id, turn.id, clock_text(left))],
     )
 
 
@@ -761,7 +762,7 @@ async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession
     row.status = RoundStatus.RUNNING.value
     row.due_at = _next_due(turn)
     session.add(row)
-    await _event(session, round_id, "resumed", now, by, _clock(left))
+    await _event(session, round_id, "resumed", now, by, clock_text(left))
     return Changes(
         await get_round(round_id, session=session), [Notice("resumed", round_id, turn.id)]
     )
