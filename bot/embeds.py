@@ -8,3 +8,9 @@ from bot.models import Side
 
 MOOT_COLOUR = discord.Colour(0x5865F2)
 SIDE_COLOURS = {Side.REALIST: discord.Colour(0x3B82F6), Side.VALUES: discord.Colour(0xF59E0B)}
+LABEL_NOTE = "The title in brackets is a descriptive label, not the author's."
+
+
+def essay_title(title: str, is_label: bool) -> str:
+    """An essay's title for an embed: a descriptive label we gave it is shown in brackets."""
+    return (f"[{title}]" if is_label else title)[:256]

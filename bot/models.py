@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Text, UniqueConstraint
@@ -22,6 +23,17 @@ class Side(enum.StrEnum):
     @property
     def label(self) -> str:
         return "Realist" if self is Side.REALIST else "Values"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Votes for each side (on an excerpt, or in a round)."""
+
+    realist: int
+    values: int
+
+    def of(self, side: Side) -> int:
+        return self.realist if side is Side.REALIST else self.values
 
 
 class Essay(SQLModel, table=True):

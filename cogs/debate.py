@@ -21,11 +21,11 @@ from bot.client import MootBot, is_moderator, moderator_status, report_error
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
 from bot.formats import DEFAULT_FORMAT, Format
-from bot.models import RoundStatus, Side, TurnStatus
+from bot.models import RoundStatus, Side, Tally, TurnStatus
 from bot.schedule import discord_time
 from bot.services import rounds
 from bot.services.guild_config import get_settings
-from bot.services.rounds import AUDIENCE, JUDGE, Notice, RoundView, Tally
+from bot.services.rounds import AUDIENCE, JUDGE, Notice, RoundView
 from bot.timers import TimerWork
 
 log = logging.getLogger("moot.debate")
@@ -309,22 +309,28 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         return self.bot.get_partial_messageable(view.thread_id, guild_id=view.guild_id)
 
     async def announce(self, notices: list[Notice]) -> None:
+        """Post notices in their rounds' threads: each round is read once, after the change."""
+        views: dict[int, tuple[RoundView, Tally]] = {}
+        async with self.bot.db.session() as session:
+            for round_id in dict.fromkeys(n.round_id for n in notices):
+                view = await rounds.get_round(round_id, session=session)
+                voting = any(
+                    n.round_id == round_id and n.kind in ("voting", "decided") for n in notices
+                )
+                tally = (
+                    await rounds.tally(round_id, "post", session=session) if voting else Tally(0, 0)
+                )
+                views[round_id] = (view, tally)
         for notice in notices:
+            view, tally = views[notice.round_id]
             try:
-                await self._announce(notice)
+                await self._announce(notice, view, tally)
             except discord.HTTPException:
                 log.warning(
                     "round %s: could not post %s", notice.round_id, notice.kind, exc_info=True
                 )
 
-    async def _announce(self, notice: Notice) -> None:
-        async with self.bot.db.session() as session:
-            view = await rounds.get_round(notice.round_id, session=session)
-            tally = (
-                await rounds.tally(view.id, "post", session=session)
-                if notice.kind in ("voting", "decided")
-                else Tally(0, 0)
-            )
+    async def _announce(self, notice: Notice, view: RoundView, tally: Tally) -> None:
         if view.thread_id is None:
             return
         fmt = self.format_of(view)

@@ -19,12 +19,12 @@ from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
 
 from bot.client import MootBot, is_moderator, report_error
-from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
+from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import MootError
-from bot.models import Rotation, ScheduleStatus, Side
+from bot.models import Rotation, ScheduleStatus, Side, Tally
 from bot.schedule import discord_time, parse_time_of_day
 from bot.services import excerpts
-from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView, Tally
+from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView
 from bot.services.guild_config import check_timezone, get_settings, timezone_suggestions
 from bot.timers import TimerWork
 
@@ -51,9 +51,8 @@ def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
 
 def excerpt_embed(excerpt: ExcerptView, footer: str) -> discord.Embed:
     """The excerpt, verbatim, with its essay, author, side and place in the essay."""
-    title = f"[{excerpt.essay_title}]" if excerpt.title_is_label else excerpt.essay_title
     embed = discord.Embed(
-        title=title[:256],
+        title=essay_title(excerpt.essay_title, excerpt.title_is_label),
         description=excerpt.text,
         colour=SIDE_COLOURS[excerpt.side],
         url=excerpt.source_url,
@@ -65,7 +64,7 @@ def excerpt_embed(excerpt: ExcerptView, footer: str) -> discord.Embed:
     embed.add_field(name="Side", value=excerpt.side.label)
     embed.add_field(name="Where", value=excerpt.place.capitalize())
     if excerpt.title_is_label:
-        footer += " · The title in brackets is a descriptive label, not the author's."
+        footer += f" · {LABEL_NOTE}"
     embed.set_footer(text=footer[:2048])
     return embed
 

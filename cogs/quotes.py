@@ -12,7 +12,7 @@ from discord.ext import commands
 from discord.utils import escape_mentions
 
 from bot.client import MootBot, is_moderator, moderator_status, report_error
-from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
+from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import MootError
 from bot.models import Side
 from bot.services.quotes import (
@@ -52,9 +52,8 @@ SCOPES = [
 
 def essay_embed(hit: SearchHit, paragraphs: int | None) -> discord.Embed:
     """A verbatim essay sentence or passage, matches in bold, with its attribution."""
-    title = f"[{hit.essay_title}]" if hit.title_is_label else hit.essay_title
     embed = discord.Embed(
-        title=title[:256],
+        title=essay_title(hit.essay_title, hit.title_is_label),
         description=escape_mentions(hit.snippet(width=3900)),
         colour=SIDE_COLOURS[hit.side],
         url=hit.source_url,
@@ -64,7 +63,7 @@ def essay_embed(hit: SearchHit, paragraphs: int | None) -> discord.Embed:
     where = f"Paragraph {hit.paragraph}" + (f" of {paragraphs}" if paragraphs else "")
     embed.add_field(name="Where", value=where)
     if hit.title_is_label:
-        embed.set_footer(text="The title in brackets is a descriptive label, not the author's.")
+        embed.set_footer(text=LABEL_NOTE)
     return embed
 
 

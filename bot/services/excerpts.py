@@ -29,6 +29,7 @@ from bot.models import (
     Rotation,
     ScheduleStatus,
     Side,
+    Tally,
 )
 from bot.schedule import (
     discord_time,
@@ -144,15 +145,6 @@ class StatusView:
     last_post: PostView | None
     last_skipped: PostView | None
     progress: list[SideProgress]
-
-
-@dataclass(frozen=True)
-class Tally:
-    realist: int
-    values: int
-
-    def of(self, side: Side) -> int:
-        return self.realist if side is Side.REALIST else self.values
 
 
 def _view(row: ExcerptSchedule) -> ScheduleView:

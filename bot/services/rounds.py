@@ -31,6 +31,7 @@ from bot.models import (
     RoundVote,
     Side,
     Speech,
+    Tally,
     Turn,
     TurnStatus,
 )
@@ -132,15 +133,6 @@ class Notice:
     round_id: int
     turn_id: int | None = None
     text: str = ""
-
-
-@dataclass(frozen=True)
-class Tally:
-    realist: int
-    values: int
-
-    def of(self, side: Side) -> int:
-        return self.realist if side is Side.REALIST else self.values
 
 
 @dataclass
@@ -414,10 +406,10 @@ async def assign_judge(
 # --- running the round -----------------------------------------------------------------
 
 
-def _speaker(seats: list[Participant], number: int) -> int | None:
-    if not seats:
+def _speaker(speakers: list[int], number: int) -> int | None:
+    if not speakers:
         return None
-    return seats[(number - 1) % len(seats)].user_id
+    return speakers[(number - 1) % len(speakers)]
 
 
 def _next_due(turn: Turn) -> datetime | None:
@@ -455,14 +447,8 @@ async def start(
     )
     if claimed.rowcount != 1:
         raise MootError("That round has already started.")
-    seats = (
-        await session.exec(
-            select(Participant)
-            .where(Participant.round_id == round_id)
-            .order_by(col(Participant.joined_at), col(Participant.user_id))
-        )
-    ).all()
-    by_side = {side: [p for p in seats if p.role == side.value] for side in Side}
+    # The seats read above, in joining order: speaker 1 is who joined the side first.
+    by_side = {side: [s.user_id for s in view.speakers(side)] for side in Side}
     for position, spec in enumerate(fmt.turns, 1):
         session.add(_planned_turn(round_id, position, spec, by_side, view.pace))
     await session.flush()
@@ -476,7 +462,7 @@ def _planned_turn(
     round_id: int,
     position: int,
     spec: TurnSpec,
-    by_side: dict[Side, list[Participant]],
+    by_side: dict[Side, list[int]],
     pace: float,
 ) -> Turn:
     speaker = answerer = None

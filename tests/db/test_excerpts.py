@@ -22,6 +22,7 @@ from bot.models import (
     Rotation,
     ScheduleStatus,
     Side,
+    Tally,
 )
 from bot.services import excerpts
 from bot.services.corpus_import import import_corpus
@@ -202,7 +203,7 @@ async def test_votes_one_per_member_changeable_even_when_clicked_at_once(
             claim.post_id, message_id=1, thread_id=None, warning=None, now=T0, session=s
         )
 
-    async def vote(user: int, side: Side) -> excerpts.Tally:
+    async def vote(user: int, side: Side) -> Tally:
         async with corpus_db.session() as s:
             return await excerpts.vote(claim.post_id, user, side, now=T0, session=s)
 
