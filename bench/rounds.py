@@ -124,6 +124,7 @@ async def main() -> int:
                 await emulator.click(alice, lobby, "Join Realist")
                 await emulator.click(bob, emulator.messages[lobby.id], "Join Values")
                 lobbies.append(lobby)
+            console.print(f"starting {args.rounds} rounds")
             cpu_before, _ = proc_figures(process.pid)
             started = time.monotonic()
             spacing = TURN_SECONDS / args.rounds
@@ -171,12 +172,14 @@ async def main() -> int:
     for row in sorted(rows, key=lambda r: (r[1], r[2])):
         by_round.setdefault(row[1], []).append(row)
     lateness = []
+    by_position: dict[int, list[float]] = {}
     for turns in by_round.values():
         for previous, current in itertools.pairwise(turns):
             if previous[4] != "time" or current[0] not in arrived or previous[3] is None:
                 continue
             due = previous[3].timestamp()
             lateness.append(arrived[current[0]] - due)
+            by_position.setdefault(current[2], []).append(arrived[current[0]] - due)
     figures = percentiles(lateness)
     results: dict[str, Any] = {
         "benchmark": NAME,
@@ -190,6 +193,10 @@ async def main() -> int:
         "lateness_p99_ms": figures["p99_ms"],
         "lateness_max_ms": round(max(lateness) * 1000, 1) if lateness else None,
         "target": "p99 lateness <= 100 ms",
+        "lateness_p99_ms_by_turn": {
+            str(position): percentiles(values)["p99_ms"]
+            for position, values in sorted(by_position.items())
+        },
         "bot_cpu_seconds": round(cpu_after - cpu_before, 2),
         "wall_seconds": round(elapsed, 2),
         "bot_peak_rss_mib": round(peak_kib / 1024, 1),

@@ -11,6 +11,8 @@ from aiolimiter import AsyncLimiter
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
+from discord.http import handle_message_parameters
+from discord.utils import MISSING
 
 from bot.clock import Clock
 from bot.db import Database
@@ -172,6 +174,47 @@ class MootBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+
+    async def post(
+        self,
+        channel_id: int,
+        *,
+        content: str | None = None,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+        allowed_mentions: discord.AllowedMentions | None = None,
+        nonce: str | None = None,
+    ) -> int:
+        """Send a message and return its id, for the bot's own announcements. Unlike
+        `channel.send`, it builds no Message object and keeps no copy of `view`: buttons
+        here are DynamicItems, found by their custom ids, so a stored view would only
+        grow the process with every message."""
+        with handle_message_parameters(
+            content=content,
+            embed=embed if embed is not None else MISSING,
+            view=view if view is not None else MISSING,
+            allowed_mentions=allowed_mentions if allowed_mentions is not None else MISSING,
+            previous_allowed_mentions=self.allowed_mentions,
+            nonce=nonce,
+        ) as params:
+            data = await self.http.send_message(channel_id, params=params)
+        return int(data["id"])
+
+    async def edit(
+        self,
+        channel_id: int,
+        message_id: int,
+        *,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+    ) -> None:
+        """Change the embed and buttons of one of the bot's messages, keeping no copy of
+        `view` (see `post`)."""
+        with handle_message_parameters(
+            embed=embed if embed is not None else MISSING,
+            view=view if view is not None else MISSING,
+        ) as params:
+            await self.http.edit_message(channel_id, message_id, params=params)
 
     async def close(self) -> None:
         # Called by a signal and again by `async with`: the second call must be harmless.

@@ -9,6 +9,8 @@ nothing, and all of it happens before the database is closed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -105,3 +107,83 @@ class TimerWork:
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+
+
+Batch = Callable[[list[int]], Awaitable[None]]
+
+
+class Alarms:
+    """Keyed alarms on the bot's clock, all served by one task: whatever is due when it
+    wakes goes to `work` in one call, so rounds due in the same instant are one batch (a
+    few statements) rather than one scheduler job each. The batch is awaited before the
+    next is taken, so the work for a key never runs twice at once; what fell due in the
+    meantime makes the next batch."""
+
+    def __init__(self, clock: Clock, work: Batch, *, idle: float = 1.0) -> None:
+        self.clock = clock
+        self.work = work
+        # The longest sleep: a clock moved forward (tests do) is noticed within it.
+        self.idle = idle
+        self.closing = False
+        self._due: dict[int, datetime] = {}
+        self._heap: list[tuple[datetime, int]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def set(self, key: int, at: datetime | None) -> None:
+        """Ring for `key` at `at` (replacing its alarm); None removes the alarm."""
+        if at is None:
+            self._due.pop(key, None)
+            return
+        if self._due.get(key) == at:
+            return
+        self._due[key] = at
+        heapq.heappush(self._heap, (at, key))
+        if self._heap[0] == (at, key):
+            self._wake.set()
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._due
+
+    def start(self) -> None:
+        if self._task is None and not self.closing:
+            self._task = asyncio.create_task(self._serve(), name="alarms")
+
+    def _take_due(self, now: datetime) -> list[int]:
+        keys = []
+        while self._heap and self._heap[0][0] <= now:
+            at, key = heapq.heappop(self._heap)
+            if self._due.get(key) == at:  # else replaced or removed since: a stale entry
+                del self._due[key]
+                keys.append(key)
+        return keys
+
+    async def _serve(self) -> None:
+        while not self.closing:
+            keys = self._take_due(self.clock.now() - MARGIN)
+            if keys:
+                try:
+                    await self.work(keys)
+                except Exception:
+                    log.exception("alarm work failed for %d key(s)", len(keys))
+                continue
+            wait = self.idle
+            if self._heap:
+                ahead = (self._heap[0][0] - self.clock.now() + MARGIN).total_seconds()
+                wait = min(wait, max(0.0, ahead))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def close(self, grace: float = 10.0) -> None:
+        """Stop taking alarms; let a batch under way finish (cancel it after `grace`)."""
+        self.closing = True
+        self._wake.set()
+        task, self._task = self._task, None
+        if task is None or task is asyncio.current_task():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)

@@ -7,6 +7,8 @@ instant, and posts what the service says must be announced.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
 import logging
 import re
@@ -25,8 +27,8 @@ from bot.models import RoundStatus, Side, Tally, TurnStatus
 from bot.schedule import discord_time
 from bot.services import rounds
 from bot.services.guild_config import get_settings
-from bot.services.rounds import AUDIENCE, JUDGE, Notice, RoundView
-from bot.timers import TimerWork
+from bot.services.rounds import AUDIENCE, JUDGE, Changes, Notice, RoundView
+from bot.timers import Alarms, TimerWork
 
 log = logging.getLogger("moot.debate")
 
@@ -219,7 +221,10 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
         self.timers = TimerWork(bot.scheduler, bot.clock, "round")
+        self.alarms = Alarms(bot.clock, self.tick)
         self.timers_built = False
+        # Announcements under way, by round: a round's next waits for its previous.
+        self.posting: dict[int, asyncio.Task[None]] = {}
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RoundButton)
@@ -227,6 +232,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(RoundButton)
         await self.timers.close()
+        await self.alarms.close()
+        if self.posting:
+            await asyncio.wait(list(self.posting.values()), timeout=10)
 
     def format_of(self, view: RoundView) -> Format:
         fmt = self.bot.formats.get(view.format_key)
@@ -241,11 +249,12 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         self.timers.every("sweep", self.bot.settings.sweep_seconds, self.sweep)
 
     def set_timer(self, round_id: int, at: datetime | None) -> None:
-        self.timers.ring(round_id, at, self.tick, round_id)
+        self.alarms.set(round_id, at)
 
     async def sweep(self) -> None:
-        """Tick overdue rounds, re-announce what a killed process left unsaid, and build
-        every round's alarm once after start-up."""
+        """Set the alarm of every round under way (overdue ones ring at once): all of them
+        after start-up, and later any another process left behind. Re-announce what a
+        killed process left unsaid."""
         try:
             now = self.bot.clock.now()
             count, ids = self.bot.shard_count, self.bot.shard_ids
@@ -258,87 +267,115 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 )
             if missing:
                 await self.announce(missing)
-            if not self.timers_built:
-                for round_id, at in due:
-                    self.set_timer(round_id, at)
-                self.timers_built = True
             for round_id, at in due:
-                if at <= now:
-                    await self.tick(round_id)
+                if not self.timers_built or at <= now or round_id not in self.alarms:
+                    self.set_timer(round_id, at)
+            self.timers_built = True
+            self.alarms.start()
         except Exception:
             log.exception("the round sweep failed; the next one will try again")
 
-    async def tick(self, round_id: int) -> None:
-        """A round's alarm: apply what fell due (exactly once), announce it, re-arm."""
+    async def tick(self, round_ids: list[int]) -> None:
+        """The rounds' alarms: apply what fell due (exactly once) in one transaction, re-arm,
+        and announce in the background so the next alarms are not held up by Discord."""
         if self.timers.closing:
             return
         try:
             async with self.bot.db.session() as session:
                 ticked = await rounds.tick(
-                    round_id, formats=self.bot.formats, now=self.bot.clock.now(), session=session
+                    round_ids, formats=self.bot.formats, now=self.bot.clock.now(), session=session
                 )
-            if ticked.notices:
-                await self.announce(ticked.notices)
-            self.set_timer(round_id, ticked.due_at)
         except Exception:
-            log.exception("round %s: the timer failed", round_id)
+            log.exception("the timers failed for rounds %s", round_ids[:20])
+            return
+        for round_id, result in ticked.items():
+            self.set_timer(round_id, result.due_at)
+            if result.notices and result.view is not None:
+                self.post_in_order(round_id, result.notices, result.view)
+
+    def post_in_order(
+        self, round_id: int, notices: list[Notice], view: RoundView
+    ) -> asyncio.Task[None]:
+        """Announce in the background, after whatever this round is still announcing."""
+        previous = self.posting.get(round_id)
+
+        async def post() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            await self.announce(notices, {round_id: view})
+
+        task = asyncio.create_task(post(), name=f"round-{round_id}-post")
+        self.posting[round_id] = task
+        task.add_done_callback(
+            lambda done: self.posting.pop(round_id) if self.posting.get(round_id) is done else None
+        )
+        return task
 
     async def answer_then_follow(
-        self, interaction: discord.Interaction, content: str, round_id: int, notices: list[Notice]
+        self, interaction: discord.Interaction, content: str, changes: Changes
     ) -> None:
         """Tell the member it is done, then announce and re-arm the round even if that
         answer could not be delivered: the change is already in the database."""
         try:
             await interaction.response.send_message(content, ephemeral=True)
         except discord.HTTPException:
-            log.warning("round %s: could not answer the member", round_id, exc_info=True)
-        await self.after(round_id, notices)
+            log.warning("round %s: could not answer the member", changes.round.id, exc_info=True)
+        await self.after(changes)
 
-    async def after(self, round_id: int, notices: list[Notice]) -> None:
-        """Announce a change and set the round's next alarm."""
-        if notices:
-            await self.announce(notices)
-        async with self.bot.db.session() as session:
-            view = await rounds.get_round(round_id, session=session)
-        self.set_timer(round_id, view.due_at)
+    async def after(self, changes: Changes) -> None:
+        """Set the round's next alarm, then announce the change (after anything the round
+        is still announcing)."""
+        view = changes.round
+        self.set_timer(view.id, view.due_at)
+        if changes.notices:
+            await self.post_in_order(view.id, changes.notices, view)
 
     # --- posting in the thread ---------------------------------------------------------
 
-    def thread(self, view: RoundView) -> discord.PartialMessageable:
-        assert view.thread_id is not None
-        return self.bot.get_partial_messageable(view.thread_id, guild_id=view.guild_id)
-
-    async def announce(self, notices: list[Notice]) -> None:
-        """Post notices in their rounds' threads: each round is read once, after the change."""
-        views: dict[int, tuple[RoundView, Tally]] = {}
-        async with self.bot.db.session() as session:
-            for round_id in dict.fromkeys(n.round_id for n in notices):
-                view = await rounds.get_round(round_id, session=session)
-                voting = any(
-                    n.round_id == round_id and n.kind in ("voting", "decided") for n in notices
-                )
-                tally = (
-                    await rounds.tally(round_id, "post", session=session) if voting else Tally(0, 0)
-                )
-                views[round_id] = (view, tally)
+    async def announce(
+        self, notices: list[Notice], views: dict[int, RoundView] | None = None
+    ) -> None:
+        """Post notices in their rounds' threads. Rounds not in `views` are read once, after
+        the change; the ids of the messages that must be remembered are written at once."""
+        known = dict(views or {})
+        wanted = [r for r in dict.fromkeys(n.round_id for n in notices) if r not in known]
+        voting = {n.round_id for n in notices if n.kind in ("voting", "decided")}
+        tallies: dict[int, Tally] = {}
+        if wanted or voting:
+            async with self.bot.db.session() as session:
+                known |= await rounds.load_rounds(wanted, session=session)
+                for round_id in voting:
+                    tallies[round_id] = await rounds.tally(round_id, "post", session=session)
+        sent: list[tuple[Notice, int]] = []
         for notice in notices:
-            view, tally = views[notice.round_id]
+            view = known.get(notice.round_id)
+            if view is None:
+                continue
             try:
-                await self._announce(notice, view, tally)
+                message_id = await self._announce(
+                    notice, view, tallies.get(notice.round_id, Tally(0, 0))
+                )
             except discord.HTTPException:
                 log.warning(
                     "round %s: could not post %s", notice.round_id, notice.kind, exc_info=True
                 )
+                continue
+            if message_id is not None and notice.kind in ("turn", "voting", "decided"):
+                sent.append((notice, message_id))
+        if sent:
+            async with self.bot.db.session() as session:
+                await rounds.announced(sent, session=session)
 
-    async def _announce(self, notice: Notice, view: RoundView, tally: Tally) -> None:
+    async def _announce(self, notice: Notice, view: RoundView, tally: Tally) -> int | None:
+        """Post one notice; the id of the message if it is one to remember."""
         if view.thread_id is None:
-            return
+            return None
         fmt = self.format_of(view)
-        thread = self.thread(view)
+        post = functools.partial(self.bot.post, view.thread_id)
         turn = next((t for t in view.turns if t.id == notice.turn_id), None)
-        message: discord.Message | None = None
+        message_id: int | None = None
         if notice.kind == "turn" and turn is not None:
-            message = await thread.send(
+            message_id = await post(
                 content=f"<@{turn.speaker_id}>" if turn.speaker_id else None,
                 embed=self.turn_embed(view, turn, fmt),
                 view=self.turn_view(view, turn),
@@ -350,8 +387,8 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 nonce=f"turn{turn.id}",
             )
         elif notice.kind == "warning" and turn is not None:
-            await thread.send(
-                f"⏱ {notice.text} left for "
+            await post(
+                content=f"⏱ {notice.text} left for "
                 f"{view.name_of(turn.speaker_id) if turn.speaker_id else turn.role}."
             )
         elif notice.kind == "voting":
@@ -364,7 +401,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 + ("\nJudges and moderators: submit a ballot." if fmt.decision == "judges" else ""),
                 colour=MOOT_COLOUR,
             )
-            message = await thread.send(
+            message_id = await post(
                 embed=embed, view=vote_view(view.id, tally), nonce=f"vote{view.id}"
             )
         elif notice.kind == "decided":
@@ -378,21 +415,21 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 description=(view.result or "")[:4000],
                 colour=colour,
             )
-            message = await thread.send(embed=embed, nonce=f"result{view.id}")
+            message_id = await post(embed=embed, nonce=f"result{view.id}")
             if view.voting_message_id:
                 try:
-                    await thread.get_partial_message(view.voting_message_id).edit(
-                        view=vote_view(view.id, tally, closed=True)
+                    await self.bot.edit(
+                        view.thread_id,
+                        view.voting_message_id,
+                        view=vote_view(view.id, tally, closed=True),
                     )
                 except discord.HTTPException:
                     log.info("round %s: could not close the vote buttons", view.id)
         elif notice.kind == "started":
             await self.refresh_lobby(view, fmt)
         else:
-            await thread.send(self.describe(notice, view))
-        if message is not None and notice.kind in ("turn", "voting", "decided"):
-            async with self.bot.db.session() as session:
-                await rounds.announced(notice, message.id, session=session)
+            await post(content=self.describe(notice, view))
+        return message_id
 
     def describe(self, notice: Notice, view: RoundView) -> str:
         turn = next((t for t in view.turns if t.id == notice.turn_id), None)
@@ -448,10 +485,11 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         if view.thread_id is None or view.lobby_message_id is None:
             return
         try:
-            await (
-                self.thread(view)
-                .get_partial_message(view.lobby_message_id)
-                .edit(embed=lobby_embed(view, fmt), view=lobby_view(view, fmt))
+            await self.bot.edit(
+                view.thread_id,
+                view.lobby_message_id,
+                embed=lobby_embed(view, fmt),
+                view=lobby_view(view, fmt),
             )
         except discord.HTTPException:
             log.info("round %s: could not update the lobby message", view.id)
@@ -494,9 +532,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 changes = await rounds.yield_turn(
                     view.id, int(button.arg), user.id, fmt=fmt, now=now, session=session
                 )
-            await self.answer_then_follow(
-                interaction, "Your turn is over. Thank you.", view.id, changes.notices
-            )
+            await self.answer_then_follow(interaction, "Your turn is over. Thank you.", changes)
         elif button.action == "speech":
             async with self.bot.db.session() as session:
                 turn_id = await rounds.speech_turn(view.id, user.id, session=session)
@@ -539,7 +575,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 view.id, fmt=fmt, by=interaction.user.id, now=self.bot.clock.now(), session=session
             )
         # The "started" notice refreshes the lobby; the first turn is announced.
-        await self.after(view.id, changes.notices)
+        await self.after(changes)
 
     async def submit_speech(
         self, interaction: discord.Interaction, round_id: int, turn_id: int, text: str
@@ -806,9 +842,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 now=self.bot.clock.now(),
                 session=session,
             )
-        await self.answer_then_follow(
-            interaction, "Your turn is over. Thank you.", view.id, changes.notices
-        )
+        await self.answer_then_follow(interaction, "Your turn is over. Thank you.", changes)
 
     @app_commands.command(name="status", description="Where the round here stands")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -867,7 +901,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 )
             else:
                 changes = await rounds.end(view.id, by=by, now=now, session=session)
-        await self.answer_then_follow(interaction, f"Done: {action}.", view.id, changes.notices)
+        await self.answer_then_follow(interaction, f"Done: {action}.", changes)
         if action in ("remove", "end"):
             await self.refresh_lobby(changes.round, fmt)
 

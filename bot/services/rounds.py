@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, update
-from sqlmodel import col, select
+from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import select as select_rows
+from sqlalchemy.sql.elements import BindParameter
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import upsert
@@ -36,6 +38,64 @@ from bot.models import (
     TurnStatus,
 )
 from bot.sharding import on_shards
+
+# The tables as such, for the timer path's plain-row reads and many-row writes.
+ROUNDS, SEATS, TURNS, EVENTS = (
+    SQLModel.metadata.tables[name]
+    for name in ("debate_round", "round_participant", "turn", "round_event")
+)
+# The timer path's statements, built once: SQLAlchemy then finds each compiled form by a
+# cache key it works out once per statement object, not once per execution.
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+_READ_ROUNDS = select_rows(ROUNDS).where(ROUNDS.c.id.in_(_IDS))
+_READ_SEATS = (
+    select_rows(SEATS.c.round_id, SEATS.c.user_id, SEATS.c.role, SEATS.c.name)
+    .where(SEATS.c.round_id.in_(_IDS))
+    .order_by(SEATS.c.round_id, SEATS.c.joined_at, SEATS.c.user_id)
+)
+_READ_TURNS = (
+    select_rows(TURNS)
+    .where(TURNS.c.round_id.in_(_IDS))
+    .order_by(TURNS.c.round_id, TURNS.c.position)
+)
+_WRITE_EVENTS = insert(EVENTS)
+_START_TURNS = (
+    update(TURNS)
+    .where(TURNS.c.id == bindparam("turn"))
+    .values(
+        status=bindparam("new_status"),
+        started_at=bindparam("new_started_at"),
+        ends_at=bindparam("new_ends_at"),
+        ended_at=bindparam("new_ended_at"),
+        end_reason=bindparam("new_end_reason"),
+    )
+)
+_MOVE_ROUNDS = (
+    update(ROUNDS)
+    .where(ROUNDS.c.id == bindparam("round"))
+    .values(
+        status=bindparam("new_status"),
+        current=bindparam("new_current"),
+        due_at=bindparam("new_due_at"),
+        voting_ends_at=bindparam("new_voting_ends_at"),
+    )
+)
+_END_TURNS = (
+    update(TURNS)
+    .where(TURNS.c.id.in_(_IDS), TURNS.c.status.in_(bindparam("statuses", expanding=True)))
+    .values(
+        status=TurnStatus.DONE.value,
+        ended_at=bindparam("now"),
+        end_reason=bindparam("reason"),
+        remaining=None,
+    )
+    .returning(TURNS.c.id)
+)
+_TURN_MESSAGES = (
+    update(TURNS)
+    .where(TURNS.c.id == bindparam("turn"))
+    .values(announce_message_id=bindparam("message"))
+)
 
 MOTION_MAX = 300
 PACE_RANGE = (0.01, 2.0)
@@ -143,8 +203,8 @@ class Changes:
     notices: list[Notice] = field(default_factory=list)
 
 
-def _turn_view(row: Turn) -> TurnView:
-    assert row.id is not None
+def _turn_view(row: Any) -> TurnView:
+    """A turn from its ORM object or a plain row of its table."""
     return TurnView(
         id=row.id,
         position=row.position,
@@ -166,46 +226,54 @@ def _turn_view(row: Turn) -> TurnView:
     )
 
 
+async def load_rounds(round_ids: Collection[int], *, session: AsyncSession) -> dict[int, RoundView]:
+    """The rounds among `round_ids` that exist, with their seats and turns: three queries
+    however many rounds, read as plain rows (the timers read hundreds a second)."""
+    if not round_ids:
+        return {}
+    await session.flush()  # plain-row reads do not flush pending ORM changes themselves
+    ids = {"ids": list(round_ids)}
+    rows_of = await session.connection()
+    rows = (await rows_of.execute(_READ_ROUNDS, ids)).all()
+    seats: dict[int, list[Seat]] = {}
+    for p in (await rows_of.execute(_READ_SEATS, ids)).all():
+        seats.setdefault(p.round_id, []).append(Seat(p.user_id, p.role, p.name))
+    turns: dict[int, list[TurnView]] = {}
+    for t in (await rows_of.execute(_READ_TURNS, ids)).all():
+        turns.setdefault(t.round_id, []).append(_turn_view(t))
+    return {
+        row.id: RoundView(
+            id=row.id,
+            guild_id=row.guild_id,
+            channel_id=row.channel_id,
+            thread_id=row.thread_id,
+            lobby_message_id=row.lobby_message_id,
+            motion=row.motion,
+            format_key=row.format_key,
+            pace=row.pace,
+            status=RoundStatus(row.status),
+            current=row.current,
+            due_at=row.due_at,
+            voting_ends_at=row.voting_ends_at,
+            voting_message_id=row.voting_message_id,
+            winner=row.winner,
+            result=row.result,
+            result_message_id=row.result_message_id,
+            created_by=row.created_by,
+            started_at=row.started_at,
+            seats=seats.get(row.id, []),
+            turns=turns.get(row.id, []),
+        )
+        for row in rows
+    }
+
+
 async def get_round(round_id: int, *, session: AsyncSession) -> RoundView:
     """The round with its seats and turns; MootError if there is no such round."""
-    row = await session.get(Round, round_id)
-    if row is None:
+    view = (await load_rounds([round_id], session=session)).get(round_id)
+    if view is None:
         raise MootError("That round no longer exists.")
-    seats = (
-        await session.exec(
-            select(Participant)
-            .where(Participant.round_id == round_id)
-            .order_by(col(Participant.joined_at), col(Participant.user_id))
-        )
-    ).all()
-    turns = (
-        await session.exec(
-            select(Turn).where(Turn.round_id == round_id).order_by(col(Turn.position))
-        )
-    ).all()
-    assert row.id is not None
-    return RoundView(
-        id=row.id,
-        guild_id=row.guild_id,
-        channel_id=row.channel_id,
-        thread_id=row.thread_id,
-        lobby_message_id=row.lobby_message_id,
-        motion=row.motion,
-        format_key=row.format_key,
-        pace=row.pace,
-        status=RoundStatus(row.status),
-        current=row.current,
-        due_at=row.due_at,
-        voting_ends_at=row.voting_ends_at,
-        voting_message_id=row.voting_message_id,
-        winner=row.winner,
-        result=row.result,
-        result_message_id=row.result_message_id,
-        created_by=row.created_by,
-        started_at=row.started_at,
-        seats=[Seat(p.user_id, p.role, p.name) for p in seats],
-        turns=[_turn_view(t) for t in turns],
-    )
+    return view
 
 
 async def _event(
@@ -216,9 +284,25 @@ async def _event(
     actor: int | None = None,
     detail: str = "",
 ) -> None:
-    session.add(
-        RoundEvent(round_id=round_id, kind=kind, actor_id=actor, detail=detail[:500], at=now)
-    )
+    await _events(session, [_event_row(round_id, kind, now, actor, detail)])
+
+
+def _event_row(
+    round_id: int, kind: str, now: datetime, actor: int | None = None, detail: str = ""
+) -> dict[str, Any]:
+    return {
+        "round_id": round_id,
+        "kind": kind,
+        "actor_id": actor,
+        "detail": detail[:500],
+        "at": now,
+    }
+
+
+async def _events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Record round events: one statement for all of them."""
+    if rows:
+        await session.exec(_WRITE_EVENTS, params=rows)
 
 
 # --- finding a round -------------------------------------------------------------------
@@ -412,14 +496,18 @@ def _speaker(speakers: list[int], number: int) -> int | None:
     return speakers[(number - 1) % len(speakers)]
 
 
-def _next_due(turn: Turn) -> datetime | None:
-    """When the running turn next needs the timer: its next warning, else its end."""
-    if turn.status != TurnStatus.RUNNING.value or turn.ends_at is None:
+def _next_due(ends_at: datetime | None, warnings: tuple[int, ...], sent: int) -> datetime | None:
+    """When a running turn next needs the timer: its next warning, else its end."""
+    if ends_at is None:
         return None
-    marks = [int(w) for w in turn.warnings.split(",") if w][turn.warnings_sent :]
+    marks = warnings[sent:]
     if marks:
-        return min(turn.ends_at - timedelta(seconds=marks[0]), turn.ends_at)
-    return turn.ends_at
+        return min(ends_at - timedelta(seconds=marks[0]), ends_at)
+    return ends_at
+
+
+def _marks(turn: Turn) -> tuple[int, ...]:
+    return tuple(int(w) for w in turn.warnings.split(",") if w)
 
 
 def check_startable(view: RoundView) -> None:
@@ -451,11 +539,12 @@ async def start(
     by_side = {side: [s.user_id for s in view.speakers(side)] for side in Side}
     for position, spec in enumerate(fmt.turns, 1):
         session.add(_planned_turn(round_id, position, spec, by_side, view.pace))
-    await session.flush()
-    await _event(session, round_id, "started", now, by)
-    notices = [Notice("started", round_id)]
-    notices += await _begin(round_id, 1, fmt, now, session)
-    return Changes(await get_round(round_id, session=session), notices)
+    events = [_event_row(round_id, "started", now, by)]
+    planned = await get_round(round_id, session=session)
+    advanced = await _advance([(planned, 1)], {fmt.key: fmt}, now, session, events)
+    await _events(session, events)
+    said, started = advanced[round_id]
+    return Changes(started, [Notice("started", round_id), *said])
 
 
 def _planned_turn(
@@ -487,60 +576,140 @@ def _planned_turn(
     )
 
 
-async def _begin(
-    round_id: int, position: int, fmt: Format, now: datetime, session: AsyncSession
-) -> list[Notice]:
-    """Start turn `position` now, or open the vote after the last one. A turn whose side
-    has nobody left to speak (everyone was removed) is passed over, and said so."""
-    row = await session.get(Round, round_id)
-    assert row is not None
-    notices: list[Notice] = []
-    while True:
-        turn = (
-            await session.exec(
-                select(Turn).where(Turn.round_id == round_id, Turn.position == position)
+async def _advance(
+    starts: list[tuple[RoundView, int]],
+    formats: Mapping[str, Format],
+    now: datetime,
+    session: AsyncSession,
+    events: list[dict[str, Any]],
+) -> dict[int, tuple[list[Notice], RoundView]]:
+    """Begin turn `position` of each round now, or open the vote after its last turn: the
+    writes for all of them in two statements, and the events to record added to `events`.
+    A turn whose side has nobody left to speak (everyone was removed) is passed over, and
+    said so. The rounds' previous turns must already be claimed as ended. Returns each
+    round's notices and the round as it now is."""
+    turns: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    result: dict[int, tuple[list[Notice], RoundView]] = {}
+    for view, position in starts:
+        said: list[Notice] = []
+        ahead = [t for t in view.turns if t.position >= position]
+        turn = next((t for t in ahead if t.kind == "prep" or t.speaker_id is not None), None)
+        for passed in ahead:
+            if passed is turn:
+                break
+            change = _turn_change(
+                passed.id, TurnStatus.DONE, now, ended_at=now, reason="no-speaker"
             )
-        ).first()
+            turns.append(change)
+            view = _changed_turn(view, change)
+            events.append(_event_row(view.id, "turn-no-speaker", now, None, str(passed.position)))
+            said.append(Notice("no-speaker", view.id, passed.id))
         if turn is None:
-            return notices + await _open_voting(row, fmt, now, session)
-        if turn.kind == "prep" or turn.speaker_id is not None:
-            break
-        turn.status = TurnStatus.DONE.value
-        turn.started_at = turn.ended_at = now
-        turn.end_reason = "no-speaker"
-        session.add(turn)
-        await _event(session, round_id, "turn-no-speaker", now, None, str(position))
-        notices.append(Notice("no-speaker", round_id, turn.id))
-        position += 1
-    turn.status = TurnStatus.RUNNING.value
-    turn.started_at = now
-    turn.ends_at = now + timedelta(seconds=turn.seconds)
-    session.add(turn)
-    row.current = position
-    row.status = RoundStatus.RUNNING.value
-    row.due_at = _next_due(turn)
-    session.add(row)
-    await session.flush()
-    await _event(session, round_id, "turn", now, turn.speaker_id, f"{position}: {turn.role}")
-    return [*notices, Notice("turn", round_id, turn.id)]
+            fmt = formats[view.format_key]
+            closes = now + timedelta(seconds=voting_seconds(fmt, view.pace))
+            change = _round_change(view.id, RoundStatus.VOTING, None, closes, closes)
+            events.append(_event_row(view.id, "voting", now))
+            said.append(Notice("voting", view.id))
+        else:
+            ends = now + timedelta(seconds=turn.seconds)
+            started = _turn_change(turn.id, TurnStatus.RUNNING, now, ends_at=ends)
+            turns.append(started)
+            view = _changed_turn(view, started)
+            due = _next_due(ends, turn.warnings, 0)
+            change = _round_change(view.id, RoundStatus.RUNNING, turn.position, due, None)
+            events.append(
+                _event_row(view.id, "turn", now, turn.speaker_id, f"{turn.position}: {turn.role}")
+            )
+            said.append(Notice("turn", view.id, turn.id))
+        changes.append(change)
+        view = replace(
+            view,
+            status=RoundStatus(change["new_status"]),
+            current=change["new_current"],
+            due_at=change["new_due_at"],
+            voting_ends_at=change["new_voting_ends_at"],
+        )
+        result[view.id] = (said, view)
+    if turns:
+        await session.exec(_START_TURNS, params=turns)
+    if changes:
+        await session.exec(_MOVE_ROUNDS, params=changes)
+    return result
+
+
+def _turn_change(
+    turn_id: int,
+    status: TurnStatus,
+    now: datetime,
+    *,
+    ends_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "turn": turn_id,
+        "new_status": status.value,
+        "new_started_at": now,
+        "new_ends_at": ends_at,
+        "new_ended_at": ended_at,
+        "new_end_reason": reason,
+    }
+
+
+def _round_change(
+    round_id: int,
+    status: RoundStatus,
+    current: int | None,
+    due_at: datetime | None,
+    voting_ends_at: datetime | None,
+) -> dict[str, Any]:
+    return {
+        "round": round_id,
+        "new_status": status.value,
+        "new_current": current,
+        "new_due_at": due_at,
+        "new_voting_ends_at": voting_ends_at,
+    }
+
+
+def _changed_turn(view: RoundView, change: dict[str, Any]) -> RoundView:
+    """The round with one turn changed as `change` (from _turn_change) says."""
+    fields = {
+        "status": TurnStatus(change["new_status"]),
+        "started_at": change["new_started_at"],
+        "ends_at": change["new_ends_at"],
+        "ended_at": change["new_ended_at"],
+        "end_reason": change["new_end_reason"],
+    }
+    return _with_turn(view, change["turn"], **fields)
+
+
+def _with_turn(view: RoundView, turn_id: int, **fields: Any) -> RoundView:
+    turns = [replace(t, **fields) if t.id == turn_id else t for t in view.turns]
+    return replace(view, turns=turns)
 
 
 def voting_seconds(fmt: Format, pace: float) -> int:
     return max(1, round(fmt.voting_seconds * pace))
 
 
-async def _open_voting(
-    row: Round, fmt: Format, now: datetime, session: AsyncSession
-) -> list[Notice]:
-    assert row.id is not None
-    row.status = RoundStatus.VOTING.value
-    row.current = None
-    row.voting_ends_at = now + timedelta(seconds=voting_seconds(fmt, row.pace))
-    row.due_at = row.voting_ends_at
-    session.add(row)
-    await session.flush()
-    await _event(session, row.id, "voting", now)
-    return [Notice("voting", row.id)]
+async def _end_turns(
+    turn_ids: Collection[int],
+    reason: str,
+    now: datetime,
+    session: AsyncSession,
+    statuses: tuple[str, ...] = (TurnStatus.RUNNING.value, TurnStatus.PAUSED.value),
+) -> set[int]:
+    """The claim: end these turns if they are still under way. Returns those this call
+    ended; a turn someone else ended first is not among them."""
+    if not turn_ids:
+        return set()
+    ended = await session.exec(
+        _END_TURNS,
+        params={"ids": list(turn_ids), "statuses": list(statuses), "now": now, "reason": reason},
+    )
+    return {turn_id for (turn_id,) in ended.all()}
 
 
 async def _finish_turn(
@@ -552,85 +721,108 @@ async def _finish_turn(
     now: datetime,
     session: AsyncSession,
     actor: int | None = None,
-    statuses: tuple[str, ...] = (TurnStatus.RUNNING.value, TurnStatus.PAUSED.value),
 ) -> list[Notice]:
     """End a turn if it is still under way (the claim), then begin the next. Returns no
     notices when someone else ended it first."""
-    ended = await session.exec(
-        update(Turn)
-        .where(col(Turn.id) == turn_id, col(Turn.status).in_(statuses))
-        .values(status=TurnStatus.DONE.value, ended_at=now, end_reason=reason, remaining=None)
-        .returning(col(Turn.position))
-    )
-    position = ended.first()
-    if position is None:
+    if not await _end_turns([turn_id], reason, now, session):
         return []
-    await _event(session, round_id, f"turn-{reason}", now, actor, str(position[0]))
-    notices = [Notice(reason, round_id, turn_id)] if reason != "time" else []
-    return notices + await _begin(round_id, position[0] + 1, fmt, now, session)
+    view = await get_round(round_id, session=session)
+    position = next(t.position for t in view.turns if t.id == turn_id)
+    events = [_event_row(round_id, f"turn-{reason}", now, actor, str(position))]
+    advanced = await _advance([(view, position + 1)], {fmt.key: fmt}, now, session, events)
+    await _events(session, events)
+    return [Notice(reason, round_id, turn_id), *advanced[round_id][0]]
 
 
 @dataclass(frozen=True)
 class Ticked:
-    """What a timer did: the notices to post, and when the round is next due."""
+    """What a timer did to one round: the notices to post, the round as it now is (for
+    posting them), and when the round is next due."""
 
     notices: list[Notice]
+    view: RoundView | None
     due_at: datetime | None
 
 
 async def tick(
-    round_id: int, *, formats: Mapping[str, Format], now: datetime, session: AsyncSession
-) -> Ticked:
-    """What the timer does when the round is due: warn, end the turn, or close the vote.
-    Applied once however many timers fire together."""
-    row = await session.get(Round, round_id)
-    fmt = formats.get(row.format_key) if row is not None else None
-    if row is None or fmt is None:
-        return Ticked([], None)
-    notices = await _tick(row, fmt, now, session)
-    await session.flush()
-    due = (await session.exec(select(Round.due_at).where(Round.id == round_id))).first()
-    return Ticked(notices, due)
-
-
-async def _tick(row: Round, fmt: Format, now: datetime, session: AsyncSession) -> list[Notice]:
-    assert row.id is not None
-    round_id = row.id
-    if row.due_at is None or row.due_at > now:
-        return []
-    if row.status == RoundStatus.VOTING.value:
-        return await _decide(row, fmt, now, session)
-    if row.status != RoundStatus.RUNNING.value or row.current is None:
-        return []
-    turn = (
-        await session.exec(
-            select(Turn).where(Turn.round_id == round_id, Turn.position == row.current)
+    round_ids: Collection[int],
+    *,
+    formats: Mapping[str, Format],
+    now: datetime,
+    session: AsyncSession,
+) -> dict[int, Ticked]:
+    """What the timers do when rounds are due: warn, end the turn and begin the next, or
+    close the vote. Each is applied once however many timers (or processes) fire together,
+    and all the rounds due at once cost a handful of statements together."""
+    views = await load_rounds(round_ids, session=session)
+    notices: dict[int, list[Notice]] = {}
+    decided: list[int] = []
+    time_up: dict[int, tuple[RoundView, TurnView]] = {}
+    for view in views.values():
+        fmt = formats.get(view.format_key)
+        if fmt is None or view.due_at is None or view.due_at > now:
+            continue
+        if view.status is RoundStatus.VOTING:
+            row = await session.get(Round, view.id)
+            assert row is not None
+            notices[view.id] = await _decide(row, fmt, now, session)
+            decided.append(view.id)
+            continue
+        turn = view.current_turn
+        if view.status is not RoundStatus.RUNNING or turn is None:
+            continue
+        if turn.status is not TurnStatus.RUNNING or turn.ends_at is None:
+            continue
+        if turn.ends_at <= now:
+            time_up[turn.id] = (view, turn)
+        else:
+            notices[view.id], views[view.id] = await _warn(view, turn, now, session)
+    events: list[dict[str, Any]] = []
+    starts = []
+    for turn_id in await _end_turns(time_up, "time", now, session):
+        view, turn = time_up[turn_id]
+        events.append(_event_row(view.id, "turn-time", now, None, str(turn.position)))
+        ended = _with_turn(
+            view, turn_id, status=TurnStatus.DONE, ended_at=now, end_reason="time", remaining=None
         )
-    ).first()
-    if turn is None or turn.status != TurnStatus.RUNNING.value or turn.ends_at is None:
-        return []
-    assert turn.id is not None
-    if turn.ends_at <= now:
-        return await _finish_turn(round_id, turn.id, "time", fmt=fmt, now=now, session=session)
-    marks = [int(w) for w in turn.warnings.split(",") if w]
-    passed = [i for i, w in enumerate(marks) if turn.ends_at - timedelta(seconds=w) <= now]
-    if not passed or max(passed) < turn.warnings_sent:
-        row.due_at = _next_due(turn)
-        session.add(row)
-        return []
-    sent = max(passed) + 1
+        starts.append((ended, turn.position + 1))
+    for round_id, (said, view) in (await _advance(starts, formats, now, session, events)).items():
+        notices[round_id], views[round_id] = said, view
+    await _events(session, events)
+    views |= await load_rounds(decided, session=session)
+    return {
+        round_id: Ticked(notices.get(round_id, []), view, view.due_at)
+        for round_id, view in views.items()
+    }
+
+
+async def _warn(
+    view: RoundView, turn: TurnView, now: datetime, session: AsyncSession
+) -> tuple[list[Notice], RoundView]:
+    """Post the warning marks the running turn has passed (the last of them, once)."""
+    assert turn.ends_at is not None
+    passed = [i for i, w in enumerate(turn.warnings) if turn.ends_at - timedelta(seconds=w) <= now]
+    sent = max(passed) + 1 if passed else 0
+    if sent <= turn.warnings_sent:
+        due = _next_due(turn.ends_at, turn.warnings, turn.warnings_sent)
+        await _set_due(view.id, due, session)
+        return [], replace(view, due_at=due)
     claimed = await session.exec(
-        update(Turn)
-        .where(col(Turn.id) == turn.id, col(Turn.warnings_sent) == turn.warnings_sent)
+        update(TURNS)
+        .where(TURNS.c.id == turn.id, TURNS.c.warnings_sent == turn.warnings_sent)
         .values(warnings_sent=sent)
     )
     if claimed.rowcount != 1:
-        return []
-    turn.warnings_sent = sent
-    row.due_at = _next_due(turn)
-    session.add(row)
+        return [], view
+    due = _next_due(turn.ends_at, turn.warnings, sent)
+    await _set_due(view.id, due, session)
     left = max(0, round((turn.ends_at - now).total_seconds()))
-    return [Notice("warning", round_id, turn.id, clock_text(left))]
+    view = replace(_with_turn(view, turn.id, warnings_sent=sent), due_at=due)
+    return [Notice("warning", view.id, turn.id, clock_text(left))], view
+
+
+async def _set_due(round_id: int, due_at: datetime | None, session: AsyncSession) -> None:
+    await session.exec(update(ROUNDS).where(ROUNDS.c.id == round_id).values(due_at=due_at))
 
 
 def clock_text(seconds: float) -> str:
@@ -746,7 +938,7 @@ async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession
         raise MootError("The round is not paused.")
     await session.refresh(turn)
     row.status = RoundStatus.RUNNING.value
-    row.due_at = _next_due(turn)
+    row.due_at = _next_due(turn.ends_at, _marks(turn), turn.warnings_sent)
     session.add(row)
     await _event(session, round_id, "resumed", now, by, clock_text(left))
     return Changes(
@@ -767,7 +959,7 @@ async def extend(
     else:
         assert turn.ends_at is not None
         turn.ends_at = turn.ends_at + timedelta(seconds=seconds)
-        row.due_at = _next_due(turn)
+        row.due_at = _next_due(turn.ends_at, _marks(turn), turn.warnings_sent)
         session.add(row)
     session.add(turn)
     await session.flush()
@@ -1219,26 +1411,21 @@ async def unannounced(
     return notices
 
 
-async def announced(notice: Notice, message_id: int, *, session: AsyncSession) -> None:
-    """Remember the message a turn start, vote or result went out as."""
-    if notice.kind == "turn" and notice.turn_id is not None:
-        await session.exec(
-            update(Turn)
-            .where(col(Turn.id) == notice.turn_id)
-            .values(announce_message_id=message_id)
-        )
-    elif notice.kind == "voting":
-        await session.exec(
-            update(Round)
-            .where(col(Round.id) == notice.round_id)
-            .values(voting_message_id=message_id)
-        )
-    elif notice.kind == "decided":
-        await session.exec(
-            update(Round)
-            .where(col(Round.id) == notice.round_id)
-            .values(result_message_id=message_id)
-        )
+async def announced(sent: list[tuple[Notice, int]], *, session: AsyncSession) -> None:
+    """Remember the messages turn starts, votes and results went out as (notice, message
+    id): one statement a kind."""
+    turns = [{"turn": n.turn_id, "message": m} for n, m in sent if n.kind == "turn" and n.turn_id]
+    if turns:
+        await session.exec(_TURN_MESSAGES, params=turns)
+    for kind, column in (("voting", "voting_message_id"), ("decided", "result_message_id")):
+        changes = [{"round": n.round_id, "message": m} for n, m in sent if n.kind == kind]
+        if changes:
+            await session.exec(
+                update(ROUNDS)
+                .where(ROUNDS.c.id == bindparam("round"))
+                .values({column: bindparam("message")}),
+                params=changes,
+            )
 
 
 def _iso(instant: datetime) -> str:

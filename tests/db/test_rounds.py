@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func
+from sqlmodel import col, select
 
 from bot.db import Database
 from bot.errors import MootError
 from bot.formats import Format, load_formats
-from bot.models import RoundStatus, Side
+from bot.models import RoundEvent, RoundStatus, Side
 from bot.services import rounds
 from tests.conftest import PROJECT_ROOT
 
@@ -65,11 +67,11 @@ async def test_racing_skips_and_timer_ticks_move_the_round_one_turn_each(db: Dat
     late = T0 + timedelta(seconds=181)
     ticks = await asyncio.gather(
         *(
-            attempt(db, lambda s: rounds.tick(round_id, formats=FORMATS, now=late, session=s))
+            attempt(db, lambda s: rounds.tick([round_id], formats=FORMATS, now=late, session=s))
             for _ in range(5)
         )
     )
-    turn_starts = [n for t in ticks if t for n in t.notices if n.kind == "turn"]
+    turn_starts = [n for t in ticks if t for n in t[round_id].notices if n.kind == "turn"]
     assert len(turn_starts) == 1
     async with db.session() as s:
         view = await rounds.get_round(round_id, session=s)
@@ -78,6 +80,43 @@ async def test_racing_skips_and_timer_ticks_move_the_round_one_turn_each(db: Dat
         "done",
         "running",
     ]
+
+
+async def test_batches_of_due_rounds_that_overlap_move_each_round_once(db: Database) -> None:
+    """Timers tick every round due at once in one batch; two processes' batches overlap."""
+    ids = [await running_round(db) for _ in range(12)]
+    late = T0 + timedelta(seconds=FMT.turns[0].seconds + 1)
+    batches = await asyncio.gather(
+        *(
+            attempt(
+                db, lambda s, some=some: rounds.tick(some, formats=FORMATS, now=late, session=s)
+            )
+            for some in (ids, ids[::2], ids[5:], ids)
+        )
+    )
+    starts: dict[int, int] = {}
+    for batch in batches:
+        for round_id, ticked in (batch or {}).items():
+            for notice in ticked.notices:
+                if notice.kind == "turn":
+                    starts[round_id] = starts.get(round_id, 0) + 1
+                    assert ticked.view is not None and ticked.view.current == 2
+                    assert ticked.due_at == ticked.view.due_at
+    assert starts == {round_id: 1 for round_id in ids}
+    async with db.session() as s:
+        views = await rounds.load_rounds(ids, session=s)
+        events = await s.exec(
+            select(RoundEvent.kind, func.count())
+            .where(col(RoundEvent.round_id).in_(ids))
+            .group_by(col(RoundEvent.kind))
+        )
+        counts = dict(events.all())
+    for view in views.values():
+        assert view.current == 2
+        assert [t.status.value for t in view.turns[:3]] == ["done", "running", "pending"]
+        second = view.turns[1]
+        assert second.started_at == late and view.due_at is not None
+    assert counts["turn-time"] == 12 and counts["turn"] == 24  # 12 first turns, 12 second
 
 
 async def test_a_hundred_members_voting_at_once_are_each_counted_once(db: Database) -> None:
@@ -108,11 +147,12 @@ async def test_a_hundred_members_voting_at_once_are_each_counted_once(db: Databa
     close = T0 + timedelta(hours=1)
     results = await asyncio.gather(
         *(
-            attempt(db, lambda s: rounds.tick(round_id, formats=FORMATS, now=close, session=s))
+            attempt(db, lambda s: rounds.tick([round_id], formats=FORMATS, now=close, session=s))
             for _ in range(3)
         )
     )
-    assert sum(1 for r in results if r and r.notices and r.notices[0].kind == "decided") == 1
+    decided = [r[round_id].notices for r in results if r]
+    assert sum(1 for n in decided if n and n[0].kind == "decided") == 1
     async with db.session() as s:
         view = await rounds.get_round(round_id, session=s)
     assert view.status is RoundStatus.DECIDED and view.winner == "values"
