@@ -20,6 +20,7 @@ import asyncio
 import itertools
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -75,6 +76,7 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=500)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--log", type=Path, help="keep a copy of the bot's log here")
     args = parser.parse_args()
     console = Console()
     emulator = await Emulator().start()
@@ -158,6 +160,17 @@ async def main() -> int:
             nonce = str(body.get("nonce") or "") if isinstance(body, dict) else ""
             if call.status == 200 and nonce.startswith("turn"):
                 arrived.setdefault(int(nonce[4:]), call.at + offset)
+        if args.log is not None:
+            shutil.copy(folder / "bot.log", args.log)
+        problems = [
+            line
+            for line in (folder / "bot.log").read_text(errors="replace").splitlines()
+            if " WARNING " in line or " ERROR " in line
+        ]
+        if problems:
+            console.print(f"[yellow]the bot logged {len(problems)} warnings or errors, last:[/]")
+            for line in problems[-5:]:
+                console.print(line, markup=False, highlight=False)
         db = Database(url)
         async with db.session() as session:
             rows = [

@@ -42,8 +42,17 @@ def ensure_sqlite_folder(url: str) -> None:
 def create_engine(url: str) -> AsyncEngine:
     """Build the async engine for `url`, with SQLite's pragmas on every connection."""
     ensure_sqlite_folder(url)
-    if make_url(url).get_backend_name() == "sqlite":
-        engine = create_async_engine(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        options: dict[str, Any] = {}
+        if parsed.database not in (None, "", ":memory:"):
+            # SQLite lets one transaction write at a time. With one connection, this
+            # process's sessions queue for it on the event loop; with several, each waits
+            # for the file lock in its own thread, sleeping in growing steps, and under a
+            # burst (hundreds of rounds starting at once) gives up with "database is
+            # locked". Other processes still wait on the lock (busy_timeout).
+            options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
+        engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True)

@@ -302,7 +302,11 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         async def post() -> None:
             if previous is not None:
                 await asyncio.wait([previous])
-            await self.announce(notices, {round_id: view})
+            try:
+                await self.announce(notices, {round_id: view})
+            except Exception:
+                # The change is saved; the sweeper announces what is still unsaid.
+                log.exception("round %s: the announcement failed", round_id)
 
         task = asyncio.create_task(post(), name=f"round-{round_id}-post")
         self.posting[round_id] = task
@@ -499,6 +503,11 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     async def press(self, interaction: discord.Interaction, button: RoundButton) -> None:
         now = self.bot.clock.now()
         user = interaction.user
+        if button.action == "start":
+            # Acknowledge before any work: many rounds may start in the same second, and
+            # Discord forgets an interaction not answered within 3 seconds. The answer
+            # (or the reason it cannot start) follows, only to the one who pressed.
+            await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.session() as session:
             view = await rounds.get_round(button.round_id, session=session)
         fmt = self.format_of(view)
@@ -566,14 +575,15 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     async def start_round(
         self, interaction: discord.Interaction, view: RoundView, fmt: Format
     ) -> None:
-        """The lobby's Start button."""
-        rounds.check_startable(view)  # refuse at once, before acknowledging
-        # Acknowledge first: many rounds may start in the same second.
-        await interaction.response.defer()
+        """The lobby's Start button (already acknowledged)."""
         async with self.bot.db.session() as session:
             changes = await rounds.start(
                 view.id, fmt=fmt, by=interaction.user.id, now=self.bot.clock.now(), session=session
             )
+        try:
+            await interaction.followup.send("The round has started.", ephemeral=True)
+        except discord.HTTPException:
+            log.warning("round %s: could not answer the moderator", view.id, exc_info=True)
         # The "started" notice refreshes the lobby; the first turn is announced.
         await self.after(changes)
 
@@ -894,7 +904,15 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                     view.id, extra["seconds"], by=by, now=now, session=session
                 )
             elif action == "skip":
-                changes = await rounds.skip(view.id, fmt=fmt, by=by, now=now, session=session)
+                seen = view.current_turn
+                changes = await rounds.skip(
+                    view.id,
+                    fmt=fmt,
+                    by=by,
+                    now=now,
+                    session=session,
+                    turn_id=seen.id if seen else None,
+                )
             elif action == "remove":
                 changes = await rounds.remove(
                     view.id, extra["member"].id, fmt=fmt, by=by, now=now, session=session

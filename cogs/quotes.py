@@ -185,12 +185,13 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
     ) -> None:
         assert interaction.guild_id is not None
         picked = PICKED.match(query.strip())
-        async with self.bot.db.session() as session:
-            if picked:
+        if picked:
+            async with self.bot.db.session() as session:
                 hit = await sentence_hit(int(picked[1]), session=session)
                 total = await paragraph_count(hit.essay_id, session=session)
-                await interaction.response.send_message(embed=essay_embed(hit, total))
-                return
+            await interaction.response.send_message(embed=essay_embed(hit, total))
+            return
+        async with self.bot.db.session() as session:
             if essay is not None:
                 essay = await check_essay(essay, session=session)
             saved = await remember_search(

@@ -59,6 +59,7 @@ _READ_TURNS = (
     .order_by(TURNS.c.round_id, TURNS.c.position)
 )
 _WRITE_EVENTS = insert(EVENTS)
+_PLAN_TURNS = insert(TURNS)
 _START_TURNS = (
     update(TURNS)
     .where(TURNS.c.id == bindparam("turn"))
@@ -529,16 +530,21 @@ async def start(
     view = await get_round(round_id, session=session)
     check_startable(view)
     claimed = await session.exec(
-        update(Round)
-        .where(col(Round.id) == round_id, col(Round.status) == RoundStatus.LOBBY.value)
+        update(ROUNDS)
+        .where(ROUNDS.c.id == round_id, ROUNDS.c.status == RoundStatus.LOBBY.value)
         .values(status=RoundStatus.RUNNING.value, started_at=now, current=1)
     )
     if claimed.rowcount != 1:
         raise MootError("That round has already started.")
     # The seats read above, in joining order: speaker 1 is who joined the side first.
     by_side = {side: [s.user_id for s in view.speakers(side)] for side in Side}
-    for position, spec in enumerate(fmt.turns, 1):
-        session.add(_planned_turn(round_id, position, spec, by_side, view.pace))
+    await session.exec(
+        _PLAN_TURNS,
+        params=[
+            _planned_turn(round_id, position, spec, by_side, view.pace)
+            for position, spec in enumerate(fmt.turns, 1)
+        ],
+    )
     events = [_event_row(round_id, "started", now, by)]
     planned = await get_round(round_id, session=session)
     advanced = await _advance([(planned, 1)], {fmt.key: fmt}, now, session, events)
@@ -553,7 +559,8 @@ def _planned_turn(
     spec: TurnSpec,
     by_side: dict[Side, list[int]],
     pace: float,
-) -> Turn:
+) -> dict[str, Any]:
+    """A row of the turn table: turn `position` of the running order, with its speakers."""
     speaker = answerer = None
     if spec.side is not None and spec.kind != "prep":
         speaker = _speaker(by_side[spec.side], spec.speaker)
@@ -561,19 +568,21 @@ def _planned_turn(
             other = Side.VALUES if spec.side is Side.REALIST else Side.REALIST
             answerer = _speaker(by_side[other], spec.answers)
     seconds = spec.scaled(pace)
-    return Turn(
-        round_id=round_id,
-        position=position,
-        kind=spec.kind,
-        side=spec.side.value if spec.side else None,
-        role=spec.role,
-        seconds=seconds,
-        warnings=",".join(
+    return {
+        "round_id": round_id,
+        "position": position,
+        "kind": spec.kind,
+        "side": spec.side.value if spec.side else None,
+        "role": spec.role,
+        "seconds": seconds,
+        "warnings": ",".join(
             str(w) for w in (max(1, round(w * pace)) for w in spec.warnings) if w < seconds
         ),
-        speaker_id=speaker,
-        answerer_id=answerer,
-    )
+        "warnings_sent": 0,
+        "speaker_id": speaker,
+        "answerer_id": answerer,
+        "status": TurnStatus.PENDING.value,
+    }
 
 
 async def _advance(
@@ -882,12 +891,22 @@ async def yield_turn(
 
 
 async def skip(
-    round_id: int, *, fmt: Format, by: int, now: datetime, session: AsyncSession
+    round_id: int,
+    *,
+    fmt: Format,
+    by: int,
+    now: datetime,
+    session: AsyncSession,
+    turn_id: int | None = None,
 ) -> Changes:
-    """A moderator ends the current turn now; two at once move the round one turn."""
+    """A moderator ends the current turn now: `turn_id`, the turn they saw, if given. Two
+    moderators skipping the turn they both saw move the round one turn, whichever order
+    their skips are applied in."""
     row = await _round_row(round_id, session)
     turn = await _current_turn(row, session)
     assert turn.id is not None
+    if turn_id is not None and turn.id != turn_id:
+        raise MootError("That turn has already ended.")
     notices = await _finish_turn(
         round_id, turn.id, "skip", fmt=fmt, now=now, session=session, actor=by
     )

@@ -53,9 +53,17 @@ async def running_round(db: Database) -> int:
 
 async def test_racing_skips_and_timer_ticks_move_the_round_one_turn_each(db: Database) -> None:
     round_id = await running_round(db)
+    async with db.session() as s:
+        seen = (await rounds.get_round(round_id, session=s)).current_turn
+    assert seen is not None
+    # Five moderators skip the turn they see. On SQLite one process applies them one after
+    # another, so each must name the turn it meant, or they would skip five turns.
     skips = await asyncio.gather(
         *(
-            attempt(db, lambda s: rounds.skip(round_id, fmt=FMT, by=1, now=T0, session=s))
+            attempt(
+                db,
+                lambda s: rounds.skip(round_id, fmt=FMT, by=1, now=T0, session=s, turn_id=seen.id),
+            )
             for _ in range(5)
         )
     )
