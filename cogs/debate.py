@@ -1,8 +1,8 @@
 """/debate: rounds with a lobby, turns that run themselves, votes, ballots and a transcript.
 
 The round lives in the database (bot.services.rounds); this cog renders it, turns buttons
-and commands into service calls, keeps one APScheduler alarm per round for its next due
-instant, and posts what the service says must be announced.
+and commands into service calls, keeps each round's next due instant in one batched alarm
+task (bot.timers.Alarms), and posts what the service says must be announced.
 """
 
 from __future__ import annotations
