@@ -12,6 +12,9 @@ import re
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
+import dateparser
+from dateutil.relativedelta import relativedelta
+
 from bot.errors import MootError
 
 MINUTES_PER_DAY = 24 * 60
@@ -103,3 +106,78 @@ def next_occurrence(now: datetime, minute_of_day: int, timezone: str) -> tuple[d
 def discord_time(instant: datetime, style: str = "F") -> str:
     """A Discord timestamp: every member sees it in their own time zone."""
     return f"<t:{int(instant.timestamp())}:{style}>"
+
+
+# --- rounds planned ahead: "friday 8pm", and series that keep their local time ---------
+
+REPEATS = {
+    "none": "once",
+    "daily": "every day",
+    "weekly": "every week",
+    "fortnightly": "every two weeks",
+    "monthly": "every month",
+}
+_LATEST_YEARS = 2
+
+
+def parse_when(text: str, timezone: str, now: datetime) -> datetime:
+    """The instant a moderator means by `text` ("friday 8pm", "2026-12-01 18:00", "in 2
+    hours", "tomorrow 19:30"), read in `timezone`. MootError, with the reason, when it
+    cannot be read or is not in the future."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise MootError("Say when, for example “friday 8pm” or “2026-12-01 18:00”.")
+    local_now = now.astimezone(zone(timezone)).replace(tzinfo=None)
+    parsed = dateparser.parse(
+        cleaned[:100],
+        languages=["en"],
+        settings={
+            "TIMEZONE": timezone,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": local_now,
+        },
+    )
+    if parsed is None:
+        raise MootError(
+            f"I cannot read “{cleaned[:60]}” as a time. Try “friday 8pm”, "
+            "“tomorrow 19:30”, “in 2 hours” or “2026-12-01 18:00”."
+        )
+    wall = parsed.replace(second=0, microsecond=0)
+    at = occurrence(wall.date(), wall.hour * 60 + wall.minute, timezone)
+    if at <= now:
+        raise MootError(
+            f"“{cleaned[:60]}” is {format_local(at, timezone)}, which has already passed. "
+            "Pick a time in the future."
+        )
+    if at > now + timedelta(days=366 * _LATEST_YEARS):
+        raise MootError(f"“{cleaned[:60]}” is more than {_LATEST_YEARS} years away.")
+    return at
+
+
+def format_local(instant: datetime, timezone: str) -> str:
+    """`Fri 27 Nov 2026, 20:00 (Europe/Paris)`: how the bot understood a time."""
+    local = instant.astimezone(zone(timezone))
+    return f"{local:%a %d %b %Y, %H:%M} ({timezone})"
+
+
+def nth_occurrence(first: datetime, repeat: str, number: int, timezone: str) -> datetime:
+    """Occurrence `number` (0 is `first`) of a series that repeats `repeat`, at the same
+    local time of day as the first, whatever daylight saving does in between. A monthly
+    series on the 31st falls on the last day of shorter months and returns to the 31st."""
+    local = first.astimezone(zone(timezone))
+    minute = local.hour * 60 + local.minute
+    start = local.date()
+    if repeat == "none" or number == 0:
+        return first
+    if repeat == "daily":
+        day = start + timedelta(days=number)
+    elif repeat == "weekly":
+        day = start + timedelta(weeks=number)
+    elif repeat == "fortnightly":
+        day = start + timedelta(weeks=2 * number)
+    elif repeat == "monthly":
+        day = start + relativedelta(months=number)
+    else:
+        raise ValueError(f"unknown repeat {repeat!r}")
+    return occurrence(day, minute, timezone)
