@@ -25,7 +25,14 @@ from bot.settings import Settings
 log = logging.getLogger("moot.bot")
 
 # Every extension, loaded in this order. A feature adds its cog here.
-EXTENSIONS = ("cogs.help", "cogs.config", "cogs.quotes", "cogs.excerpts", "cogs.debate")
+EXTENSIONS = (
+    "cogs.help",
+    "cogs.config",
+    "cogs.quotes",
+    "cogs.excerpts",
+    "cogs.debate",
+    "cogs.planning",
+)
 
 SyncPolicy = Literal["auto", "force", "never"]
 T = TypeVar("T")

@@ -12,6 +12,7 @@ import functools
 import io
 import logging
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,16 @@ SIDE_CHOICES = [
     app_commands.Choice(name="Values", value="values"),
     app_commands.Choice(name="Audience", value="audience"),
 ]
+
+
+def format_choices(formats: Mapping[str, Format], typed: str) -> list[app_commands.Choice[str]]:
+    """The formats whose name or key holds what is typed, for autocomplete."""
+    typed = typed.lower()
+    return [
+        app_commands.Choice(name=f.name, value=f.key)
+        for f in formats.values()
+        if typed in f.name.lower() or typed in f.key
+    ][:25]
 
 
 def roster_lines(view: RoundView) -> list[str]:
@@ -727,10 +738,38 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
     ) -> None:
         assert interaction.guild is not None
-        key = format or DEFAULT_FORMAT
+        fmt = self.format_named(format)
+        channel = await self.round_channel(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self.bot.db.session() as session:
+            view = await rounds.create_round(
+                interaction.guild.id,
+                channel.id,
+                motion=motion,
+                fmt=fmt,
+                pace=pace,
+                by=interaction.user.id,
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        view = await self.open_thread(view, fmt)
+        await interaction.followup.send(
+            f"Round {view.id} is open in <#{view.thread_id}>.", ephemeral=True
+        )
+
+    def format_named(self, key: str | None) -> Format:
+        key = key or DEFAULT_FORMAT
         fmt = self.bot.formats.get(key)
         if fmt is None:
             raise MootError(f"There is no format “{key[:40]}”. See /debate formats.")
+        return fmt
+
+    async def round_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None
+    ) -> discord.TextChannel:
+        """The channel a round opens its thread in: the one given, else the server's debate
+        channel, else this one; MootError unless moot may run a round there."""
+        assert interaction.guild is not None
         if channel is None:
             async with self.bot.db.session() as session:
                 settings = await get_settings(interaction.guild.id, session=session)
@@ -765,18 +804,16 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             raise MootError(
                 f"I can't run a round in {channel.mention}: I'm missing {', '.join(missing)} there."
             )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        async with self.bot.db.session() as session:
-            view = await rounds.create_round(
-                interaction.guild.id,
-                channel.id,
-                motion=motion,
-                fmt=fmt,
-                pace=pace,
-                by=interaction.user.id,
-                now=self.bot.clock.now(),
-                session=session,
-            )
+        return channel
+
+    async def open_thread(self, view: RoundView, fmt: Format) -> RoundView:
+        """Post the round's opener in its channel, open its thread there and put the lobby
+        in it. Returns the round with its thread."""
+        channel = self.bot.get_channel(view.channel_id) or await self.bot.fetch_channel(
+            view.channel_id
+        )
+        if not isinstance(channel, discord.TextChannel):
+            raise MootError("The round's channel is gone or is not a text channel.")
         opener = await channel.send(
             embed=discord.Embed(
                 title=f"Debate: {view.motion}"[:256],
@@ -792,20 +829,13 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             await rounds.attach_thread(
                 view.id, thread_id=thread.id, lobby_message_id=lobby.id, session=session
             )
-        await interaction.followup.send(
-            f"Round {view.id} is open in {thread.mention}.", ephemeral=True
-        )
+            return await rounds.get_round(view.id, session=session)
 
     @start.autocomplete("format")
     async def format_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        typed = current.lower()
-        return [
-            app_commands.Choice(name=f.name, value=f.key)
-            for f in self.bot.formats.values()
-            if typed in f.name.lower() or typed in f.key
-        ][:25]
+        return format_choices(self.bot.formats, current)
 
     @app_commands.command(
         name="join", description="Join the round here as a speaker or the audience"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 # Error codes and messages as Discord returns them.
@@ -188,3 +189,24 @@ def _check_options(options: list[dict[str, Any]], where: str) -> None:
             raise invalid(f"{here}: Autocomplete options cannot have choices")
         if option.get("type") in (1, 2):
             _check_options(option.get("options") or [], f"{here}.options")
+
+
+# Scheduled event statuses and the changes Discord allows between them.
+EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELLED = 1, 2, 3, 4
+EVENT_MOVES = {(1, 2), (1, 4), (2, 3)}
+
+
+def check_event_times(event: dict[str, Any], *, external: bool) -> None:
+    """An external event needs an end, after its start."""
+    start, end = event.get("scheduled_start_time"), event.get("scheduled_end_time")
+    if not start:
+        raise invalid("scheduled_start_time: required")
+    if external and not end:
+        raise invalid("scheduled_end_time: required for external events")
+    if end and datetime.fromisoformat(str(end)) <= datetime.fromisoformat(str(start)):
+        raise invalid("scheduled_end_time: must be after the start")
+
+
+def check_event_status(current: int, new: int) -> None:
+    if current != new and (current, new) not in EVENT_MOVES:
+        raise invalid(f"status: cannot change an event from {current} to {new}")

@@ -1099,6 +1099,7 @@ class Emulator(MemberActions):
             "location"
         ):
             raise rules.invalid("entity_metadata.location: required for external events")
+        rules.check_event_times(payload, external=payload.get("entity_type") == 3)
         event = payload | {
             "id": str(self.ids.next()),
             "guild_id": str(guild.id),
@@ -1122,7 +1123,13 @@ class Emulator(MemberActions):
         guild = self._guild(match)
         self._require_events(guild)
         event = self._event(guild, match)
-        event.update(payload or {})
+        payload = payload or {}
+        if "status" in payload:
+            rules.check_event_status(int(event["status"]), int(payload["status"]))
+        elif int(event["status"]) != 1:
+            raise rules.invalid("Cannot edit an event that has started, ended or been cancelled.")
+        rules.check_event_times(event | payload, external=event.get("entity_type") == 3)
+        event.update(payload)
         await self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, guild.id)
         return event
 
