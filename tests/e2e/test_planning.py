@@ -180,3 +180,113 @@ async def test_schedule_sign_up_remind_and_start_across_a_restart(
     ended = await emulator.slash(world.member("mod"), thread, "debate end")
     assert ended.ephemeral
     await eventually(lambda: events(world)[0]["status"] == 3)
+
+
+async def test_reschedule_skip_and_cancel_keep_the_event_in_step(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    clock = bots.clock
+    planned, _ = await schedule(
+        emulator, world, when="in 2 days", motion="Weekly realism", repeat="weekly", count=3
+    )
+    [event] = events(world)
+    moved = await emulator.slash(
+        world.member("mod"), world.debates, "round reschedule", id=planned, when="in 3 days"
+    )
+    assert moved.ephemeral and "now starts" in moved.reply.content  # type: ignore[union-attr]
+    wanted = clock.now() + timedelta(days=3)
+    await eventually(lambda: abs((starts(events(world)[0]) - wanted).total_seconds()) < 90)
+    assert events(world)[0]["id"] == event["id"]
+
+    # One week is skipped: its event is cancelled and the next week is planned.
+    skipped = await emulator.slash(world.member("mod"), world.debates, "round skip", id=planned)
+    assert "The next is #" in skipped.reply.content  # type: ignore[union-attr]
+    await eventually(lambda: len(events(world)) == 2)
+    first, second = sorted(events(world), key=starts)
+    assert first["status"] == 4 and second["status"] == 1
+    # The series keeps its own rhythm: a week after the first planned time.
+    assert abs((starts(second) - (clock.now() + timedelta(days=9))).total_seconds()) < 90
+    nxt = int(re.search(r"The next is #(\d+)", skipped.reply.content)[1])  # type: ignore[index, union-attr]
+    assert signup_message(emulator, world, nxt).buttons()
+
+    # Cancelling one round of a series says how; cancelling the series ends it.
+    one = await emulator.slash(world.member("mod"), world.debates, "round cancel", id=nxt)
+    assert one.ephemeral and "/round skip" in one.reply.content  # type: ignore[union-attr]
+    assert events(world)[1]["status"] == 1
+    ended = await emulator.slash(
+        world.member("mod"), world.debates, "round cancel", id=nxt, series=True
+    )
+    assert "and its series" in ended.reply.content  # type: ignore[union-attr]
+    await eventually(lambda: all(e["status"] == 4 for e in events(world)))
+    assert len(events(world)) == 2  # nothing planned after a cancelled series
+    listed = await emulator.slash(world.member("carol"), world.debates, "round list")
+    assert "No rounds are planned" in listed.reply.content  # type: ignore[union-attr]
+    assert all(b.get("disabled") for b in signup_message(emulator, world, nxt).buttons())
+
+
+async def test_a_side_with_nobody_postpones_then_cancels(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    clock = bots.clock
+    planned, _ = await schedule(emulator, world, when="in 1 hour", motion="Nobody for values")
+    await emulator.click(world.member("alice"), signup_message(emulator, world, planned), "Realist")
+    clock.advance(timedelta(hours=1, minutes=1))
+    [notice] = await eventually(lambda: said(emulator, world, "nobody signed up for Values"))
+    assert "postponed" in notice.content and not notice.pinged_users
+    later = clock.now() + timedelta(minutes=30)
+    await eventually(lambda: abs((starts(events(world)[0]) - later).total_seconds()) < 90)
+    assert events(world)[0]["status"] == 1
+    assert not [c for c in world.guild.channels.values() if c.name.startswith("Round ")]
+
+    cancelling, _ = await schedule(
+        emulator, world, when="in 2 hours", motion="Cancel when short", if_short="cancel"
+    )
+    clock.advance(timedelta(hours=2))
+    await eventually(lambda: said(emulator, world, f"#{cancelling}, **Cancel when short**, is"))
+    await eventually(
+        lambda: [e["status"] for e in events(world) if e["name"].endswith("short")] == [4]
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"when": "yesterday 8pm"}, "has already passed"),
+        ({"when": "blurple o'clock"}, "I cannot read"),
+        ({"when": "in 2 hours", "count": 3}, "pick how it repeats"),
+        ({"when": "in 2 hours", "repeat": "weekly", "until": "yesterday"}, "already passed"),
+        ({"when": "in 2 hours", "reminders": "soon"}, "as a reminder"),
+        ({"when": "in 2 hours", "reminders": "9d"}, "7 days"),
+        ({"when": "in 2 hours", "format": "chess"}, "no format"),
+    ],
+)
+async def test_bad_plans_are_refused_and_change_nothing(
+    bots: Bots, emulator: Emulator, world: World, options: dict[str, Any], reason: str
+) -> None:
+    await bots.start()
+    before = len(emulator.channel_messages(world.debates))
+    refused = await emulator.slash(
+        world.member("mod"), world.debates, "round schedule", motion="A motion", **options
+    )
+    assert refused.ephemeral and reason in refused.reply.content  # type: ignore[union-attr]
+    assert not events(world) and len(emulator.channel_messages(world.debates)) == before
+
+
+async def test_members_cannot_plan_or_change_plans(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    planned, _ = await schedule(emulator, world, when="in 2 days", motion="Members watch")
+    for command, options in [
+        ("round schedule", {"when": "in 3 days", "motion": "Mine"}),
+        ("round cancel", {"id": planned}),
+        ("round skip", {"id": planned}),
+        ("round reschedule", {"id": planned, "when": "in 4 days"}),
+    ]:
+        refused = await emulator.slash(world.member("alice"), world.debates, command, **options)
+        assert refused.ephemeral and "moderator" in refused.reply.content.lower()  # type: ignore[union-attr]
+    assert [e["status"] for e in events(world)] == [1]
+    missing = await emulator.slash(world.member("mod"), world.debates, "round info", id=999)
+    assert "no planned round #999" in missing.reply.content  # type: ignore[union-attr]
