@@ -182,6 +182,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         count="How many rounds the series has",
         reminders="When to remind who signed up, before the start (default “24h, 15m”)",
         if_short="If a side has nobody at start time (default: postpone it)",
+        postpone="Minutes to postpone by when a side has nobody (default 30)",
         pace="Scale every time by this (0.5 = half as long)",
     )
     @app_commands.choices(repeat=REPEAT_CHOICES, if_short=SHORT_CHOICES)
@@ -198,6 +199,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         count: app_commands.Range[int, 1, schedules.MAX_COUNT] | None = None,
         reminders: app_commands.Range[str, 1, 100] | None = None,
         if_short: app_commands.Choice[str] | None = None,
+        postpone: app_commands.Range[int, 5, 1440] = 30,
         pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
     ) -> None:
         assert interaction.guild is not None
@@ -231,7 +233,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                 count=count,
                 reminders=marks,
                 when_short=if_short.value if if_short else "postpone",
-                postpone_minutes=30,
+                postpone_minutes=postpone,
                 by=interaction.user.id,
                 now=now,
                 session=session,

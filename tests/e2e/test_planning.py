@@ -155,6 +155,11 @@ async def test_schedule_sign_up_remind_and_start_across_a_restart(
     assert reminders
     await asyncio.sleep(0.5)
     assert len(said(emulator, world, "⏰")) == 2  # each reminder once
+    # The sign-up buttons still work after the restart.
+    changed = await emulator.click(world.member("dave"), emulator.messages[message.id], "Audience")
+    await eventually(lambda: changed.followups)
+    fields = {f["name"]: f["value"] for f in emulator.messages[message.id].embeds[0]["fields"]}
+    assert fields["Audience"] == "Carol, Owner, Dave" and fields["Can't make it"] == "nobody yet"
 
     # Start time: the round opens with the speakers who signed up, and the event is live.
     clock.advance(timedelta(minutes=10))
@@ -230,12 +235,14 @@ async def test_a_side_with_nobody_postpones_then_cancels(
 ) -> None:
     await bots.start()
     clock = bots.clock
-    planned, _ = await schedule(emulator, world, when="in 1 hour", motion="Nobody for values")
+    planned, _ = await schedule(
+        emulator, world, when="in 1 hour", motion="Nobody for values", postpone=45
+    )
     await emulator.click(world.member("alice"), signup_message(emulator, world, planned), "Realist")
     clock.advance(timedelta(hours=1, minutes=1))
     [notice] = await eventually(lambda: said(emulator, world, "nobody signed up for Values"))
     assert "postponed" in notice.content and not notice.pinged_users
-    later = clock.now() + timedelta(minutes=30)
+    later = clock.now() + timedelta(minutes=45)
     await eventually(lambda: abs((starts(events(world)[0]) - later).total_seconds()) < 90)
     assert events(world)[0]["status"] == 1
     assert not [c for c in world.guild.channels.values() if c.name.startswith("Round ")]
