@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/quotes.py
 	$(BIN)/python bench/excerpts.py
+	$(BIN)/python bench/round_ticks.py
 	$(BIN)/python bench/rounds.py
 
 clean:
