@@ -37,6 +37,7 @@ from bot.models import (
     Turn,
     TurnStatus,
 )
+from bot.services import scores
 from bot.sharding import on_shards
 
 # The tables as such, for the timer path's plain-row reads and many-row writes.
@@ -1307,6 +1308,8 @@ async def _decide(row: Round, fmt: Format, now: datetime, session: AsyncSession)
         .where(col(Round.id) == row.id)
         .values(winner=decision.winner, result=decision.summary)
     )
+    # In the deciding transaction: each decided round counts once in the scores.
+    await scores.record_round(row.id, session=session)
     await _event(session, row.id, "decided", now, None, decision.winner)
     return [Notice("decided", row.id)]
 
