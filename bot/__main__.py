@@ -20,6 +20,7 @@ from bot.db import Database
 from bot.models import Side
 from bot.runtime import StartupError, serve, sync
 from bot.sandbox import run_sandbox
+from bot.services import scores
 from bot.services.corpus_import import ImportReport, import_corpus
 from bot.services.search import Kind, search
 from bot.settings import Settings, SettingsError, load_settings
@@ -72,6 +73,17 @@ async def cmd_sync(settings: Settings, args: argparse.Namespace) -> None:
 async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
     await migrate.upgrade(settings.database_url)
     console.print("Database is at the latest schema.")
+
+
+async def cmd_scores_rebuild(settings: Settings, args: argparse.Namespace) -> None:
+    await migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            replayed = await scores.rebuild(session=session, guild_id=args.guild)
+    finally:
+        await db.close()
+    console.print(f"Scores rebuilt from {replayed} decided rounds.")
 
 
 async def cmd_corpus_import(settings: Settings, args: argparse.Namespace) -> None:
@@ -170,6 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--passages", action="store_true", help="return whole paragraphs, not sentences"
     )
     find.set_defaults(handler=cmd_corpus_search)
+
+    scores_parser = commands.add_parser("scores", help="ratings and records")
+    scores_commands = scores_parser.add_subparsers(
+        dest="scores_command", required=True, metavar="ACTION"
+    )
+    rebuild = scores_commands.add_parser(
+        "rebuild", help="recompute every rating and record from the decided rounds"
+    )
+    rebuild.add_argument("--guild", type=int, help="only this server (its id)")
+    rebuild.set_defaults(handler=cmd_scores_rebuild)
     return parser
 
 

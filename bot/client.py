@@ -32,6 +32,7 @@ EXTENSIONS = (
     "cogs.excerpts",
     "cogs.debate",
     "cogs.planning",
+    "cogs.scores",
 )
 
 SyncPolicy = Literal["auto", "force", "never"]
