@@ -296,6 +296,9 @@ class Round(SQLModel, table=True):
     motion: str = Field(max_length=300)
     format_key: str = Field(max_length=64)
     pace: float = 1.0
+    # The essay the motion is drawn from (its slug), when the moderator says so: the side
+    # standings then show how each essay's rounds go.
+    essay_slug: str | None = Field(default=None, max_length=100)
     status: str = Field(default=RoundStatus.LOBBY.value, max_length=16, index=True)
     # 1-based position of the turn under way (or paused); None before the start.
     current: int | None = None

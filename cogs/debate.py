@@ -28,6 +28,7 @@ from bot.models import RoundStatus, Side, Tally, TurnStatus
 from bot.schedule import discord_time
 from bot.services import rounds
 from bot.services.guild_config import get_settings
+from bot.services.quotes import check_essay, essay_choices
 from bot.services.rounds import AUDIENCE, JUDGE, Changes, Notice, RoundView
 from bot.timers import Alarms, TimerWork
 
@@ -727,6 +728,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         format="Debate format (default Realist vs Values)",
         channel="Channel for the round's thread (default: the debate channel or this one)",
         pace="Scale every time by this (0.5 = half as long)",
+        essay="The essay the motion comes from (for the side standings by essay)",
     )
     @is_moderator()
     async def start(
@@ -736,10 +738,14 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         format: str | None = None,
         channel: discord.TextChannel | None = None,
         pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
+        essay: str | None = None,
     ) -> None:
         assert interaction.guild is not None
         fmt = self.format_named(format)
         channel = await self.round_channel(interaction, channel)
+        if essay is not None:
+            async with self.bot.db.session() as session:
+                essay = await check_essay(essay, session=session)
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.session() as session:
             view = await rounds.create_round(
@@ -751,6 +757,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 by=interaction.user.id,
                 now=self.bot.clock.now(),
                 session=session,
+                essay=essay,
             )
         view = await self.open_thread(view, fmt)
         await interaction.followup.send(
@@ -830,6 +837,14 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 view.id, thread_id=thread.id, lobby_message_id=lobby.id, session=session
             )
             return await rounds.get_round(view.id, session=session)
+
+    @start.autocomplete("essay")
+    async def essay_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        async with self.bot.db.session() as session:
+            found = await essay_choices(current, session=session)
+        return [app_commands.Choice(name=label, value=slug) for label, slug in found]
 
     @start.autocomplete("format")
     async def format_names(

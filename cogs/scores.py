@@ -120,6 +120,14 @@ def record_lines(score: MemberScore | None, rating: float | None) -> str:
     )
 
 
+def balance_line(balance: scores.Balance) -> str:
+    flag = f" · ⚠ {balance.lopsided.label} wins it too often" if balance.lopsided else ""
+    return (
+        f"{discord.utils.escape_markdown(balance.label[:80])}: Realist {balance.realist} · "
+        f"Values {balance.values} · drawn {balance.draws}{flag}"
+    )
+
+
 @app_commands.guild_only()
 class Scores(commands.GroupCog, group_name="scores", group_description="Results and ratings"):
     season_group = app_commands.Group(name="season", description="Scoring seasons")
@@ -180,6 +188,16 @@ class Scores(commands.GroupCog, group_name="scores", group_description="Results 
         embed.add_field(
             name="All time", value=record_lines(stats.all_time, stats.all_time_rating), inline=False
         )
+        if stats.adjustments:
+            embed.add_field(
+                name="Adjustments",
+                value="\n".join(
+                    f"{a.points:+g} by {discord.utils.escape_markdown(a.by_name)}: "
+                    f"{discord.utils.escape_markdown(a.reason)}"
+                    for a in stats.adjustments
+                )[:1024],
+                inline=False,
+            )
         if len(stats.history) < 1:
             await interaction.response.send_message(embed=embed)
             return
@@ -200,18 +218,14 @@ class Scores(commands.GroupCog, group_name="scores", group_description="Results 
             f"Realist **{standing.realist}** · Values **{standing.values}** · "
             f"drawn {standing.draws}"
         )
-        lines = []
-        for balance in standing.motions[:10]:
-            flag = f" · ⚠ {balance.lopsided.label} wins it too often" if balance.lopsided else ""
-            lines.append(
-                f"{discord.utils.escape_markdown(balance.motion[:80])}: Realist "
-                f"{balance.realist} · Values {balance.values} · drawn {balance.draws}{flag}"
+        for title, balances in (("By motion", standing.motions), ("By essay", standing.essays)):
+            lines = [balance_line(b) for b in balances[:8]]
+            empty = (
+                "No decided rounds yet."
+                if title == "By motion"
+                else "No decided round was started with an essay (/debate start essay)."
             )
-        embed.add_field(
-            name="By motion",
-            value="\n".join(lines)[:1024] or "No decided rounds yet.",
-            inline=False,
-        )
+            embed.add_field(name=title, value="\n".join(lines)[:1024] or empty, inline=False)
         if not standing.over_time:
             await interaction.response.send_message(embed=embed)
             return

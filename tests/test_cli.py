@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
+from bot.db import Database
+from bot.models import MemberScore
 from tests.conftest import PROJECT_ROOT, cli_environment, run_cli
+from tests.db.test_scores import decided
 
 
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -111,3 +117,39 @@ def test_a_malformed_format_stops_start_up_naming_file_and_field(
     assert result.returncode == 1
     assert "oxford.toml: turn[1].seconds: must be between 1 and 3600" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_scores_rebuild_recomputes_what_rounds_recorded(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A rating tampered with in the database comes back to what the rounds say."""
+    url = env["MOOT_DATABASE_URL"]
+    assert run("migrate", env=env, cwd=tmp_path).returncode == 0
+
+    async def play_and_tamper() -> float:
+        db = Database(url)
+        try:
+            await decided(db, [10], [11], "realist", datetime.now(UTC) - timedelta(hours=1))
+            async with db.session() as s:
+                rows = (await s.exec(select(MemberScore))).all()
+                true_mu = rows[0].mu
+                for row in rows:
+                    row.mu = 0.0
+                    s.add(row)
+            return true_mu
+        finally:
+            await db.close()
+
+    async def mus() -> set[float]:
+        db = Database(url)
+        try:
+            async with db.session() as s:
+                return {round(r.mu, 9) for r in (await s.exec(select(MemberScore))).all()}
+        finally:
+            await db.close()
+
+    true_mu = asyncio.run(play_and_tamper())
+    assert asyncio.run(mus()) == {0.0}
+    result = run("scores", "rebuild", env=env, cwd=tmp_path)
+    assert result.returncode == 0 and "rebuilt from 1 decided rounds" in result.stdout
+    assert round(true_mu, 9) in asyncio.run(mus())

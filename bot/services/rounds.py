@@ -153,6 +153,7 @@ class RoundView:
     motion: str
     format_key: str
     pace: float
+    essay_slug: str | None
     status: RoundStatus
     current: int | None
     due_at: datetime | None
@@ -253,6 +254,7 @@ async def load_rounds(round_ids: Collection[int], *, session: AsyncSession) -> d
             motion=row.motion,
             format_key=row.format_key,
             pace=row.pace,
+            essay_slug=row.essay_slug,
             status=RoundStatus(row.status),
             current=row.current,
             due_at=row.due_at,
@@ -367,14 +369,17 @@ async def create_round(
     by: int,
     now: datetime,
     session: AsyncSession,
+    essay: str | None = None,
 ) -> RoundView:
-    """A round in its lobby, waiting for speakers."""
+    """A round in its lobby, waiting for speakers; `essay`, the slug of the essay its
+    motion comes from (already checked)."""
     row = Round(
         guild_id=guild_id,
         channel_id=channel_id,
         motion=check_motion(motion),
         format_key=fmt.key,
         pace=check_pace(pace),
+        essay_slug=essay,
         created_by=by,
         created_at=now,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from bot.errors import MootError
 from bot.models import (
     ALL_TIME,
     Ballot,
+    Essay,
     MemberScore,
     Participant,
     Round,
@@ -365,6 +366,7 @@ class MemberStats:
     all_time_rating: float | None
     season_name: str
     history: list[tuple[datetime, float]]  # the all-time rating after each round
+    adjustments: list[ScoreAdjustment]  # the latest first
 
 
 async def member_stats(guild_id: int, user_id: int, *, session: AsyncSession) -> MemberStats:
@@ -402,12 +404,24 @@ async def member_stats(guild_id: int, user_id: int, *, session: AsyncSession) ->
         all_time_rating=ordinal(ever.mu, ever.sigma) + all_adjust if ever else None,
         season_name=season.name,
         history=history,
+        adjustments=list(
+            (
+                await session.exec(
+                    select(ScoreAdjustment)
+                    .where(ScoreAdjustment.guild_id == guild_id, ScoreAdjustment.user_id == user_id)
+                    .order_by(col(ScoreAdjustment.at).desc(), col(ScoreAdjustment.id).desc())
+                    .limit(5)
+                )
+            ).all()
+        ),
     )
 
 
 @dataclass(frozen=True)
-class MotionBalance:
-    motion: str
+class Balance:
+    """How one motion's (or one essay's) decided rounds went."""
+
+    label: str
     realist: int
     values: int
     draws: int
@@ -430,40 +444,53 @@ class SideStandings:
     draws: int
     # Running totals after each decided round: (when, realist wins, values wins).
     over_time: list[tuple[datetime, int, int]]
-    motions: list[MotionBalance]
+    motions: list[Balance]
+    essays: list[Balance]
 
 
 async def side_standings(guild_id: int, *, session: AsyncSession) -> SideStandings:
-    """Rounds won by each side over time, and how balanced each motion has been."""
+    """Rounds won by each side over time, and how balanced each motion and each essay
+    (for rounds started with one) has been."""
     rows = (
         await session.exec(
-            select(Round.motion, Round.winner, Round.finished_at)
+            select(Round.motion, Round.winner, Round.finished_at, Round.essay_slug)
             .where(Round.guild_id == guild_id, Round.status == RoundStatus.DECIDED.value)
             .order_by(col(Round.finished_at), col(Round.id))
         )
     ).all()
+    titles = dict((await session.exec(select(Essay.slug, Essay.title))).all())
     realist = values = draws = 0
     over_time: list[tuple[datetime, int, int]] = []
     motions: dict[str, list[int]] = {}
-    for motion, winner, at in rows:
-        tally = motions.setdefault(motion.strip().casefold(), [0, 0, 0])
-        if winner == Side.REALIST.value:
-            realist += 1
-            tally[0] += 1
-        elif winner == Side.VALUES.value:
-            values += 1
-            tally[1] += 1
-        else:
-            draws += 1
-            tally[2] += 1
+    essays: dict[str, list[int]] = {}
+    labels: dict[str, str] = {}
+    for motion, winner, at, essay in rows:
+        column = 0 if winner == Side.REALIST.value else 1 if winner == Side.VALUES.value else 2
+        realist += column == 0
+        values += column == 1
+        draws += column == 2
+        key = motion.strip().casefold()
+        labels.setdefault(key, motion.strip())
+        motions.setdefault(key, [0, 0, 0])[column] += 1
+        if essay is not None:
+            essays.setdefault(essay, [0, 0, 0])[column] += 1
         if at is not None:
             over_time.append((at, realist, values))
-    shown = {m.strip().casefold(): m.strip() for m, _, _ in rows}
-    balance = sorted(
-        (MotionBalance(shown[key], *t) for key, t in motions.items()),
-        key=lambda b: -(b.realist + b.values + b.draws),
+
+    def balances(tallies: dict[str, list[int]], label: Callable[[str], str]) -> list[Balance]:
+        return sorted(
+            (Balance(label(key), *t) for key, t in tallies.items()),
+            key=lambda b: (-(b.realist + b.values + b.draws), b.label),
+        )
+
+    return SideStandings(
+        realist,
+        values,
+        draws,
+        over_time,
+        balances(motions, labels.__getitem__),
+        balances(essays, lambda slug: titles.get(slug) or slug),
     )
-    return SideStandings(realist, values, draws, over_time, balance)
 
 
 # --- moderators ------------------------------------------------------------------------

@@ -33,13 +33,14 @@ async def decided(
     at: datetime,
     *,
     points: dict[int, float] | None = None,
+    essay: str | None = None,
 ) -> int:
     """A round played through the service: seats, every turn skipped, votes for `winner`
     (none for a draw), a ballot with `points`, and the vote closed at `at`."""
     fmt = DUO if max(len(realist), len(values)) > 1 else SOLO
     async with db.session() as s:
         view = await rounds.create_round(
-            GUILD, 5, motion="Order first", fmt=fmt, pace=1.0, by=1, now=at, session=s
+            GUILD, 5, motion="Order first", fmt=fmt, pace=1.0, by=1, now=at, session=s, essay=essay
         )
         for side, team in ((Side.REALIST, realist), (Side.VALUES, values)):
             for user in team:
@@ -202,12 +203,18 @@ async def test_leaderboard_orders_ties_periods_seasons_and_adjustments(db: Datab
 
 async def test_sides_and_motions_are_counted(db: Database) -> None:
     for number in range(4):
-        await decided(db, [10], [11], "realist", T0 + timedelta(hours=number))
-    await decided(db, [10], [11], "values", T0 + timedelta(hours=5))
+        essay = "morgenthau" if number < 2 else None
+        await decided(db, [10], [11], "realist", T0 + timedelta(hours=number), essay=essay)
+    await decided(db, [10], [11], "values", T0 + timedelta(hours=5), essay="kant")
     async with db.session() as s:
         standing = await scores.side_standings(GUILD, session=s)
     assert (standing.realist, standing.values, standing.draws) == (4, 1, 0)
     assert standing.over_time[-1][1:] == (4, 1)
     [motion] = standing.motions
-    assert asdict(motion) == {"motion": "Order first", "realist": 4, "values": 1, "draws": 0}
+    assert asdict(motion) == {"label": "Order first", "realist": 4, "values": 1, "draws": 0}
     assert motion.lopsided is Side.REALIST
+    # Rounds started with an essay are counted by essay too (by slug without a corpus).
+    assert [(b.label, b.realist, b.values) for b in standing.essays] == [
+        ("morgenthau", 2, 0),
+        ("kant", 0, 1),
+    ]

@@ -39,7 +39,13 @@ async def play_round(emulator: Emulator, world: World) -> None:
     """Bob (Values) beats Alice (Realist): every turn skipped, Carol votes Values."""
     mod = world.member("mod")
     opened = await emulator.slash(
-        mod, world.general, "debate start", motion="Order first", pace=0.05, timeout=10
+        mod,
+        world.general,
+        "debate start",
+        motion="Order first",
+        pace=0.05,
+        essay="walt-2018-alliance-against-the-establishment",
+        timeout=10,
     )
     thread = world.guild.channels[int(re.search(r"<#(\d+)>", opened.reply.content)[1])]  # type: ignore[index, union-attr]
     lobby = next(m for m in emulator.channel_messages(thread) if m.buttons())
@@ -85,6 +91,12 @@ async def test_every_scores_command_after_a_round_decided_in_discord(
         sides = await emulator.slash(carol, world.general, "scores sides", timeout=10)
         assert "Realist **0** · Values **1**" in sides.reply.text()  # type: ignore[union-attr]
         assert png_size(sides.reply.attachments["sides.png"]) == (WIDTH_PX, HEIGHT_PX)  # type: ignore[union-attr]
+        by_essay = {f["name"]: f["value"] for f in sides.reply.embeds[0]["fields"]}["By essay"]  # type: ignore[union-attr]
+        assert "Alliance" in by_essay and "Values 1" in by_essay
+        unknown = await emulator.slash(
+            mod, world.general, "debate start", motion="Another", essay="no-such-essay"
+        )
+        assert unknown.ephemeral and "There is no essay" in unknown.reply.content  # type: ignore[union-attr]
 
         # Moderators only: a member is refused and nothing changes.
         refused = await emulator.slash(
@@ -99,6 +111,8 @@ async def test_every_scores_command_after_a_round_decided_in_discord(
         assert adjusted.ephemeral and "+20" in adjusted.reply.content  # type: ignore[union-attr]
         after = await emulator.slash(carol, world.general, "scores leaderboard")
         assert after.reply.embeds[0]["description"].startswith("**1.** Alice")  # type: ignore[union-attr]
+        why = await emulator.slash(carol, world.general, "scores member", user=alice, timeout=10)
+        assert "+20 by Mod: Best speech" in why.reply.text()  # type: ignore[union-attr]
 
         season = await emulator.slash(mod, world.general, "scores season new", name="Winter")
         assert "Season 1 is over (1. Alice, 2. Bob)" in season.reply.content  # type: ignore[union-attr]
