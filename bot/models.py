@@ -535,6 +535,8 @@ class Season(SQLModel, table=True):
     """A server's scoring season; the current one has no end. Ratings restart each season
     (and also run on across all of them)."""
 
+    __table_args__ = (UniqueConstraint("guild_id", "number"),)
+
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = Field(sa_type=BigInteger, index=True)
     number: int

@@ -445,7 +445,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
             return view
         self.busy.add(view.id)
         try:
-            message_id = event_id = None
+            # Each part is remembered as soon as it exists, so a retry never repeats it.
             if view.signup_message_id is None:
                 message_id = await self.bot.post(
                     view.channel_id,
@@ -453,21 +453,24 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                     view=signup_buttons(view),
                     nonce=f"signup{view.id}",
                 )
+                async with self.bot.db.session() as session:
+                    await schedules.record_discord(
+                        view.id, signup_message_id=message_id, session=session
+                    )
             if view.event_id is None:
                 event = await self.bot.http.create_guild_scheduled_event(
                     view.guild_id, **self.event_payload(view)
                 )
-                event_id = int(event["id"])
-            async with self.bot.db.session() as session:
-                await schedules.record_discord(
-                    view.id, event_id=event_id, signup_message_id=message_id, session=session
-                )
-                return (await schedules.load_planned([view.id], session=session))[view.id]
+                async with self.bot.db.session() as session:
+                    await schedules.record_discord(
+                        view.id, event_id=int(event["id"]), session=session
+                    )
         except discord.HTTPException:
             log.warning("planned round %s: could not publish it", view.id, exc_info=True)
-            return view
         finally:
             self.busy.discard(view.id)
+        async with self.bot.db.session() as session:
+            return (await schedules.load_planned([view.id], session=session))[view.id]
 
     async def refresh(self, view: PlannedView) -> None:
         """Bring the sign-up message and the event in step with the occurrence."""

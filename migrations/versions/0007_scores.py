@@ -64,7 +64,8 @@ def upgrade() -> None:
     sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('ended_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('standings', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('guild_id', 'number')
     )
     with op.batch_alter_table('season', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_season_guild_id'), ['guild_id'], unique=False)

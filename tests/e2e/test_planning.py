@@ -20,6 +20,7 @@ from bot.runtime import start_in_background, stop
 from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
 from emulator.members import CommandUnavailable
+from emulator.state import MANAGE_EVENTS
 from tests.e2e.conftest import MovableClock
 
 MOTION = "Alliances outlast their reasons @everyone"
@@ -297,3 +298,32 @@ async def test_members_cannot_plan_or_change_plans(
     assert [e["status"] for e in events(world)] == [1]
     missing = await emulator.slash(world.member("mod"), world.debates, "round info", id=999)
     assert "no planned round #999" in missing.reply.content  # type: ignore[union-attr]
+
+
+async def test_an_event_that_could_not_be_created_is_retried_without_repeating_the_post(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    planned, _ = await schedule(
+        emulator, world, when="in 2 days", motion="Retry me", repeat="weekly"
+    )
+    bot_role = next(r for r in world.guild.roles.values() if r.name == "moot")
+    bot_role.permissions &= ~MANAGE_EVENTS  # taken away after the round was planned
+    skipped = await emulator.slash(world.member("mod"), world.debates, "round skip", id=planned)
+    nxt = int(re.search(r"The next is #(\d+)", skipped.reply.content)[1])  # type: ignore[index, union-attr]
+
+    def posted() -> list[Message]:
+        return [
+            m
+            for m in emulator.channel_messages(world.debates)
+            if m.embeds
+            and f"Planned round #{nxt} " in m.embeds[0].get("footer", {}).get("text", "")
+        ]
+
+    await eventually(posted)
+    await asyncio.sleep(0.5)  # several sweeps try again, and fail
+    assert len(events(world)) == 1
+    bot_role.permissions |= MANAGE_EVENTS
+    await eventually(lambda: len(events(world)) == 2)
+    await asyncio.sleep(0.3)
+    assert len(posted()) == 1 and len(events(world)) == 2
