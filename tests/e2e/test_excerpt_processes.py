@@ -49,7 +49,7 @@ async def test_two_processes_never_double_post(
             if emulator.identify_count >= 2:
                 break
             await asyncio.sleep(0.05)
-        assert emulator.identify_count >= 2, second.output()
+        assert emulator.identify_count >= 2, first.output() + "\n---\n" + second.output()
         await asyncio.sleep(0.5)  # both sweeping
         # Set up a few minutes ago for the minute that has just passed: due at once, so
         # both processes' sweeps race for every server's post.
