@@ -9,6 +9,7 @@ and started through the Debate cog.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from datetime import timedelta
@@ -534,6 +535,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
             log.exception("the planning sweep failed; the next one will try again")
 
     async def catch_up(self, view: PlannedView) -> None:
+        """Do what a stopped process left undone for one occurrence."""
         if view.status is PlannedStatus.UPCOMING:
             await self.publish(view)
             return
@@ -551,7 +553,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                 await self.refresh(view)
             return
         # Started, but the process stopped before the round was opened or started.
-        await self.open_and_start(view, round_view)
+        await self.refresh(await self.open_and_start(view, round_view))
 
     async def tick(self, planned_ids: list[int]) -> None:
         """Occurrences' alarms: send the reminder that is due, or start the round."""
@@ -611,8 +613,8 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
     async def begun(self, begun: schedules.Begun) -> None:
         view = begun.view
         if begun.round is not None:
+            view = await self.open_and_start(view, begun.round)
             await self.refresh(view)
-            await self.open_and_start(view, begun.round)
         else:
             missing = " or ".join(side.label for side in begun.missing) or "the format"
             if view.status is PlannedStatus.UPCOMING:
@@ -633,16 +635,32 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
             added = await self.publish(begun.added)
             self.alarms.set(added.id, added.due_at)
 
-    async def open_and_start(self, view: PlannedView, round_view: rounds.RoundView) -> None:
-        """Open the round's thread (unless it has one) and start it (unless started)."""
+    async def open_and_start(self, view: PlannedView, round_view: rounds.RoundView) -> PlannedView:
+        """Open the round's thread (unless it has one) and start it (unless started). If
+        the channel is gone or closed to moot, the occurrence is cancelled with the reason
+        instead of being retried at every sweep. Returns the occurrence as it now is."""
         debate = self.debate()
         fmt = self.format_of(view)
         if fmt is None:
-            return
+            return view
         if round_view.thread_id is None:
-            round_view = await debate.open_thread(round_view, fmt)
+            try:
+                round_view = await debate.open_thread(round_view, fmt)
+            except (discord.NotFound, discord.Forbidden, MootError) as error:
+                log.warning("planned round %s: cannot open its round: %s", view.id, error)
+                now = self.bot.clock.now()
+                async with self.bot.db.session() as session:
+                    with contextlib.suppress(MootError):
+                        await rounds.end(
+                            round_view.id, by=view.created_by, now=now, session=session
+                        )
+                    return await schedules.abandon(
+                        view.id,
+                        "Cancelled: the round's channel is gone, or moot may no longer post there.",
+                        session=session,
+                    )
         if round_view.status is not RoundStatus.LOBBY:
-            return
+            return view
         try:
             async with self.bot.db.session() as session:
                 changes = await rounds.start(
@@ -653,8 +671,9 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                     session=session,
                 )
         except MootError:
-            return  # started by someone else meanwhile
+            return view  # started by someone else meanwhile
         await debate.after(changes)
+        return view
 
 
 async def setup(bot: MootBot) -> None:

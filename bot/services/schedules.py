@@ -701,3 +701,16 @@ async def finish(planned_id: int, *, session: AsyncSession) -> bool:
         .values(status=PlannedStatus.DONE.value)
     )
     return claimed.rowcount == 1
+
+
+async def abandon(planned_id: int, note: str, *, session: AsyncSession) -> PlannedView:
+    """Cancel a started occurrence whose round cannot be opened (its channel is gone)."""
+    await session.exec(
+        update(PlannedRound)
+        .where(
+            col(PlannedRound.id) == planned_id,
+            col(PlannedRound.status) == PlannedStatus.STARTED.value,
+        )
+        .values(status=PlannedStatus.CANCELLED.value, note=note[:300])
+    )
+    return (await load_planned([planned_id], session=session))[planned_id]

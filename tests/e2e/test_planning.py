@@ -327,3 +327,21 @@ async def test_an_event_that_could_not_be_created_is_retried_without_repeating_t
     await eventually(lambda: len(events(world)) == 2)
     await asyncio.sleep(0.3)
     assert len(posted()) == 1 and len(events(world)) == 2
+
+
+async def test_a_round_whose_channel_is_gone_is_cancelled_not_retried(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    planned, _ = await schedule(emulator, world, when="in 1 hour", motion="Lost channel")
+    message = signup_message(emulator, world, planned)
+    await emulator.click(world.member("alice"), message, "Realist")
+    await emulator.click(world.member("bob"), emulator.messages[message.id], "Values")
+    emulator.remove_channel(world.debates)
+    bots.clock.advance(timedelta(hours=1, minutes=1))
+    await eventually(lambda: events(world)[0]["status"] == 4)
+    info = await emulator.slash(world.member("mod"), world.general, "round info", id=planned)
+    assert "channel is gone" in info.reply.text()  # type: ignore[union-attr]
+    calls = len(emulator.calls)
+    await asyncio.sleep(0.5)  # several sweeps: nothing more is tried
+    assert len(emulator.calls) == calls
