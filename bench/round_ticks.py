@@ -25,8 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.figures import machine, write_results  # noqa: E402
 from bench.rounds import BENCH_FORMAT, TURN_SECONDS, TURNS  # noqa: E402
-from bench.search import drop_postgres, postgres_url  # noqa: E402
-from bot import migrate  # noqa: E402
+from bench.search import bench_database, drop_postgres  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.formats import parse_format  # noqa: E402
 from bot.services import rounds  # noqa: E402
@@ -82,15 +81,11 @@ async def main() -> int:
         (folder / "bench.toml").write_text(BENCH_FORMAT, encoding="utf-8")
         fmt = parse_format(folder / "bench.toml")
         for batch in BATCHES:
-            url = f"sqlite+aiosqlite:///{folder / f'ticks-{batch}.db'}"
-            pg_name = None
-            if args.database == "postgresql":
-                created = await postgres_url()
-                if created is None:
-                    console.print("[red]no PostgreSQL reachable at MOOT_TEST_POSTGRES_URL[/]")
-                    return 1
-                url, pg_name = created
-            await migrate.upgrade(url)
+            made = await bench_database(args.database, folder / f"ticks-{batch}.db")
+            if made is None:
+                console.print("[red]no PostgreSQL reachable at MOOT_TEST_POSTGRES_URL[/]")
+                return 1
+            url, pg_name = made
             db = Database(url)
             try:
                 per_change[str(batch)] = round(

@@ -38,8 +38,7 @@ from sqlmodel import select  # noqa: E402
 
 from bench.bot_process import spawn_bot  # noqa: E402
 from bench.figures import machine, percentiles, write_results  # noqa: E402
-from bench.search import drop_postgres, postgres_url  # noqa: E402
-from bot import migrate  # noqa: E402
+from bench.search import bench_database, drop_postgres  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Turn  # noqa: E402
 from bot.services.corpus_import import import_corpus  # noqa: E402
@@ -91,15 +90,11 @@ async def main() -> int:
         for path in (ROOT / "formats").glob("*.toml"):
             (formats / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
         (formats / "bench.toml").write_text(BENCH_FORMAT, encoding="utf-8")
-        url = f"sqlite+aiosqlite:///{folder / 'moot.db'}"
-        pg_name = None
-        if args.database == "postgresql":
-            created = await postgres_url()
-            if created is None:
-                console.print("[red]no PostgreSQL reachable at MOOT_TEST_POSTGRES_URL[/]")
-                return 1
-            url, pg_name = created
-        await migrate.upgrade(url)
+        made = await bench_database(args.database, folder / "moot.db")
+        if made is None:
+            console.print("[red]no PostgreSQL reachable at MOOT_TEST_POSTGRES_URL[/]")
+            return 1
+        url, pg_name = made
         db = Database(url)
         async with db.session() as session:
             await import_corpus(ROOT / "corpus", session=session)

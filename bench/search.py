@@ -224,6 +224,21 @@ async def postgres_url() -> tuple[str, str] | None:
     return f"{base}/{name}", name
 
 
+async def bench_database(kind: str, sqlite_file: Path) -> tuple[str, str | None] | None:
+    """A migrated database for a bench: (URL, PostgreSQL database name to drop after, or
+    None for SQLite at `sqlite_file`). None when PostgreSQL was asked for and is not
+    reachable."""
+    name = None
+    url = f"sqlite+aiosqlite:///{sqlite_file}"
+    if kind == "postgresql":
+        created = await postgres_url()
+        if created is None:
+            return None
+        url, name = created
+    await migrate.upgrade(url)
+    return url, name
+
+
 async def drop_postgres(name: str) -> None:
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

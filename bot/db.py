@@ -86,13 +86,27 @@ class Database:
         await self.engine.dispose()
 
 
+def _insert(session: AsyncSession, table: Any, values: dict[str, Any]) -> Any:
+    """An INSERT in the session's dialect, which knows ON CONFLICT."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).values(**values)
+
+
 async def upsert(
     session: AsyncSession, table: Any, values: dict[str, Any], keys: list[str]
 ) -> None:
     """Insert `values`, or update the row with the same `keys` to them: one atomic statement,
     so two clicks at once leave one row whichever lands first."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values)
     changes = {k: v for k, v in values.items() if k not in keys}
+    statement = _insert(session, table, values)
     await session.exec(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
+async def insert_new(
+    session: AsyncSession, table: Any, values: dict[str, Any], keys: list[str]
+) -> None:
+    """Insert `values` unless a row with the same `keys` exists: two processes (or a retry)
+    adding the same row leave one."""
+    statement = _insert(session, table, values)
+    await session.exec(statement.on_conflict_do_nothing(index_elements=keys))

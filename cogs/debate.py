@@ -28,9 +28,10 @@ from bot.models import RoundStatus, Side, Tally, TurnStatus
 from bot.schedule import discord_time
 from bot.services import rounds
 from bot.services.guild_config import get_settings
-from bot.services.quotes import check_essay, essay_choices
+from bot.services.quotes import check_essay
 from bot.services.rounds import AUDIENCE, JUDGE, Changes, Notice, RoundView
 from bot.timers import Alarms, TimerWork
+from cogs.quotes import essay_suggestions
 
 log = logging.getLogger("moot.debate")
 
@@ -842,9 +843,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     async def essay_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        async with self.bot.db.session() as session:
-            found = await essay_choices(current, session=session)
-        return [app_commands.Choice(name=label, value=slug) for label, slug in found]
+        return await essay_suggestions(self.bot.db, current)
 
     @start.autocomplete("format")
     async def format_names(

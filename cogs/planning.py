@@ -29,6 +29,7 @@ from bot.services import rounds, schedules
 from bot.services.guild_config import get_settings
 from bot.services.schedules import CHOICE_LABELS, PlannedView
 from bot.timers import Alarms, TimerWork
+from cogs.debate import format_choices
 
 if TYPE_CHECKING:
     from cogs.debate import Debate
@@ -269,8 +270,6 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
     async def format_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        from cogs.debate import format_choices
-
         return format_choices(self.bot.formats, current)
 
     @app_commands.command(name="list", description="Planned rounds still to come")

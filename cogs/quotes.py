@@ -12,6 +12,7 @@ from discord.ext import commands
 from discord.utils import escape_mentions
 
 from bot.client import MootBot, is_moderator, moderator_status, report_error
+from bot.db import Database
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import MootError
 from bot.models import Side
@@ -80,6 +81,13 @@ def member_embed(quote: QuoteView, matches: tuple[tuple[int, int], ...] = ()) ->
     embed.add_field(name="Said by", value=escape_mentions(quote.author_name))
     embed.add_field(name="Saved by", value=f"<@{quote.saved_by_id}>")
     return embed
+
+
+async def essay_suggestions(db: Database, typed: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices: the active essays whose title or slug holds what is typed."""
+    async with db.session() as session:
+        found = await essay_choices(typed, session=session)
+    return [app_commands.Choice(name=label, value=slug) for label, slug in found]
 
 
 class Pager(
@@ -232,9 +240,7 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
         return [app_commands.Choice(name=s.label, value=f"sentence:{s.sentence_id}") for s in found]
 
     async def essays_like(self, current: str) -> list[app_commands.Choice[str]]:
-        async with self.bot.db.session() as session:
-            found = await essay_choices(current, session=session)
-        return [app_commands.Choice(name=label, value=slug) for label, slug in found]
+        return await essay_suggestions(self.bot.db, current)
 
     @search.autocomplete("essay")
     async def search_essay_suggestions(

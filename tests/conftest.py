@@ -12,14 +12,16 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
 from bot import migrate
 from bot.db import Database
+from bot.errors import MootError
 from bot.services.corpus_import import import_corpus
 from bot.settings import PROJECT_ROOT
 
@@ -141,3 +143,12 @@ def cli_environment(tmp_path: Path) -> dict[str, str]:
     env["MOOT_CORPUS_DIR"] = str(CORPUS_DIR)
     env["COLUMNS"] = "200"
     return env
+
+
+async def attempt(db: Database, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run `work(session)` in its own transaction; a refusal (or a lost race) is None."""
+    try:
+        async with db.session() as s:
+            return await work(s)
+    except MootError:
+        return None

@@ -17,11 +17,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import upsert
+from bot.db import insert_new, upsert
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import (
@@ -327,13 +326,7 @@ async def _add_occurrence(
         "postponed": 0,
         "note": "",
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.exec(
-        insert(PlannedRound)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["schedule_id", "number"])
-    )
+    await insert_new(session, PlannedRound, values, ["schedule_id", "number"])
     found = await session.exec(
         select(PlannedRound.id).where(
             PlannedRound.schedule_id == schedule.id, PlannedRound.number == number

@@ -393,8 +393,19 @@ async def member_stats(guild_id: int, user_id: int, *, session: AsyncSession) ->
             )
         ).all()
     ]
-    season_adjust = (await _adjustments(guild_id, season.id, session=session)).get(user_id, 0.0)
-    all_adjust = (await _adjustments(guild_id, ALL_TIME, session=session)).get(user_id, 0.0)
+    # All of the member's adjustments, the latest first: their sums go into the ratings
+    # shown, the latest few are listed.
+    adjustments = list(
+        (
+            await session.exec(
+                select(ScoreAdjustment)
+                .where(ScoreAdjustment.guild_id == guild_id, ScoreAdjustment.user_id == user_id)
+                .order_by(col(ScoreAdjustment.at).desc(), col(ScoreAdjustment.id).desc())
+            )
+        ).all()
+    )
+    season_adjust = sum(a.points for a in adjustments if a.season_id == season.id)
+    all_adjust = sum(a.points for a in adjustments)
     return MemberStats(
         user_id=user_id,
         name=next((s.name for s in (ever, this) if s is not None), str(user_id)),
@@ -404,16 +415,7 @@ async def member_stats(guild_id: int, user_id: int, *, session: AsyncSession) ->
         all_time_rating=ordinal(ever.mu, ever.sigma) + all_adjust if ever else None,
         season_name=season.name,
         history=history,
-        adjustments=list(
-            (
-                await session.exec(
-                    select(ScoreAdjustment)
-                    .where(ScoreAdjustment.guild_id == guild_id, ScoreAdjustment.user_id == user_id)
-                    .order_by(col(ScoreAdjustment.at).desc(), col(ScoreAdjustment.id).desc())
-                    .limit(5)
-                )
-            ).all()
-        ),
+        adjustments=adjustments[:5],
     )
 
 

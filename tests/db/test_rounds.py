@@ -4,7 +4,7 @@ once, and a hundred members voting at once are each counted once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,21 +17,12 @@ from bot.errors import MootError
 from bot.formats import Format, load_formats
 from bot.models import RoundEvent, RoundStatus, Side
 from bot.services import rounds
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, attempt
 
 GUILD = 2_000_000_000_000_000_002
 T0 = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 FORMATS = load_formats(PROJECT_ROOT / "formats")
 FMT: Format = FORMATS["realist-vs-values"]
-
-
-async def attempt(db: Database, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    """Run `work(session)` in its own transaction; a refusal (or a lost race) is None."""
-    try:
-        async with db.session() as s:
-            return await work(s)
-    except MootError:
-        return None
 
 
 async def running_round(db: Database) -> int:

@@ -4,29 +4,18 @@ each occurrence once, seat who signed up, and a series adds its next occurrence 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.db import Database
-from bot.errors import MootError
 from bot.formats import load_formats
 from bot.models import PlannedStatus, Side
 from bot.services import rounds, schedules
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, attempt
 
 GUILD = 2_000_000_000_000_000_003
 T0 = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 FORMATS = load_formats(PROJECT_ROOT / "formats")
 FMT = FORMATS["realist-vs-values"]
-
-
-async def attempt(db: Database, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    try:
-        async with db.session() as s:
-            return await work(s)
-    except MootError:
-        return None
 
 
 async def planned(db: Database, *, repeat: str = "none", count: int | None = None) -> int:

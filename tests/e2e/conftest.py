@@ -12,10 +12,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -182,3 +183,31 @@ async def wait_until_serving(emulator: Emulator, world: World, timeout: float = 
 
 
 __all__ = ["PROJECT_ROOT", "BotProcess", "wait_until_serving"]
+
+
+async def eventually(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Wait until `condition()` is truthy and return its value; fail after `timeout` s."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (value := condition()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the condition did not become true in time")
+        await asyncio.sleep(0.02)
+    return value
+
+
+class Bots:
+    """Start and stop the real bot (more than once in a test) on one database and clock."""
+
+    def __init__(self, settings: Settings, clock: MovableClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.running: list[tuple[MootBot, asyncio.Task[None]]] = []
+
+    async def start(self) -> MootBot:
+        client, task = await start_in_background(self.settings, ready_timeout=15, clock=self.clock)
+        self.running.append((client, task))
+        return client
+
+    async def stop(self) -> None:
+        while self.running:
+            await stop(*self.running.pop())

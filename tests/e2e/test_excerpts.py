@@ -11,40 +11,20 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 
-from bot.client import MootBot
 from bot.db import Database
-from bot.runtime import start_in_background, stop
 from bot.services.excerpts import Claim, claim_due
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, Message, World
 from emulator.state import SEND_MESSAGES, Channel
-from tests.e2e.conftest import MovableClock
+from tests.e2e.conftest import Bots, MovableClock, eventually
 
 TIMESTAMP = re.compile(r"<t:(\d+):F>")
-
-
-class Bots:
-    """Start and stop the real bot (more than once in a test) on one database and clock."""
-
-    def __init__(self, settings: Settings, clock: MovableClock) -> None:
-        self.settings = settings
-        self.clock = clock
-        self.running: list[tuple[MootBot, asyncio.Task[None]]] = []
-
-    async def start(self) -> MootBot:
-        client, task = await start_in_background(self.settings, ready_timeout=15, clock=self.clock)
-        self.running.append((client, task))
-        return client
-
-    async def stop(self) -> None:
-        while self.running:
-            await stop(*self.running.pop())
 
 
 @pytest.fixture
@@ -118,14 +98,6 @@ async def status_showing(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"/excerpt status never showed {text!r}: {shown}")
         await asyncio.sleep(0.05)
-
-
-async def eventually(condition: Callable[[], object], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not become true in time")
-        await asyncio.sleep(0.02)
 
 
 async def wait_for_posts(

@@ -9,39 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot.client import MootBot
-from bot.runtime import start_in_background, stop
 from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
 from emulator.members import CommandUnavailable
 from emulator.state import MANAGE_EVENTS
-from tests.e2e.conftest import MovableClock
+from tests.e2e.conftest import Bots, MovableClock, eventually
 
 MOTION = "Alliances outlast their reasons @everyone"
-
-
-class Bots:
-    """Start and stop the real bot (more than once in a test) on one database and clock."""
-
-    def __init__(self, settings: Settings, clock: MovableClock) -> None:
-        self.settings = settings
-        self.clock = clock
-        self.running: list[tuple[MootBot, asyncio.Task[None]]] = []
-
-    async def start(self) -> MootBot:
-        client, task = await start_in_background(self.settings, ready_timeout=15, clock=self.clock)
-        self.running.append((client, task))
-        return client
-
-    async def stop(self) -> None:
-        while self.running:
-            await stop(*self.running.pop())
 
 
 @pytest.fixture
@@ -51,15 +31,6 @@ async def bots(bot_settings: Settings, world: World) -> AsyncIterator[Bots]:
         yield runner
     finally:
         await runner.stop()
-
-
-async def eventually(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (value := condition()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not become true in time")
-        await asyncio.sleep(0.02)
-    return value
 
 
 def events(world: World) -> list[dict[str, Any]]:

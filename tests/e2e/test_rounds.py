@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,7 +15,7 @@ from bot.runtime import start_in_background, stop
 from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
 from emulator.state import MANAGE_MESSAGES, Channel
-from tests.e2e.conftest import BotProcess, wait_until_serving
+from tests.e2e.conftest import BotProcess, eventually, wait_until_serving
 
 MOTION = "This house would put values before interests @everyone"
 
@@ -29,14 +29,6 @@ async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
         yield client
     finally:
         await stop(client, task)
-
-
-async def eventually(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not become true in time")
-        await asyncio.sleep(0.02)
 
 
 class Round:

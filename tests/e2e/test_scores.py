@@ -4,11 +4,8 @@ a restart; moderators' commands are refused to members and change nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
-from collections.abc import Callable
-from typing import Any
 
 from PIL import Image
 
@@ -18,15 +15,7 @@ from bot.models import ALL_TIME, MemberScore
 from bot.runtime import start_in_background, stop
 from bot.settings import Settings
 from emulator import Emulator, Message, World
-
-
-async def eventually(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (value := condition()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not become true in time")
-        await asyncio.sleep(0.02)
-    return value
+from tests.e2e.conftest import eventually
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -62,9 +51,12 @@ async def play_round(emulator: Emulator, world: World) -> None:
         if voting():
             break
         await emulator.slash(mod, thread, "debate skip")
-    ballot_box = await eventually(voting)
+    ballot_box = await eventually(voting, timeout=15)
     await emulator.click(world.member("carol"), ballot_box, "Values · 0")
-    await eventually(lambda: any("Result:" in m.text() for m in emulator.channel_messages(thread)))
+    await eventually(
+        lambda: any("Result:" in m.text() for m in emulator.channel_messages(thread)),
+        timeout=15,
+    )
 
 
 async def test_every_scores_command_after_a_round_decided_in_discord(
