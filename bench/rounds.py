@@ -130,7 +130,8 @@ async def main() -> int:
                 press = emulator.click(mod, emulator.messages[lobby.id], "Start", timeout=60)
                 presses.append(asyncio.create_task(press))
                 await asyncio.sleep(max(0.0, started + spacing * index - time.monotonic()))
-            await asyncio.gather(*presses)
+            answered = await asyncio.gather(*presses)
+            refused = [i.errors[0] for i in answered if i.errors]
             # Every round: six turns, then the vote (2 s), then its result.
             deadline = time.monotonic() + TURNS * TURN_SECONDS + 60
             while time.monotonic() < deadline:
@@ -197,6 +198,7 @@ async def main() -> int:
         "turn_seconds": TURN_SECONDS,
         "turns_per_round": TURNS,
         "transitions_measured": len(lateness),
+        "start_presses_refused": len(refused),
         "lateness_p50_ms": figures["p50_ms"],
         "lateness_p99_ms": figures["p99_ms"],
         "lateness_max_ms": round(max(lateness) * 1000, 1) if lateness else None,

@@ -195,6 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    """uvloop's event loop where it is installed (not on Windows), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -214,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(max(settings.log_level_number, logging.WARNING))
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     try:
-        asyncio.run(handler(settings, args))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(handler(settings, args))
     except CorpusError as exc:
         console.print(f"[red]Corpus import failed, nothing was changed:[/] {escape(str(exc))}")
         return 1

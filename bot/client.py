@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
@@ -11,7 +13,7 @@ from aiolimiter import AsyncLimiter
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
-from discord.http import handle_message_parameters
+from discord.http import HTTPClient, handle_message_parameters
 from discord.utils import MISSING
 
 from bot.clock import Clock
@@ -37,6 +39,9 @@ EXTENSIONS = (
 
 SyncPolicy = Literal["auto", "force", "never"]
 T = TypeVar("T")
+
+# How often discord.py may look for idle rate-limit buckets to drop (see throttle_bucket_sweep).
+BUCKET_SWEEP_SECONDS = 60.0
 
 UNEXPECTED = (
     "Something went wrong on our side and it has been logged. Please try again in a moment."
@@ -139,6 +144,7 @@ class MootBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
         )
+        throttle_bucket_sweep(self.http)
         self.settings = settings
         self.db = db
         self.scheduler = scheduler
@@ -236,17 +242,37 @@ class MootBot(commands.AutoShardedBot):
             await self.db.close()
 
 
+def throttle_bucket_sweep(http: HTTPClient, every: float = BUCKET_SWEEP_SECONDS) -> None:
+    """Once it holds 256 rate-limit buckets, discord.py walks all of them for idle ones each
+    time it opens a new one. A bot posting in hundreds of threads opens new buckets all the
+    time, and each walk covers thousands: walk at most once every `every` seconds (a bucket
+    is only dropped after five idle minutes anyway)."""
+    sweep = http._try_clear_expired_ratelimits
+    last = -math.inf
+
+    def throttled() -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= every:
+            last = now
+            sweep()
+
+    http._try_clear_expired_ratelimits = throttled  # type: ignore[method-assign]
+
+
 async def moderator_status(interaction: discord.Interaction) -> tuple[bool, int | None]:
-    """(is the member a moderator, the server's moderator role id if one is set)."""
+    """(is the member a moderator, the server's moderator role id if one is set). Members
+    with Manage Server are moderators without a look at the settings (the role id is then
+    None): it is what a refusal names."""
     if interaction.guild is None or not isinstance(interaction.user, discord.Member):
         raise app_commands.NoPrivateMessage()
+    if interaction.permissions.manage_guild:
+        return True, None
     client = interaction.client
     assert isinstance(client, MootBot)
     async with client.db.session() as session:
         settings = await get_settings(interaction.guild.id, session=session)
     role_id = settings.moderator_role_id
-    if interaction.permissions.manage_guild:
-        return True, role_id
     has_role = role_id is not None and any(r.id == role_id for r in interaction.user.roles)
     return has_role, role_id
 

@@ -20,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.batch import Batched
 from bot.client import MootBot, is_moderator, moderator_status, report_error
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
@@ -238,6 +239,8 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         self.timers_built = False
         # Announcements under way, by round: a round's next waits for its previous.
         self.posting: dict[int, asyncio.Task[None]] = {}
+        # Message ids of announcements, saved together for every round announcing at once.
+        self.message_ids: Batched[tuple[Notice, int]] = Batched(self.save_message_ids)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RoundButton)
@@ -380,8 +383,11 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             if message_id is not None and notice.kind in ("turn", "voting", "decided"):
                 sent.append((notice, message_id))
         if sent:
-            async with self.bot.db.session() as session:
-                await rounds.announced(sent, session=session)
+            await self.message_ids.add(sent)
+
+    async def save_message_ids(self, sent: list[tuple[Notice, int]]) -> None:
+        async with self.bot.db.session() as session:
+            await rounds.announced(sent, session=session)
 
     async def _announce(self, notice: Notice, view: RoundView, tally: Tally) -> int | None:
         """Post one notice; the id of the message if it is one to remember."""
@@ -517,10 +523,8 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         now = self.bot.clock.now()
         user = interaction.user
         if button.action == "start":
-            # Acknowledge before any work: many rounds may start in the same second, and
-            # Discord forgets an interaction not answered within 3 seconds. The answer
-            # (or the reason it cannot start) follows, only to the one who pressed.
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await self.start_round(interaction, button.round_id)
+            return
         async with self.bot.db.session() as session:
             view = await rounds.get_round(button.round_id, session=session)
         fmt = self.format_of(view)
@@ -544,11 +548,6 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             await interaction.response.edit_message(
                 embed=lobby_embed(view, fmt), view=lobby_view(view, fmt)
             )
-        elif button.action == "start":
-            allowed, _ = await moderator_status(interaction)
-            if not allowed:
-                raise MootError("Only moderators can start the round.")
-            await self.start_round(interaction, view, fmt)
         elif button.action == "done":
             async with self.bot.db.session() as session:
                 changes = await rounds.yield_turn(
@@ -585,19 +584,35 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         else:
             raise MootError("That button is no longer in use.")
 
-    async def start_round(
-        self, interaction: discord.Interaction, view: RoundView, fmt: Format
-    ) -> None:
-        """The lobby's Start button (already acknowledged)."""
+    async def start_round(self, interaction: discord.Interaction, round_id: int) -> None:
+        """The lobby's Start button. One answer both acknowledges the press and shows the
+        lobby as started: when hundreds of rounds start in the same second, every request
+        saved is time the running rounds' turns get back. The round starts in the
+        database first; if the answer then cannot be delivered, the lobby is refreshed
+        with an ordinary edit."""
+        allowed, _ = await moderator_status(interaction)
+        if not allowed:
+            raise MootError("Only moderators can start the round.")
         async with self.bot.db.session() as session:
+            view = await rounds.get_round(round_id, session=session)
+            fmt = self.format_of(view)
             changes = await rounds.start(
-                view.id, fmt=fmt, by=interaction.user.id, now=self.bot.clock.now(), session=session
+                round_id,
+                fmt=fmt,
+                by=interaction.user.id,
+                now=self.bot.clock.now(),
+                session=session,
+                view=view,
             )
+        started = changes.round
         try:
-            await interaction.followup.send("The round has started.", ephemeral=True)
+            await interaction.response.edit_message(
+                embed=lobby_embed(started, fmt), view=lobby_view(started, fmt)
+            )
         except discord.HTTPException:
-            log.warning("round %s: could not answer the moderator", view.id, exc_info=True)
-        # The "started" notice refreshes the lobby; the first turn is announced.
+            log.warning("round %s: could not answer the Start button", round_id, exc_info=True)
+        else:
+            changes = Changes(started, [n for n in changes.notices if n.kind != "started"])
         await self.after(changes)
 
     async def submit_speech(

@@ -60,7 +60,7 @@ _READ_TURNS = (
     .order_by(TURNS.c.round_id, TURNS.c.position)
 )
 _WRITE_EVENTS = insert(EVENTS)
-_PLAN_TURNS = insert(TURNS)
+_PLAN_TURNS = insert(TURNS).returning(TURNS.c.id, sort_by_parameter_order=True)
 _START_TURNS = (
     update(TURNS)
     .where(TURNS.c.id == bindparam("turn"))
@@ -530,10 +530,18 @@ def check_startable(view: RoundView) -> None:
 
 
 async def start(
-    round_id: int, *, fmt: Format, by: int, now: datetime, session: AsyncSession
+    round_id: int,
+    *,
+    fmt: Format,
+    by: int,
+    now: datetime,
+    session: AsyncSession,
+    view: RoundView | None = None,
 ) -> Changes:
-    """Leave the lobby: build the running order with its speakers and begin the first turn."""
-    view = await get_round(round_id, session=session)
+    """Leave the lobby: build the running order with its speakers and begin the first turn.
+    `view` is the round as just read in this session, if the caller has it."""
+    if view is None or view.id != round_id:
+        view = await get_round(round_id, session=session)
     check_startable(view)
     claimed = await session.exec(
         update(ROUNDS)
@@ -544,19 +552,37 @@ async def start(
         raise MootError("That round has already started.")
     # The seats read above, in joining order: speaker 1 is who joined the side first.
     by_side = {side: [s.user_id for s in view.speakers(side)] for side in Side}
-    await session.exec(
-        _PLAN_TURNS,
-        params=[
-            _planned_turn(round_id, position, spec, by_side, view.pace)
-            for position, spec in enumerate(fmt.turns, 1)
+    plan = [
+        _planned_turn(round_id, position, spec, by_side, view.pace)
+        for position, spec in enumerate(fmt.turns, 1)
+    ]
+    ids = (await session.exec(_PLAN_TURNS, params=plan)).scalars().all()
+    # The round as it now stands, from what was just written: no second read.
+    planned = replace(
+        view,
+        status=RoundStatus.RUNNING,
+        started_at=now,
+        current=1,
+        turns=[
+            _turn_view(_Row(row | {"id": turn_id})) for row, turn_id in zip(plan, ids, strict=True)
         ],
     )
     events = [_event_row(round_id, "started", now, by)]
-    planned = await get_round(round_id, session=session)
     advanced = await _advance([(planned, 1)], {fmt.key: fmt}, now, session, events)
     await _events(session, events)
     said, started = advanced[round_id]
     return Changes(started, [Notice("started", round_id), *said])
+
+
+class _Row:
+    """A turn row that is not in the database yet, for `_turn_view`: what it was given,
+    and None for every column left unset."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values.get(name)
 
 
 def _planned_turn(
