@@ -239,8 +239,10 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         self.timers_built = False
         # Announcements under way, by round: a round's next waits for its previous.
         self.posting: dict[int, asyncio.Task[None]] = {}
-        # Message ids of announcements, saved together for every round announcing at once.
-        self.message_ids: Batched[tuple[Notice, int]] = Batched(self.save_message_ids)
+        # Rounds starting, and message ids of announcements: each done together for every
+        # round asking at the same time (hundreds may start in one second).
+        self.starting: Batched[tuple[int, int], Changes | MootError] = Batched(self.start_rounds)
+        self.message_ids: Batched[tuple[Notice, int], None] = Batched(self.save_message_ids)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RoundButton)
@@ -382,12 +384,12 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 continue
             if message_id is not None and notice.kind in ("turn", "voting", "decided"):
                 sent.append((notice, message_id))
-        if sent:
-            await self.message_ids.add(sent)
+        await self.message_ids.run(sent)
 
-    async def save_message_ids(self, sent: list[tuple[Notice, int]]) -> None:
+    async def save_message_ids(self, sent: list[tuple[Notice, int]]) -> list[None]:
         async with self.bot.db.session() as session:
             await rounds.announced(sent, session=session)
+        return [None] * len(sent)
 
     async def _announce(self, notice: Notice, view: RoundView, tally: Tally) -> int | None:
         """Post one notice; the id of the message if it is one to remember."""
@@ -593,18 +595,11 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         allowed, _ = await moderator_status(interaction)
         if not allowed:
             raise MootError("Only moderators can start the round.")
-        async with self.bot.db.session() as session:
-            view = await rounds.get_round(round_id, session=session)
-            fmt = self.format_of(view)
-            changes = await rounds.start(
-                round_id,
-                fmt=fmt,
-                by=interaction.user.id,
-                now=self.bot.clock.now(),
-                session=session,
-                view=view,
-            )
+        [changes] = await self.starting.run([(round_id, interaction.user.id)])
+        if isinstance(changes, MootError):
+            raise changes
         started = changes.round
+        fmt = self.format_of(started)
         try:
             await interaction.response.edit_message(
                 embed=lobby_embed(started, fmt), view=lobby_view(started, fmt)
@@ -614,6 +609,12 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         else:
             changes = Changes(started, [n for n in changes.notices if n.kind != "started"])
         await self.after(changes)
+
+    async def start_rounds(self, requests: list[tuple[int, int]]) -> list[Changes | MootError]:
+        async with self.bot.db.session() as session:
+            return await rounds.start_many(
+                requests, formats=self.bot.formats, now=self.bot.clock.now(), session=session
+            )
 
     async def submit_speech(
         self, interaction: discord.Interaction, round_id: int, turn_id: int, text: str

@@ -530,48 +530,114 @@ def check_startable(view: RoundView) -> None:
 
 
 async def start(
-    round_id: int,
+    round_id: int, *, fmt: Format, by: int, now: datetime, session: AsyncSession
+) -> Changes:
+    """Leave the lobby: build the running order with its speakers and begin the first turn."""
+    [result] = await start_many([(round_id, by)], formats={fmt.key: fmt}, now=now, session=session)
+    if isinstance(result, MootError):
+        raise result
+    return result
+
+
+_CLAIM_LOBBIES = (
+    update(ROUNDS)
+    .where(ROUNDS.c.id.in_(_IDS), ROUNDS.c.status == RoundStatus.LOBBY.value)
+    .values(status=RoundStatus.RUNNING.value, started_at=bindparam("now"), current=1)
+    .returning(ROUNDS.c.id)
+)
+
+
+async def start_many(
+    requests: list[tuple[int, int]],
     *,
-    fmt: Format,
-    by: int,
+    formats: Mapping[str, Format],
     now: datetime,
     session: AsyncSession,
-    view: RoundView | None = None,
-) -> Changes:
-    """Leave the lobby: build the running order with its speakers and begin the first turn.
-    `view` is the round as just read in this session, if the caller has it."""
-    if view is None or view.id != round_id:
-        view = await get_round(round_id, session=session)
-    check_startable(view)
-    claimed = await session.exec(
-        update(ROUNDS)
-        .where(ROUNDS.c.id == round_id, ROUNDS.c.status == RoundStatus.LOBBY.value)
-        .values(status=RoundStatus.RUNNING.value, started_at=now, current=1)
-    )
-    if claimed.rowcount != 1:
-        raise MootError("That round has already started.")
-    # The seats read above, in joining order: speaker 1 is who joined the side first.
-    by_side = {side: [s.user_id for s in view.speakers(side)] for side in Side}
-    plan = [
-        _planned_turn(round_id, position, spec, by_side, view.pace)
-        for position, spec in enumerate(fmt.turns, 1)
-    ]
+) -> list[Changes | MootError]:
+    """Start the rounds of `requests` ((round id, who pressed Start)) together: a handful of
+    statements however many, as the timers do. For each, in order: what changed, or why
+    that round cannot start (the others start all the same)."""
+    views = await load_rounds({r for r, _ in requests}, session=session)
+    # The first request for a round is the one that starts it.
+    first = {r: index for index, (r, _) in reversed(list(enumerate(requests)))}
+    results: dict[int, Changes | MootError] = {}
+    ready: list[tuple[RoundView, Format, int]] = []
+    for round_id, by in [requests[i] for i in sorted(first.values())]:
+        view = views.get(round_id)
+        fmt = formats.get(view.format_key) if view is not None else None
+        try:
+            if view is None:
+                raise MootError("That round no longer exists.")
+            if fmt is None:
+                raise MootError(f"This round's format ({view.format_key}) is no longer installed.")
+            check_startable(view)
+        except MootError as refused:
+            results[round_id] = refused
+            continue
+        ready.append((view, fmt, by))
+    claimed: set[int] = set()
+    if ready:
+        claimed = set(
+            (
+                await session.exec(
+                    _CLAIM_LOBBIES, params={"ids": [v.id for v, _, _ in ready], "now": now}
+                )
+            ).scalars()
+        )
+    plan: list[dict[str, Any]] = []
+    starting: list[tuple[RoundView, Format, int]] = []
+    for view, fmt, by in ready:
+        if view.id not in claimed:
+            results[view.id] = MootError("That round has already started.")
+            continue
+        starting.append((view, fmt, by))
+        # The seats read above, in joining order: speaker 1 is who joined the side first.
+        by_side = {side: [s.user_id for s in view.speakers(side)] for side in Side}
+        plan += [
+            _planned_turn(view.id, position, spec, by_side, view.pace)
+            for position, spec in enumerate(fmt.turns, 1)
+        ]
+    if not starting:
+        return _answers(requests, first, results)
     ids = (await session.exec(_PLAN_TURNS, params=plan)).scalars().all()
-    # The round as it now stands, from what was just written: no second read.
-    planned = replace(
-        view,
-        status=RoundStatus.RUNNING,
-        started_at=now,
-        current=1,
-        turns=[
-            _turn_view(_Row(row | {"id": turn_id})) for row, turn_id in zip(plan, ids, strict=True)
-        ],
-    )
-    events = [_event_row(round_id, "started", now, by)]
-    advanced = await _advance([(planned, 1)], {fmt.key: fmt}, now, session, events)
+    # The rounds as they now stand, from what was just written: no second read.
+    turns: dict[int, list[TurnView]] = {}
+    for row, turn_id in zip(plan, ids, strict=True):
+        turns.setdefault(row["round_id"], []).append(_turn_view(_Row(row | {"id": turn_id})))
+    events = [_event_row(view.id, "started", now, by) for view, _, by in starting]
+    planned = [
+        (
+            replace(
+                view,
+                status=RoundStatus.RUNNING,
+                started_at=now,
+                current=1,
+                turns=turns[view.id],
+            ),
+            1,
+        )
+        for view, _, _ in starting
+    ]
+    advanced = await _advance(planned, formats, now, session, events)
     await _events(session, events)
-    said, started = advanced[round_id]
-    return Changes(started, [Notice("started", round_id), *said])
+    for view, _, _ in starting:
+        said, started = advanced[view.id]
+        results[view.id] = Changes(started, [Notice("started", view.id), *said])
+    return _answers(requests, first, results)
+
+
+def _answers(
+    requests: list[tuple[int, int]],
+    first: dict[int, int],
+    results: dict[int, Changes | MootError],
+) -> list[Changes | MootError]:
+    """Each request's answer: its round's; a repeated request for a round that starts is
+    told it has already started."""
+    again = MootError("That round has already started.")
+    return [
+        results[r] if first[r] == index or isinstance(results[r], MootError) else again
+        for index, (r, _) in enumerate(requests)
+    ]
 
 
 class _Row:

@@ -118,6 +118,73 @@ async def test_batches_of_due_rounds_that_overlap_move_each_round_once(db: Datab
     assert counts["turn-time"] == 12 and counts["turn"] == 24  # 12 first turns, 12 second
 
 
+async def lobby(db: Database, *sides: str) -> int:
+    async with db.session() as s:
+        view = await rounds.create_round(
+            GUILD, 5, motion="Realism", fmt=FMT, pace=1.0, by=1, now=T0, session=s
+        )
+        for number, side in enumerate(sides):
+            await rounds.join(view.id, 10 + number, f"M{number}", side, fmt=FMT, now=T0, session=s)
+    return view.id
+
+
+async def test_rounds_started_together_each_start_once_or_say_why_not(db: Database) -> None:
+    """Start pressed in many lobbies at once: one transaction starts them all; a round that
+    cannot start is refused on its own; a second press on a round is told it has started;
+    a batch overlapping another (two processes) starts nothing twice."""
+    ready, lonely, other = (
+        await lobby(db, "realist", "values"),
+        await lobby(db, "realist"),
+        await lobby(db, "realist", "values"),
+    )
+    async with db.session() as s:
+        results = await rounds.start_many(
+            [(ready, 1), (lonely, 1), (other, 2), (ready, 3)],
+            formats=FORMATS,
+            now=T0,
+            session=s,
+        )
+    started, refused, also, again = results
+    assert isinstance(refused, MootError) and "nobody has joined Values" in str(refused)
+    assert isinstance(again, MootError) and "already started" in str(again)
+    assert isinstance(started, rounds.Changes) and isinstance(also, rounds.Changes)
+    assert [n.kind for n in started.notices] == ["started", "turn"]
+    async with db.session() as s:
+        stored = await rounds.load_rounds([ready, lonely, other], session=s)
+        starters = dict(
+            (
+                await s.exec(
+                    select(RoundEvent.round_id, RoundEvent.actor_id).where(
+                        RoundEvent.kind == "started"
+                    )
+                )
+            ).all()
+        )
+    # The rounds handed back are the rounds as stored, though they were not read again.
+    assert started.round == stored[ready] and also.round == stored[other]
+    assert stored[ready].current == 1 and stored[ready].turns[0].ends_at is not None
+    assert stored[lonely].status is RoundStatus.LOBBY and not stored[lonely].turns
+    assert starters == {ready: 1, other: 2}
+    # Two more batches at once, overlapping the first: nothing starts twice.
+    late = await lobby(db, "realist", "values")
+    batches = await asyncio.gather(
+        *(
+            attempt(
+                db,
+                lambda s, ids=ids: rounds.start_many(
+                    [(i, 4) for i in ids], formats=FORMATS, now=T0, session=s
+                ),
+            )
+            for ids in ([ready, late], [late, other])
+        )
+    )
+    fresh = [r for batch in batches if batch for r in batch if isinstance(r, rounds.Changes)]
+    assert [r.round.id for r in fresh] == [late]
+    async with db.session() as s:
+        view = await rounds.get_round(late, session=s)
+    assert len(view.turns) == len(FMT.turns)
+
+
 async def test_a_hundred_members_voting_at_once_are_each_counted_once(db: Database) -> None:
     round_id = await running_round(db)
     async with db.session() as s:

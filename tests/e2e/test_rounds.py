@@ -102,7 +102,11 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
     await r.click("bob", r.lobby(), "Join Values")
     await r.click("carol", r.lobby(), "Audience")
     assert "**Realist**: Alice" in r.lobby().text() and "**Values**: Bob" in r.lobby().text()
-    await r.click("mod", r.lobby(), "Start")
+    started = await r.click("mod", r.lobby(), "Start")
+    # One answer acknowledges the press and shows the lobby as started, buttons gone.
+    assert started.response_type == 7 and not started.errors
+    shown = emulator.messages[lobby.id]
+    assert "Under way." in shown.text() and not shown.buttons()
     first = await r.wait_turns(1)
     assert first.content == f"<@{world.member('alice').user.id}>"
     assert first.pinged_users == [world.member("alice").user.id]
