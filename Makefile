@@ -33,14 +33,19 @@ migrations-check: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q --deselect tests/db/test_migrations.py
 
-## bench: run the benchmarks; figures land in bench/results/
+## bench: run every benchmark; figures land in bench/results/, the report in bench/REPORT.md
+# The PostgreSQL runs need a server at MOOT_TEST_POSTGRES_URL; without one they say so
+# and the rest goes on (the report shows when each figure was last measured).
 bench: $(STAMP)
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/quotes.py
 	$(BIN)/python bench/excerpts.py
 	$(BIN)/python bench/round_ticks.py
+	-$(BIN)/python bench/round_ticks.py --database postgresql
 	$(BIN)/python bench/rounds.py
+	-$(BIN)/python bench/rounds.py --database postgresql
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -136,6 +136,7 @@ async def main() -> int:
         "rate_limit_floor_s": round(floor, 3),
         "over_floor_percent": round(100 * (completion - floor) / floor, 1),
         "target": "completion within 10% of the floor, every server exactly once",
+        "target_met": completion <= 1.1 * floor and all(per_channel[c.id] == 1 for c in channels),
         "responses_429": len(limited),
         "bot_cpu_seconds_during_run": round(cpu, 2),
     }

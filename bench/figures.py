@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import statistics
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,37 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "memory_gib": memory_gib(),
     }
+
+
+def cpu_model() -> str:
+    """The processor's name from /proc/cpuinfo (Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def memory_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def write_results(name: str, results: dict[str, Any], console: Console) -> Path:
     """Write bench/results/NAME.json, say so, and return its path."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    stamped = {"ran_at": datetime.now(UTC).isoformat(timespec="seconds"), **results}
+    path.write_text(json.dumps(stamped, indent=2) + "\n", encoding="utf-8")
     console.print(f"wrote bench/results/{path.name}")
     return path

@@ -208,6 +208,9 @@ async def main() -> int:
         "lateness_p99_ms": figures["p99_ms"],
         "lateness_max_ms": round(max(lateness) * 1000, 1) if lateness else None,
         "target": "p99 lateness <= 100 ms",
+        "target_met": bool(lateness)
+        and figures["p99_ms"] <= 100
+        and len(lateness) == args.rounds * (TURNS - 1),
         "lateness_p99_ms_by_turn": {
             str(position): percentiles(values)["p99_ms"]
             for position, values in sorted(by_position.items())
@@ -220,9 +223,10 @@ async def main() -> int:
     table.add_column("measure")
     table.add_column("value", justify="right")
     for key, value in results.items():
-        if key not in ("benchmark", "machine", "target"):
+        if key not in ("benchmark", "machine", "target", "target_met"):
             table.add_row(key.replace("_", " "), str(value))
     console.print(table)
+    console.print(f"target ({results['target']}): {'met' if results['target_met'] else 'NOT met'}")
     write_results(
         NAME if args.database == "sqlite" else f"{NAME}-{args.database}", results, console
     )
