@@ -277,22 +277,27 @@ async def moderator_status(interaction: discord.Interaction) -> tuple[bool, int 
     return has_role, role_id
 
 
+async def _moderators_only(interaction: discord.Interaction) -> bool:
+    if interaction.permissions.manage_guild:
+        return True
+    try:
+        allowed, role_id = await moderator_status(interaction)
+    except app_commands.AppCommandError:
+        raise
+    except Exception as exc:
+        # discord.py passes only AppCommandErrors from checks to the tree's on_error.
+        raise CheckError(exc) from exc
+    if allowed:
+        return True
+    where = f" or the <@&{role_id}> role" if role_id else ""
+    raise NotModerator(f"Only moderators can do that: it needs Manage Server{where}.")
+
+
 def is_moderator() -> Callable[[T], T]:
     """A check for moderator commands: Manage Server, or the server's moderator role."""
+    return app_commands.check(_moderators_only)
 
-    async def predicate(interaction: discord.Interaction) -> bool:
-        if interaction.permissions.manage_guild:
-            return True
-        try:
-            allowed, role_id = await moderator_status(interaction)
-        except app_commands.AppCommandError:
-            raise
-        except Exception as exc:
-            # discord.py passes only AppCommandErrors from checks to the tree's on_error.
-            raise CheckError(exc) from exc
-        if allowed:
-            return True
-        where = f" or the <@&{role_id}> role" if role_id else ""
-        raise NotModerator(f"Only moderators can do that: it needs Manage Server{where}.")
 
-    return app_commands.check(predicate)
+def moderators_only(command: app_commands.Command[Any, ..., Any]) -> bool:
+    """Is `command` one only moderators may use (it has the is_moderator check)?"""
+    return _moderators_only in command.checks

@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.gateway import DiscordWebSocket
 
 from bot.client import MootBot, SyncPolicy
-from bot.clock import Clock
+from bot.clock import Clock, FileClock
 from bot.db import Database
 from bot.formats import FormatError, load_formats
 from bot.settings import Settings
@@ -38,6 +38,8 @@ def build_bot(
 ) -> MootBot:
     """The Bot with its database, scheduler and clock, nothing started yet."""
     point_at(settings)
+    if clock is None and settings.clock_file is not None:
+        clock = FileClock(settings.clock_file)
     try:
         formats = load_formats(settings.formats_dir)
     except FormatError as exc:

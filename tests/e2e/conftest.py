@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,12 +34,75 @@ from tests.conftest import CORPUS_DIR, PROJECT_ROOT
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
+async def emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
+    """The emulated Discord. After every test, every message payload the bot sent is held
+    to moot's mention rule (see `mention_breaches`), unless the test made the calls itself
+    (marked raw_calls)."""
     emu = await Emulator().start()
     try:
         yield emu
+        if request.node.get_closest_marker("raw_calls") is None:
+            breaches = mention_breaches(emu)
+            assert not breaches, "mentions the bot must never make:\n" + "\n".join(breaches[:10])
     finally:
         await emu.stop()
+
+
+def message_payloads(emulator: Emulator) -> list[tuple[str, dict[str, Any]]]:
+    """(method and path, message payload) of every REST call that posted or edited a
+    message: channel messages, interaction answers (their data) and webhook follow-ups."""
+    found = []
+    for call in emulator.calls:
+        body = call.body
+        if not isinstance(body, dict):
+            continue
+        if call.path.endswith("/callback"):
+            body = body.get("data")
+            if not isinstance(body, dict):
+                continue
+        if "content" in body or "embeds" in body:
+            found.append((f"{call.method} {call.path}", body))
+    return found
+
+
+def role_ping(content: str) -> int | None:
+    """The role a message pings on purpose: one whose text is nothing but that role's
+    mention (the daily excerpt's ping role, which a moderator chose)."""
+    found = re.fullmatch(r"<@&(\d+)>", content.strip())
+    return int(found[1]) if found else None
+
+
+def mention_breaches(emulator: Emulator) -> list[str]:
+    """Where the bot could have pinged more than it meant to. Text (corpus, motions,
+    quotes, speeches, imported files) never pings @everyone, @here or a role; a member is
+    pinged only by being named in allowed_mentions.users (a speaker whose turn it is, a
+    member who signed up), and a role only by a message that is just its mention. So every
+    payload with text carries allowed_mentions that parse nothing, and no stored bot
+    message pinged everyone, or a role other than on purpose."""
+    breaches = []
+    for where, payload in message_payloads(emulator):
+        content = payload.get("content")
+        if not content:
+            continue
+        allowed = payload.get("allowed_mentions")
+        if not isinstance(allowed, dict):
+            breaches.append(f"{where}: text without allowed_mentions")
+            continue
+        parsed = set(allowed.get("parse") or []) & {"everyone", "roles", "users"}
+        if parsed:
+            breaches.append(f"{where}: allowed_mentions parses {sorted(parsed)}")
+        roles = {int(r) for r in allowed.get("roles") or []}
+        if roles and roles != {role_ping(content)}:
+            breaches.append(f"{where}: allowed_mentions names roles {sorted(roles)}")
+    bot_id = emulator.bot_user.id
+    for message in emulator.messages.values():
+        if int(message.data["author"]["id"]) != bot_id:
+            continue
+        if message.pinged_everyone:
+            breaches.append(f"message {message.id} pinged everyone")
+        if message.pinged_roles and message.pinged_roles != [role_ping(message.content)]:
+            breaches.append(f"message {message.id} pinged roles {message.pinged_roles}")
+    return breaches
 
 
 @pytest.fixture

@@ -57,9 +57,7 @@ async def test_work_that_loses_results_is_an_error_not_a_wrong_answer() -> None:
         await batched.run([1, 2])
 
 
-async def test_a_caller_giving_up_does_not_cancel_the_others_and_closing_strands_nobody() -> (
-    None
-):
+async def test_a_caller_giving_up_does_not_cancel_the_others_and_closing_strands_nobody() -> None:
     release = asyncio.Event()
 
     async def slow(items: list[int]) -> list[int]:

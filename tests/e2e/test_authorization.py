@@ -1,0 +1,142 @@
+"""The authorization matrix: every moderator command, tried by a plain member through the
+emulator, is refused and changes nothing. Commands Discord hides from members by default
+are tried twice: as Discord shows them (hidden), and after an admin let everyone see them
+in Integrations, when moot's own check must refuse."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+from bot.client import MootBot, moderators_only
+from bot.db import Database
+from bot.runtime import start_in_background, stop
+from bot.settings import Settings
+from emulator import CommandUnavailable, Emulator, World
+from tests.e2e.test_planning import schedule
+from tests.e2e.test_rounds import Round
+
+
+@pytest.fixture
+async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
+    client, task = await start_in_background(bot_settings, ready_timeout=15)
+    try:
+        yield client
+    finally:
+        await stop(client, task)
+
+
+async def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order."""
+    db = Database(url)
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    try:
+        async with db.session() as session:
+            connection = await session.connection()
+            for table in SQLModel.metadata.sorted_tables:
+                rows = (await connection.execute(select(table))).all()
+                tables[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    finally:
+        await db.close()
+    return tables
+
+
+def public_state(emulator: Emulator, world: World) -> str:
+    """What members can see: every non-ephemeral message and scheduled event."""
+    messages = [
+        (m.id, m.data.get("content"), json.dumps(m.embeds), json.dumps(m.buttons()))
+        for m in emulator.messages.values()
+        if not m.ephemeral
+    ]
+    return json.dumps([messages, list(world.guild.scheduled_events.values())], default=str)
+
+
+async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothing(
+    bot: MootBot, bot_settings: Settings, emulator: Emulator, world: World
+) -> None:
+    mod, alice, carol = world.member("mod"), world.member("alice"), world.member("carol")
+    # Something for every command to act on: a slow round under way in its thread, a
+    # planned round, a daily excerpt schedule, a saved quote.
+    opened = await emulator.slash(mod, world.general, "debate start", motion="Test", pace=2.0)
+    thread_id = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index, union-attr]
+    r = Round(emulator, world, world.guild.channels[thread_id])
+    await r.click("alice", r.lobby(), "Join Realist")
+    await r.click("bob", r.lobby(), "Join Values")
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)
+    planned, _ = await schedule(emulator, world, when="in 3 hours", motion="Planned")
+    await emulator.slash(mod, world.general, "excerpt setup", channel=world.general, time="08:00")
+    said = await emulator.post(alice, world.general, "A line worth keeping.")
+    saved = await emulator.context_menu(alice, "Save as quote", said)
+    quote = int(re.search(r"#(\d+)", saved.reply.content)[1])  # type: ignore[index, union-attr]
+
+    thread = r.thread
+    general, debates = world.general, world.debates
+    matrix: dict[str, tuple[Any, dict[str, Any]]] = {
+        "config show": (general, {}),
+        "config moderator-role": (general, {"role": world.moderator_role}),
+        "config timezone": (general, {"name": "Europe/Paris"}),
+        "config debate-channel": (general, {"channel": debates}),
+        "quote export": (general, {}),
+        "quote import": (
+            general,
+            {"file": ("quotes.json", json.dumps({"quotes": [{"text": "In."}]}).encode())},
+        ),
+        "excerpt setup": (general, {"channel": debates, "time": "09:30"}),
+        "excerpt now": (general, {}),
+        "excerpt preview": (general, {}),
+        "excerpt pause": (general, {}),
+        "excerpt resume": (general, {}),
+        "excerpt disable": (general, {}),
+        "excerpt status": (general, {}),
+        "debate start": (general, {"motion": "Sneaky"}),
+        "debate pause": (thread, {}),
+        "debate resume": (thread, {}),
+        "debate extend": (thread, {"seconds": 60}),
+        "debate skip": (thread, {}),
+        "debate remove": (thread, {"member": alice}),
+        "debate end": (thread, {}),
+        "debate judge": (thread, {"member": carol}),
+        "round schedule": (debates, {"when": "in 5 hours", "motion": "Sneaky"}),
+        "round cancel": (debates, {"id": planned}),
+        "round skip": (debates, {"id": planned}),
+        "round reschedule": (debates, {"id": planned, "when": "in 6 hours"}),
+        "scores season new": (general, {"name": "Sneaky season"}),
+        "scores adjust": (general, {"member": alice, "points": 5, "reason": "Sneaky"}),
+    }
+    guarded = {
+        c.qualified_name
+        for c in bot.tree.walk_commands()
+        if not isinstance(c, type(bot.tree)) and hasattr(c, "checks") and moderators_only(c)
+    }
+    assert set(matrix) == guarded, "every moderator command needs a row in the matrix"
+
+    before_rows = await snapshot(bot_settings.database_url)
+    before_public = public_state(emulator, world)
+    hidden = []
+    for name, (channel, options) in matrix.items():
+        try:
+            answer = await emulator.slash(carol, channel, name, **options)
+        except CommandUnavailable:
+            hidden.append(name)
+            # An admin lets everyone see the command: moot itself must refuse.
+            world.guild.command_overrides.setdefault(name.split()[0], set()).add(world.guild.id)
+            answer = await emulator.slash(carol, channel, name, **options)
+        reply = answer.reply
+        assert reply is not None and reply.ephemeral, name
+        assert reply.content.startswith("Only moderators"), (name, reply.content)
+        assert not reply.attachments, name
+    # Members do not even see the server-settings commands unless an admin allows it.
+    assert {n.split()[0] for n in hidden} == {"config", "excerpt"}
+    # The saver or a moderator may delete a saved quote; another member may not.
+    refused = await emulator.slash(carol, general, "quote delete", id=quote)
+    assert refused.reply is not None and refused.reply.ephemeral
+    assert "or a moderator can delete it" in refused.reply.content, refused.reply.content
+    assert await snapshot(bot_settings.database_url) == before_rows
+    assert public_state(emulator, world) == before_public

@@ -1,0 +1,135 @@
+"""Text nobody at moot wrote never pings: corpus text, motions, quotes, speeches and imported
+files that contain @everyone, @here, a role or a member reach Discord (in embeds, in
+reminders' and transcripts' text) without notifying anyone. Checked on what the emulator
+received: the allowed_mentions of every payload (also after every other e2e test, see
+conftest.mention_breaches) and who each stored message actually pinged."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.services.corpus_import import import_corpus
+from bot.settings import Settings
+from emulator import Emulator, World
+from tests.e2e.conftest import Bots, MovableClock, eventually, mention_breaches, message_payloads
+from tests.e2e.test_planning import schedule, signup_message
+from tests.e2e.test_rounds import Round, eventually_message
+
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
+HOSTILE_ESSAY = """+++
+side = "values"
+title = "A Hostile Essay"
+author = "Nobody"
+published = "2020-01-01"
++++
+
+{text} Zanzibarian diplomacy is the art of saying nothing loudly, and of saying it to everyone.
+"""
+
+
+def hostile(world: World, source: str) -> str:
+    """Every kind of ping Discord knows, and a word naming where the text came from."""
+    role = world.moderator_role.id
+    carol = world.member("carol").user.id
+    return f"@everyone @here <@&{role}> <@{carol}> {source}"
+
+
+@pytest.fixture
+async def bots(bot_settings: Settings, world: World, tmp_path: Path) -> AsyncIterator[Bots]:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS_DIR, corpus)
+    essay = HOSTILE_ESSAY.format(text=hostile(world, "fromthecorpus"))
+    (corpus / "hostile-2020-essay.txt").write_text(essay, encoding="utf-8")
+    db = Database(bot_settings.database_url)
+    async with db.session() as session:
+        await import_corpus(corpus, session=session)
+    await db.close()
+    settings = bot_settings.model_copy(
+        update={"sweep_seconds": 0.1, "corpus_dir": corpus, "message_content": True}
+    )
+    runner = Bots(settings, MovableClock())
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+def reached(emulator: Emulator, source: str) -> bool:
+    """Did text tagged `source` go out in anything the bot sent (text, embeds, files)?"""
+    if any(source in json.dumps(payload) for _, payload in message_payloads(emulator)):
+        return True
+    return any(
+        source.encode() in body
+        for message in emulator.messages.values()
+        for body in message.attachments.values()
+    )
+
+
+async def test_hostile_text_from_every_source_reaches_discord_and_pings_nobody(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    await bots.start()
+    alice, bob, carol, mod = (world.member(n) for n in ("alice", "bob", "carol", "mod"))
+
+    # The corpus: a passage full of pings, found by search.
+    found = await emulator.slash(alice, world.general, "quote search", query="zanzibarian")
+    assert found.reply is not None and found.reply.embeds
+
+    # A motion and a speech, through a whole round and its transcript.
+    opened = await emulator.slash(
+        mod, world.general, "debate start", motion=hostile(world, "amotion"), pace=0.01
+    )
+    assert opened.reply is not None and "is open in" in opened.reply.content
+    thread = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index]
+    r = Round(emulator, world, world.guild.channels[thread])
+    await r.click("alice", r.lobby(), "Join Realist")
+    await r.click("bob", r.lobby(), "Join Values")
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)
+    await emulator.post(alice, r.thread, hostile(world, "aspeech"))
+    voting = await eventually_message(r, "Voting is open", timeout=20)
+    await r.click("dave", voting, "Realist · 0")
+    await eventually_message(r, "Result:", timeout=20)
+    transcript = await emulator.slash(mod, r.thread, "debate transcript")
+    assert transcript.reply is not None and transcript.reply.attachments
+
+    # A member's message saved as a quote, shown again; a quote arriving in an import file.
+    said = await emulator.post(bob, world.general, hostile(world, "aquote"))
+    saved = await emulator.context_menu(carol, "Save as quote", said)
+    assert saved.reply is not None and saved.reply.content.startswith("Saved as quote #")
+    number = int(re.search(r"#(\d+)", saved.reply.content)[1])  # type: ignore[index]
+    await emulator.slash(alice, world.general, "quote show", id=number)
+    incoming = {"quotes": [{"text": hostile(world, "animport"), "author_name": "guest"}]}
+    imported = await emulator.slash(
+        mod, world.general, "quote import", file=("quotes.json", json.dumps(incoming).encode())
+    )
+    assert imported.reply is not None and imported.reply.content.startswith("Added 1")
+    await emulator.slash(alice, world.general, "quote search", query="animport")
+
+    # A planned round's motion goes out as the text of its reminder, which pings only
+    # the members who signed up.
+    planned, _ = await schedule(
+        emulator, world, when="in 3 hours", motion=hostile(world, "aplan"), reminders="1h"
+    )
+    await emulator.click(alice, signup_message(emulator, world, planned), "Realist")
+    bots.clock.advance(timedelta(hours=2, minutes=1))
+    [reminder] = await eventually(
+        lambda: [m for m in emulator.channel_messages(world.debates) if "⏰" in m.content]
+    )
+    assert "aplan" in reminder.content and reminder.pinged_users == [alice.user.id]
+
+    for source in ("fromthecorpus", "amotion", "aspeech", "aquote", "animport", "aplan"):
+        assert reached(emulator, source), f"the {source} text never went out"
+    assert not mention_breaches(emulator)
+    bot_id = emulator.bot_user.id
+    from_bot = [m for m in emulator.messages.values() if int(m.data["author"]["id"]) == bot_id]
+    assert not any(m.pinged_everyone or m.pinged_roles for m in from_bot)
+    assert not any(carol.user.id in m.pinged_users for m in from_bot)
