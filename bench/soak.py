@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import random
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -46,7 +47,15 @@ from bot.clock import FileClock  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Ballot, MemberQuote, Round, RoundStatus, RoundVote, Speech  # noqa: E402
 from bot.services.corpus_import import import_corpus  # noqa: E402
-from emulator import Emulator, Interaction, Message, NoReply, World, seed_world  # noqa: E402
+from emulator import (  # noqa: E402
+    CommandUnavailable,
+    Emulator,
+    Interaction,
+    Message,
+    NoReply,
+    World,
+    seed_world,
+)
 from emulator.state import Channel  # noqa: E402
 
 NAME = "soak"
@@ -57,7 +66,7 @@ EXCERPT_AT = timedelta(hours=8)
 ROUND_DAY = 2
 ROUND_AT = timedelta(hours=20)
 REMIND_AT = timedelta(hours=19)
-PACE = 0.1  # 18-second openings at most; speakers press Done long before
+PACE = 0.3  # 54-second openings and 36 seconds of voting at most; speakers press Done
 TURNS = 6  # Realist vs Values: six speeches
 MOTION = "This house would put values before interests"
 T = TypeVar("T")
@@ -143,6 +152,19 @@ class Season:
         self.kills += 1
         await self.start_bot()
 
+    async def drop_gateway(self) -> None:
+        """Drop the bot's gateway connection between member actions, and wait until it has
+        resumed. (An interaction made while the gateway is down reaches the bot after
+        Discord's 3-second window, and no bot can answer it: Discord tells the member it
+        failed. That is not what this season checks.)"""
+        self.up.clear()
+        await self.idle.wait()
+        await self.emulator.drop_gateway()
+        self.drops += 1
+        first = self.servers[0].world
+        await self.emulator.wait_until_serving(first.member("alice"), first.general, timeout=60)
+        self.up.set()
+
     async def stop_bot(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -152,8 +174,7 @@ class Season:
         while True:
             await asyncio.sleep(every)
             if self.up.is_set():
-                await self.emulator.drop_gateway()
-                self.drops += 1
+                await self.drop_gateway()
 
     # --- members' actions -----------------------------------------------------------
 
@@ -201,15 +222,29 @@ class Season:
             lambda: self.emulator.post(server.world.member(member), channel, text),
         )
 
-    async def until(self, condition: Callable[[], T | None], timeout: float = 60) -> T:
+    async def until(
+        self, condition: Callable[[], T | None], timeout: float = 60, what: str = ""
+    ) -> T:
         deadline = time.monotonic() + timeout
         while True:
             value = condition()
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise TimeoutError("the season stalled: a condition never came true")
-            await asyncio.sleep(0.05)
+                raise TimeoutError(
+                    f"the season stalled at {self.now:%Y-%m-%d %H:%M}: never saw {what}"
+                )
+            await asyncio.sleep(0.2)
+
+    async def until_nudging(self, condition: Callable[[], T | None], what: str) -> T:
+        """Wait for `condition`; if it is slow, move the clock on a few minutes at a time,
+        as the world would: a post Discord could not take is retried once its claim's
+        lease (two minutes) runs out."""
+        for _ in range(6):
+            with contextlib.suppress(TimeoutError):
+                return await self.until(condition, 15, what)
+            self.set_clock(FileClock(self.clock_file).now() + timedelta(minutes=3))
+        return await self.until(condition, 30, what)
 
     # --- the season -----------------------------------------------------------------
 
@@ -235,7 +270,7 @@ class Season:
             pace=PACE,
         )
         found = re.search(r"Planned round #(\d+)", answer.reply.content if answer.reply else "")
-        assert found, answer.reply
+        assert found, (answer.reply, answer.errors, answer.response_type)
         server.planned.append(int(found[1]))
 
     def signup_message(self, server: Server, planned: int) -> Message | None:
@@ -308,7 +343,12 @@ class Season:
             ]
 
         for position in range(1, TURNS + 1):
-            turn = await self.until(lambda p=position: len(turns()) >= p and turns()[p - 1], 120)
+            turn = await self.until(
+                lambda p=position: len(turns()) >= p and turns()[p - 1],
+                120,
+                f"turn {position} in {thread.name} of {server.world.guild.name} "
+                f"(messages there: {[m.text()[:30] for m in emulator.channel_messages(thread)]})",
+            )
             speaker = "alice" if position % 2 == 1 else "bob"
             await self.post(server, speaker, thread, f"Speech {position}: interests and ideals.")
             server.speeches[thread.id] += 1
@@ -324,19 +364,23 @@ class Season:
         for member, label in (("carol", "Realist"), ("dave", "Values")):
             current = emulator.messages[voting.id]
             button = next(b["label"] for b in current.buttons() if b["label"].startswith(label))
-            await self.click(server, member, current, button)
-            server.votes[thread.id] += 1
-        form = await self.click(server, "mod", voting, "Submit ballot")
-        await self.act(
-            "ballot",
-            lambda: emulator.submit_modal(
-                server.world.member("mod"),
-                form,
-                {"winner": "realist", "points": "Alice: 28\nBob: 27", "reason": "Clearer."},
-                timeout=20,
-            ),
-        )
-        server.ballots[thread.id] += 1
+            # A vote unanswered counts against the bot; one too late (closed) is not cast.
+            with contextlib.suppress(NoReply, CommandUnavailable):
+                await self.click(server, member, current, button)
+                server.votes[thread.id] += 1
+        with contextlib.suppress(NoReply):  # counted as unanswered; the round goes on
+            form = await self.click(server, "mod", voting, "Submit ballot")
+            ballot = await self.act(
+                "ballot",
+                lambda: emulator.submit_modal(
+                    server.world.member("mod"),
+                    form,
+                    {"winner": "realist", "points": "Alice: 28\nBob: 27", "reason": "Clearer."},
+                    timeout=20,
+                ),
+            )
+            if not ballot.errors:
+                server.ballots[thread.id] += 1
         await self.until(
             lambda: any("Result:" in m.text() for m in emulator.channel_messages(thread)), 120
         )
@@ -360,14 +404,20 @@ class Season:
             # Around the excerpt time: whatever the bot was posting is cut short.
             await self.kill_and_restart()
         for server in self.servers:
-            await self.until(lambda s=server: self.excerpts_on(s, day_start.date()), 120)
+            await self.until_nudging(
+                lambda s=server: self.excerpts_on(s, day_start.date()),
+                f"the excerpt in {server.world.guild.name}",
+            )
         if weekday != ROUND_DAY:
             return
         await asyncio.gather(*(self.sign_up(s, week) for s in self.servers))
         self.set_clock(day_start + REMIND_AT + timedelta(seconds=5))
         for server in self.servers:
             planned = server.planned[week]
-            await self.until(lambda s=server, p=planned: self.reminders_for(s, p), 120)
+            await self.until_nudging(
+                lambda s=server, p=planned: self.reminders_for(s, p),
+                f"the reminder in {server.world.guild.name}",
+            )
         self.set_clock(day_start + ROUND_AT + timedelta(seconds=1))
         rounds = [asyncio.create_task(self.play_round(s)) for s in self.servers]
         if kill_now:
@@ -381,9 +431,8 @@ class Season:
         # Kills at spread-out days, always including a round day (mid-round).
         round_days = [i for i, (_, d) in enumerate(days) if d == ROUND_DAY]
         others = [i for i in range(len(days)) if i not in round_days and i > 0]
-        chosen = set(
-            round_days[:1] + self.random.sample(others, max(0, min(kills - 1, len(others))))
-        )
+        chosen = set(round_days[: min(kills, 1)])
+        chosen |= set(self.random.sample(others, max(0, min(kills - 1, len(others)))))
         for index, (week, weekday) in enumerate(days):
             await self.day(week, weekday, index in chosen)
 
@@ -417,6 +466,7 @@ class Season:
             if m.data.get("nonce") and int(m.data["author"]["id"]) == self.emulator.bot_user.id
         )
         unanswered = [w for w, i in self.interactions if i.errors or i.response_type is None]
+        unanswered += self.unanswered
         db = Database(self.url)
         async with db.session() as session:
             decided = (
@@ -450,10 +500,40 @@ class Season:
             Check("quotes saved", sum(s.quotes_saved for s in self.servers), quotes),
             Check(
                 "member interactions answered",
-                len(self.interactions),
-                len(self.interactions) - len(unanswered),
+                len(self.interactions) + len(self.unanswered),
+                len(self.interactions) + len(self.unanswered) - len(unanswered),
             ),
             Check("bot messages sharing a nonce", 0, sum(c - 1 for c in nonces.values() if c > 1)),
+        ]
+
+    def slowest_answers(self, count: int = 5) -> list[float]:
+        """How long after each member interaction the bot's answer first reached Discord
+        (seconds), the slowest `count`: the window is 3 seconds."""
+        first: dict[int, float] = {}
+        for call in self.emulator.calls:
+            found = re.match(r"/api/v\d+/interactions/(\d+)/[^/]+/callback", call.path)
+            if found:
+                first.setdefault(int(found[1]), call.at)
+        delays = [
+            first[i.id] - i.created for i in self.emulator.interactions.values() if i.id in first
+        ]
+        return [round(d, 2) for d in sorted(delays, reverse=True)[:count]]
+
+    def failed_answers(self) -> list[str]:
+        """Interactions Discord refused the bot's answer to: each answer's arrival (seconds
+        after the interaction) and status, and why it was refused."""
+        calls: dict[int, list[str]] = {}
+        for call in self.emulator.calls:
+            found = re.match(r"/api/v\d+/interactions/(\d+)/[^/]+/callback", call.path)
+            if found:
+                created = self.emulator.interactions[int(found[1])].created
+                answer = f"{call.at - created:.2f}s:{call.status}"
+                calls.setdefault(int(found[1]), []).append(answer)
+        return [
+            f"{i.data.get('name') or i.data.get('custom_id')}: {' '.join(calls.get(i.id, []))} "
+            f"{i.errors}"
+            for i in self.emulator.interactions.values()
+            if i.errors
         ]
 
     def emulator_channel(self, channel_id: int) -> Channel:
@@ -465,7 +545,13 @@ class Season:
 
 
 async def run_season(
-    *, servers: int, weeks: int, kills: int, drop_every: float = 5.0, folder: Path
+    *,
+    servers: int,
+    weeks: int,
+    kills: int,
+    drop_every: float = 5.0,
+    folder: Path,
+    faults: bool = True,
 ) -> tuple[Season, list[Check], dict[str, Any]]:
     """Play a season in `folder` and check it; (season, checks, figures)."""
     emulator = await Emulator().start()
@@ -480,9 +566,12 @@ async def run_season(
         season.set_clock(SEASON_START + timedelta(hours=1))
         await season.start_bot()
         started = time.monotonic()
-        emulator.faults.rate_limit = 0.10
-        emulator.faults.server_error = 0.02
-        dropper = asyncio.create_task(season.drop_gateway_now_and_then(drop_every))
+        if faults:
+            emulator.faults.rate_limit = 0.10
+            emulator.faults.server_error = 0.02
+        dropper = asyncio.create_task(
+            season.drop_gateway_now_and_then(drop_every if faults else 1e9)
+        )
         try:
             await season.set_up(weeks)
             await season.play(weeks, kills)
@@ -499,9 +588,11 @@ async def run_season(
             "kills": season.kills,
             "gateway_drops": season.drops,
             "rest_calls": len(calls),
-            "injected_429": sum(1 for c in calls if c.status == 429),
-            "injected_5xx": sum(1 for c in calls if c.status >= 500),
+            "responses_429": sum(1 for c in calls if c.status == 429),
+            "responses_5xx": sum(1 for c in calls if c.status >= 500),
             "member_interactions": len(season.interactions),
+            "slowest_answers_s": season.slowest_answers(),
+            "failed_answers": season.failed_answers()[:10],
             "wall_seconds": round(elapsed, 1),
         }
         checks = await season.checks(weeks)
@@ -528,12 +619,22 @@ async def main() -> int:
     parser.add_argument("--servers", type=int, default=50)
     parser.add_argument("--weeks", type=int, default=3)
     parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="keep the bot's log and database here")
+    parser.add_argument("--calm", action="store_true", help="no injected faults or drops")
     args = parser.parse_args()
     console = Console()
     with tempfile.TemporaryDirectory(prefix="moot-soak-") as name:
-        _, checks, figures = await run_season(
-            servers=args.servers, weeks=args.weeks, kills=args.kills, folder=Path(name)
-        )
+        try:
+            _, checks, figures = await run_season(
+                servers=args.servers,
+                weeks=args.weeks,
+                kills=args.kills,
+                folder=Path(name),
+                faults=not args.calm,
+            )
+        finally:
+            if args.keep is not None:
+                shutil.copytree(name, args.keep, dirs_exist_ok=True)
         problems = [
             line
             for line in (Path(name) / "bot.log").read_text(errors="replace").splitlines()

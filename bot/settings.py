@@ -85,9 +85,9 @@ class Settings(BaseSettings):
     post_rate: float = Field(
         default=48.0,
         gt=0,
-        le=50,
-        description="Scheduled-post requests per second the bot allows itself "
-        "(Discord's global limit is 50).",
+        le=10_000,
+        description="Requests per second the bot allows itself for its own posts and edits "
+        "(Discord's global limit is 50 a second unless Discord raised the bot's).",
     )
     message_content: bool = Field(
         default=False,

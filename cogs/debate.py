@@ -21,7 +21,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.batch import Batched
-from bot.client import MootBot, is_moderator, moderator_status, report_error
+from bot.client import MootBot, confirm, is_moderator, moderator_status, report_error
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
 from bot.formats import DEFAULT_FORMAT, Format
@@ -573,8 +573,8 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 await interaction.response.edit_message(view=vote_view(view.id, tally))
             else:
                 await interaction.response.defer()
-            await interaction.followup.send(
-                f"Your vote for **{side.label}** is counted; you can change it.", ephemeral=True
+            await confirm(
+                interaction, f"Your vote for **{side.label}** is counted; you can change it."
             )
         elif button.action == "ballot":
             allowed, _ = await moderator_status(interaction)

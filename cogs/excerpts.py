@@ -13,6 +13,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -67,6 +68,11 @@ def excerpt_embed(excerpt: ExcerptView, footer: str) -> discord.Embed:
         footer += f" · {LABEL_NOTE}"
     embed.set_footer(text=footer[:2048])
     return embed
+
+
+class PostLater(Exception):
+    """Discord could not take the post for now (rate limited past discord.py's retries, a
+    server error, no answer): worth sending again, unlike a refusal."""
 
 
 class VoteButton(
@@ -293,6 +299,13 @@ class Excerpts(
         now = self.bot.clock.now()
         try:
             message, thread_id, warning = await self.send(claim)
+        except PostLater as trouble:
+            # Left claimed: the sweeper takes it over once its lease runs out and sends it
+            # again with the same nonce, inside the grace window.
+            log.warning("excerpt post %s: %s; it will be retried", claim.post_id, trouble)
+            return (
+                f"Discord is having trouble ({trouble}): the post will be retried in a few minutes."
+            )
         except MootError as problem:
             async with self.bot.db.session() as session:
                 view = await excerpts.record_failure(
@@ -354,13 +367,12 @@ class Excerpts(
         if claim.late and claim.scheduled_for is not None:
             footer += f" · late: due at {schedule.local_time}, the bot was offline"
         try:
-            async with self.bot.post_limiter:
-                message = await channel.send(
-                    content=content,
-                    embed=excerpt_embed(claim.excerpt, footer),
-                    allowed_mentions=mentions,
-                    nonce=claim.nonce,
-                )
+            message = await channel.send(
+                content=content,
+                embed=excerpt_embed(claim.excerpt, footer),
+                allowed_mentions=mentions,
+                nonce=claim.nonce,
+            )
         except discord.Forbidden:
             raise MootError(
                 f"Discord refused my post in {channel.mention}: check my permissions there."
@@ -371,7 +383,11 @@ class Excerpts(
                 "Pick another with /excerpt setup."
             ) from None
         except discord.HTTPException as error:
+            if error.status == 429 or error.status >= 500:
+                raise PostLater(f"{error.status} from Discord") from None
             raise MootError(f"Discord could not take the post ({error.status}).") from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise PostLater(f"no answer from Discord: {type(error).__name__}") from None
         thread_id = None
         if schedule.thread:
             try:
@@ -383,8 +399,7 @@ class Excerpts(
     async def open_thread(self, claim: Claim, message: discord.Message) -> int:
         name = f"Discuss: {claim.excerpt.essay_title}"[:100]
         try:
-            async with self.bot.post_limiter:
-                thread = await message.create_thread(name=name, auto_archive_duration=1440)
+            thread = await message.create_thread(name=name, auto_archive_duration=1440)
             target: discord.abc.Messageable = thread
         except discord.HTTPException as error:
             if error.code != THREAD_ALREADY_EXISTS:
@@ -393,10 +408,9 @@ class Excerpts(
             target = self.bot.get_partial_messageable(
                 message.id, guild_id=message.guild.id if message.guild else None
             )
-        async with self.bot.post_limiter:
-            await target.send(
-                PROMPT, view=vote_view(claim.post_id, Tally(0, 0)), nonce=f"{claim.nonce}t"
-            )
+        await target.send(
+            PROMPT, view=vote_view(claim.post_id, Tally(0, 0)), nonce=f"{claim.nonce}t"
+        )
         return message.id
 
     # --- commands ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MootBot, is_moderator, report_error
+from bot.client import MootBot, confirm, is_moderator, report_error
 from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.formats import Format
@@ -402,10 +402,10 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         await interaction.response.edit_message(
             embed=signup_embed(view, self.format_of(view)), view=signup_buttons(view)
         )
-        await interaction.followup.send(
+        await confirm(
+            interaction,
             f"You are down as **{CHOICE_LABELS[choice]}** for planned round #{view.id}; "
             "you can change it until the start.",
-            ephemeral=True,
         )
 
     # --- keeping Discord in step -------------------------------------------------------

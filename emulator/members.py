@@ -235,11 +235,7 @@ class MemberActions:
         return found
 
     def channel_messages(self: Emulator, channel: Channel) -> list[Message]:
-        return [
-            m
-            for m in self.messages.values()
-            if m.channel_id == channel.id and not m.ephemeral and not m.deleted
-        ]
+        return [m for m in self.by_channel.get(channel.id, ()) if not m.ephemeral and not m.deleted]
 
     # --- internals -------------------------------------------------------------------
 

@@ -172,6 +172,8 @@ class Emulator(MemberActions):
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
         self.guilds: dict[int, Guild] = {}
         self.messages: dict[int, Message] = {}
+        # The same messages by channel, in the order they were posted.
+        self.by_channel: dict[int, list[Message]] = defaultdict(list)
         self.interactions: dict[int, Interaction] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -1197,6 +1199,7 @@ class Emulator(MemberActions):
         message = Message(data, ephemeral=bool(flags & EPHEMERAL), attachments=dict(files))
         self._resolve_mentions(guild, message, payload.get("allowed_mentions"), author)
         self.messages[message.id] = message
+        self.by_channel[message.channel_id].append(message)
         return message
 
     async def update_message(

@@ -19,7 +19,7 @@ async def test_a_short_season_under_faults_keeps_every_promise(tmp_path: Path) -
     failed = [c for c in checks if not c.ok]
     assert not failed, [(c.what, c.expected, c.found) for c in failed]
     assert figures["kills"] == 2 and figures["gateway_drops"] >= 2
-    assert figures["injected_429"] > 0 and figures["injected_5xx"] > 0
+    assert figures["responses_429"] > 0 and figures["responses_5xx"] > 0
     log = (tmp_path / "bot.log").read_text(errors="replace")
     errors = [line for line in log.splitlines() if " ERROR " in line or "Traceback" in line]
     assert not errors, errors[-5:]
