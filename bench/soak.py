@@ -638,7 +638,7 @@ async def main() -> int:
         problems = [
             line
             for line in (Path(name) / "bot.log").read_text(errors="replace").splitlines()
-            if " ERROR " in line or "Traceback" in line
+            if " ERROR " in line
         ]
     console.print(table(checks, figures))
     if problems:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.db import upsert
 from bot.models import CommandSync, utcnow
 
 
@@ -23,9 +24,11 @@ async def needs_sync(scope: str, fingerprint: str, *, session: AsyncSession) -> 
 
 
 async def record_sync(scope: str, fingerprint: str, *, session: AsyncSession) -> None:
-    """Remember that `scope` now has the tree with this fingerprint."""
-    row = await session.get(CommandSync, scope) or CommandSync(scope=scope, tree_hash="")
-    row.tree_hash = fingerprint
-    row.synced_at = utcnow()
-    session.add(row)
-    await session.flush()
+    """Remember that `scope` now has the tree with this fingerprint. One statement: two
+    processes starting together both sync, and both must be able to say so."""
+    await upsert(
+        session,
+        CommandSync,
+        {"scope": scope, "tree_hash": fingerprint, "synced_at": utcnow()},
+        ["scope"],
+    )
