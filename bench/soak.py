@@ -488,6 +488,16 @@ class Season:
         return [
             Check("excerpts posted once per server per day", len(excerpts), excerpts.count(1)),
             Check("reminders sent once per planned round", len(reminders), reminders.count(1)),
+            Check(
+                "round threads opened (one per round)",
+                played,
+                sum(
+                    1
+                    for s in self.servers
+                    for c in s.world.guild.channels.values()
+                    if c.name.startswith("Round ")
+                ),
+            ),
             Check("rounds decided", played, decided),
             Check("result posted once per round", played, results.count(1)),
             Check("turns announced once (6 per round)", played, turn_posts.count(TURNS)),

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from discord import app_commands
 
+# Discord's error code for a second thread on a message: "A thread has already been
+# created for this message". Retries after a crash meet it, and reuse that thread.
+THREAD_ALREADY_EXISTS = 160004
+
 
 class MootError(Exception):
     """A domain error raised by services: a sentence the member can act on."""

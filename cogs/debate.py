@@ -23,7 +23,7 @@ from discord.ext import commands
 from bot.batch import Batched
 from bot.client import MootBot, confirm, is_moderator, moderator_status, report_error
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
-from bot.errors import MootError
+from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.formats import DEFAULT_FORMAT, Format
 from bot.models import RoundStatus, Side, Tally, TurnStatus
 from bot.schedule import discord_time
@@ -832,7 +832,11 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
 
     async def open_thread(self, view: RoundView, fmt: Format) -> RoundView:
         """Post the round's opener in its channel, open its thread there and put the lobby
-        in it. Returns the round with its thread."""
+        in it. Returns the round with its thread.
+
+        Done again after a crash part way (before the thread was saved), it opens nothing
+        twice: the opener and the lobby carry nonces, so Discord hands back the messages it
+        already has, and a message has one thread at most, whose id is the message's."""
         channel = self.bot.get_channel(view.channel_id) or await self.bot.fetch_channel(
             view.channel_id
         )
@@ -843,15 +847,23 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 title=f"Debate: {view.motion}"[:256],
                 description=f"{fmt.name} · join in the thread below.",
                 colour=MOOT_COLOUR,
+            ),
+            nonce=f"open{view.id}",
+        )
+        try:
+            thread: discord.abc.Messageable = await opener.create_thread(
+                name=f"Round {view.id}: {view.motion}"[:100], auto_archive_duration=1440
             )
+        except discord.HTTPException as error:
+            if error.code != THREAD_ALREADY_EXISTS:
+                raise
+            thread = self.bot.get_partial_messageable(opener.id, guild_id=channel.guild.id)
+        lobby = await thread.send(
+            embed=lobby_embed(view, fmt), view=lobby_view(view, fmt), nonce=f"lobby{view.id}"
         )
-        thread = await opener.create_thread(
-            name=f"Round {view.id}: {view.motion}"[:100], auto_archive_duration=1440
-        )
-        lobby = await thread.send(embed=lobby_embed(view, fmt), view=lobby_view(view, fmt))
         async with self.bot.db.session() as session:
             await rounds.attach_thread(
-                view.id, thread_id=thread.id, lobby_message_id=lobby.id, session=session
+                view.id, thread_id=opener.id, lobby_message_id=lobby.id, session=session
             )
             return await rounds.get_round(view.id, session=session)
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.client import MootBot, is_moderator, report_error
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
-from bot.errors import MootError
+from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.models import Rotation, ScheduleStatus, Side, Tally
 from bot.schedule import discord_time, parse_time_of_day
 from bot.services import excerpts
@@ -34,7 +34,6 @@ log = logging.getLogger("moot.excerpts")
 # How many servers' posts are worked on at once; the post limiter sets the pace.
 CONCURRENT_POSTS = 8
 # Discord's error when a message already has a thread: a resent post's thread exists.
-THREAD_ALREADY_EXISTS = 160004
 ROTATIONS = [
     app_commands.Choice(name="Alternate realist and values (default)", value="alternate"),
     app_commands.Choice(name="Balanced: the side posted less often goes next", value="balanced"),

@@ -12,6 +12,7 @@ import pytest
 
 from bot.client import MootBot
 from bot.runtime import start_in_background, stop
+from bot.services import rounds
 from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
 from emulator.state import MANAGE_MESSAGES, Channel
@@ -416,3 +417,22 @@ async def test_without_manage_messages_out_of_turn_messages_are_flagged_not_reco
     [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
     text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
     assert "Let me interrupt." not in text and "out-of-turn" in text
+
+
+async def test_opening_a_round_again_after_a_crash_opens_nothing_twice(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    """A process killed after opening the thread but before saving it opens it again on
+    recovery: the same opener, thread and lobby come back, none doubled."""
+    r = await open_round(emulator, world)
+    cog = bot.get_cog("Debate")
+    assert cog is not None
+    async with bot.db.session() as session:
+        view = await rounds.get_round(
+            await rounds.round_here(world.guild.id, r.thread.id, session=session),
+            session=session,
+        )
+    before = len(emulator.messages), len(world.guild.channels)
+    again = await cog.open_thread(view, bot.formats[view.format_key])  # type: ignore[attr-defined]
+    assert again.thread_id == r.thread.id and again.lobby_message_id == view.lobby_message_id
+    assert (len(emulator.messages), len(world.guild.channels)) == before
