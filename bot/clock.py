@@ -17,6 +17,11 @@ class Clock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    def at_wall(self, instant: datetime) -> datetime:
+        """This clock's reading at the moment the wall clock read `instant` (the time of a
+        Discord message, say)."""
+        return instant + (self.now() - datetime.now(UTC))
+
 
 class FileClock(Clock):
     """A clock that runs at real speed from an instant written in a file, and jumps when

@@ -39,6 +39,8 @@ log = logging.getLogger("moot.debate")
 # A turn start, vote or result not announced this long after it happened is announced
 # again by the sweeper (its process was killed in between); the nonce keeps it single.
 ANNOUNCE_LEASE = timedelta(seconds=5)
+# How many messages of a round's thread are read back after a restart.
+BACKFILL_MESSAGES = 500
 SIDE_CHOICES = [
     app_commands.Choice(name="Realist", value="realist"),
     app_commands.Choice(name="Values", value="values"),
@@ -239,6 +241,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         self.timers_built = False
         # Announcements under way, by round: a round's next waits for its previous.
         self.posting: dict[int, asyncio.Task[None]] = {}
+        self.backfilling: asyncio.Task[None] | None = None
         # Rounds starting, and message ids of announcements: each done together for every
         # round asking at the same time (hundreds may start in one second).
         self.starting: Batched[tuple[int, int], Changes | MootError] = Batched(self.start_rounds)
@@ -265,6 +268,36 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         self.timers.every("sweep", self.bot.settings.sweep_seconds, self.sweep)
+        if self.bot.settings.message_content:
+            # A new gateway session (a start, or a resume Discord refused): messages posted
+            # meanwhile never arrive as events. Read them from the threads instead.
+            self.backfilling = asyncio.create_task(self.backfill(), name="speech-backfill")
+
+    async def backfill(self) -> None:
+        """Record the speeches posted in rounds under way while the bot was not listening."""
+        count, ids = self.bot.shard_count, self.bot.shard_ids
+        try:
+            async with self.bot.db.session() as session:
+                going = await rounds.under_way(shard_count=count, shard_ids=ids, session=session)
+            for round_id, thread_id, lobby_id in going:
+                thread = self.bot.get_partial_messageable(thread_id)
+                posted = [
+                    rounds.Posted(
+                        m.id, m.author.id, self.bot.clock.at_wall(m.created_at), m.content
+                    )
+                    async for m in thread.history(
+                        after=discord.Object(lobby_id), limit=BACKFILL_MESSAGES
+                    )
+                    if not m.author.bot
+                ]
+                async with self.bot.db.session() as session:
+                    added = await rounds.backfill_speeches(round_id, posted, session=session)
+                if added:
+                    log.warning(
+                        "round %s: recorded %d speech part(s) posted while down", round_id, added
+                    )
+        except Exception:
+            log.exception("could not read back the speeches posted while the bot was down")
 
     def set_timer(self, round_id: int, at: datetime | None) -> None:
         self.alarms.set(round_id, at)

@@ -832,11 +832,17 @@ class Emulator(MemberActions):
         self._require(guild, channel, VIEW_CHANNEL, READ_MESSAGE_HISTORY)
         limit = int(request.query.get("limit", "50"))
         found = [
-            m.data
-            for m in self.messages.values()
-            if m.channel_id == channel.id and not m.deleted and not m.ephemeral
+            m for m in self.by_channel.get(channel.id, ()) if not m.deleted and not m.ephemeral
         ]
-        return list(reversed(found))[:limit]
+        # As Discord: the `limit` messages just after `after` (or just before `before`,
+        # or the latest), newest first.
+        if "after" in request.query:
+            after = int(request.query["after"])
+            found = [m for m in found if m.id > after][:limit]
+        else:
+            before = int(request.query.get("before", 0)) or None
+            found = [m for m in found if before is None or m.id < before][-limit:]
+        return [m.data for m in reversed(found)]
 
     def _message(self, channel_id: int, message_id: int) -> Message:
         message = self.messages.get(message_id)

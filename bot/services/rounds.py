@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import upsert
+from bot.db import insert_new, upsert
 from bot.errors import MootError
 from bot.formats import Format, TurnSpec
 from bot.models import (
@@ -1198,17 +1198,105 @@ async def record_speech(
         raise MootError("The speech is empty.")
     if len(text) > SPEECH_MAX:
         raise MootError(f"A speech part is at most {SPEECH_MAX} characters; this is {len(text)}.")
-    session.add(
-        Speech(
-            round_id=round_id,
-            turn_id=turn_id,
-            user_id=user_id,
-            content=text,
-            message_id=message_id,
-            posted_at=now,
+    if message_id is None:
+        session.add(
+            Speech(
+                round_id=round_id,
+                turn_id=turn_id,
+                user_id=user_id,
+                content=text,
+                posted_at=now,
+            )
+        )
+        await session.flush()
+        return
+    # A message can arrive twice (an event replayed on resume, or read back after a
+    # restart): it is recorded once.
+    await insert_new(
+        session,
+        Speech,
+        {
+            "round_id": round_id,
+            "turn_id": turn_id,
+            "user_id": user_id,
+            "content": text,
+            "message_id": message_id,
+            "posted_at": now,
+        },
+        ["message_id"],
+    )
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message found in a round's thread: who, when, what."""
+
+    message_id: int
+    author_id: int
+    at: datetime
+    content: str
+
+
+async def backfill_speeches(round_id: int, posted: list[Posted], *, session: AsyncSession) -> int:
+    """Record the speeches among `posted` that the bot never saw (it was down when they
+    were posted): a message by a turn's speaker (or answerer) inside that turn's time. One
+    already recorded is left alone. Returns how many were added."""
+    view = await get_round(round_id, session=session)
+    known = set(
+        (
+            await session.exec(
+                select(Speech.message_id).where(
+                    Speech.round_id == round_id, col(Speech.message_id).is_not(None)
+                )
+            )
+        ).all()
+    )
+    added = 0
+    for message in sorted(posted, key=lambda m: m.at):
+        text = message.content.strip()[:SPEECH_MAX]
+        if message.message_id in known or not text:
+            continue
+        turn = next(
+            (
+                t
+                for t in view.turns
+                if t.started_at is not None
+                and t.started_at <= message.at
+                and all(message.at < end for end in (t.ended_at, t.ends_at) if end)
+                and message.author_id in (t.speaker_id, t.answerer_id)
+            ),
+            None,
+        )
+        if turn is None:
+            continue
+        await record_speech(
+            round_id,
+            turn.id,
+            message.author_id,
+            text,
+            message_id=message.message_id,
+            now=message.at,
+            session=session,
+        )
+        known.add(message.message_id)
+        added += 1
+    return added
+
+
+async def under_way(
+    *, shard_count: int | None, shard_ids: Any, session: AsyncSession
+) -> list[tuple[int, int, int]]:
+    """(round, thread, lobby message) of every round running or paused on this process's
+    shards: speeches are what follows the lobby in the thread."""
+    rows = await session.exec(
+        select(Round.id, Round.thread_id, Round.lobby_message_id).where(
+            col(Round.status).in_((RoundStatus.RUNNING.value, RoundStatus.PAUSED.value)),
+            col(Round.thread_id).is_not(None),
+            col(Round.lobby_message_id).is_not(None),
+            on_shards(col(Round.guild_id), shard_count, shard_ids),
         )
     )
-    await session.flush()
+    return [(r, t, lobby) for r, t, lobby in rows.all() if r and t and lobby]
 
 
 async def record_out_of_turn(

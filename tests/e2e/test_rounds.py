@@ -334,8 +334,11 @@ async def test_kill_9_mid_turn_and_mid_vote_loses_nothing(
     await emulator.post(world.member("alice"), r.thread, "Spoken before the crash.")
     await asyncio.sleep(0.3)  # recorded
     bot_process.kill()
-    # The opening's deadline passes while the bot is down.
+    # The speaker goes on while the bot is down: read back from the thread after the
+    # restart. Then the opening's deadline passes; what is said after it is not a speech.
+    await emulator.post(world.member("alice"), r.thread, "Spoken while the bot was down.")
     await asyncio.sleep(9.5)
+    await emulator.post(world.member("alice"), r.thread, "Past the deadline, while down.")
     assert len(r.turns()) == 1
     bot_process.start()
     second = await r.wait_turns(2, timeout=20)
@@ -361,6 +364,7 @@ async def test_kill_9_mid_turn_and_mid_vote_loses_nothing(
     [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
     text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
     assert "Spoken before the crash." in text and "Spoken after the restart." in text
+    assert "Spoken while the bot was down." in text and "Past the deadline" not in text
 
 
 async def test_judges_and_removing_a_speaker(
