@@ -31,6 +31,9 @@ ABOUT = {
     "together (no Discord).",
     "rounds": "500 concurrent rounds with 2-second turns in one bot process, against the "
     "emulator: how late each turn change is.",
+    "soak": "A season of 50 servers over 3 weeks (excerpts, planned rounds played through, "
+    "quotes) under 429s, 5xx, gateway drops and SIGKILLs, checked against the script's "
+    "own record.",
 }
 NO_TARGET = "none: a diagnostic figure, read next to the others"
 SKIPPED = {"benchmark", "machine", "ran_at", "target", "targets", "target_met"}

@@ -603,6 +603,7 @@ async def run_season(
             "member_interactions": len(season.interactions),
             "slowest_answers_s": season.slowest_answers(),
             "failed_answers": season.failed_answers()[:10],
+            "unanswered": season.unanswered[:10],
             "wall_seconds": round(elapsed, 1),
         }
         checks = await season.checks(weeks)
