@@ -281,15 +281,19 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 going = await rounds.under_way(shard_count=count, shard_ids=ids, session=session)
             for round_id, thread_id, lobby_id in going:
                 thread = self.bot.get_partial_messageable(thread_id)
-                posted = [
-                    rounds.Posted(
-                        m.id, m.author.id, self.bot.clock.at_wall(m.created_at), m.content
-                    )
-                    async for m in thread.history(
-                        after=discord.Object(lobby_id), limit=BACKFILL_MESSAGES
-                    )
-                    if not m.author.bot
-                ]
+                try:
+                    posted = [
+                        rounds.Posted(
+                            m.id, m.author.id, self.bot.clock.at_wall(m.created_at), m.content
+                        )
+                        async for m in thread.history(
+                            after=discord.Object(lobby_id), limit=BACKFILL_MESSAGES
+                        )
+                        if not m.author.bot
+                    ]
+                except discord.HTTPException:
+                    log.warning("round %s: could not read its thread back", round_id)
+                    continue
                 async with self.bot.db.session() as session:
                     added = await rounds.backfill_speeches(round_id, posted, session=session)
                 if added:
