@@ -176,15 +176,14 @@ def vote_view(round_id: int, tally: Tally, *, closed: bool = False) -> discord.u
 
 
 class SpeechForm(discord.ui.Modal):
-    """The speech, for servers without the Message Content intent (or as a speaker prefers)."""
+    """The speech, for servers without the Message Content intent (or as a speaker prefers).
+    Its submission is handled by custom id (Debate.on_interaction), like the buttons, so a
+    form opened before a restart still goes through."""
 
-    def __init__(self, cog: Debate, round_id: int, turn_id: int, role: str) -> None:
+    def __init__(self, round_id: int, turn_id: int, role: str) -> None:
         super().__init__(
             title=f"Your speech: {role}"[:45], custom_id=f"round-speech:{round_id}:{turn_id}"
         )
-        self.cog = cog
-        self.round_id = round_id
-        self.turn_id = turn_id
         self.text: discord.ui.TextInput[SpeechForm] = discord.ui.TextInput(
             label="Speech",
             style=discord.TextStyle.paragraph,
@@ -193,18 +192,12 @@ class SpeechForm(discord.ui.Modal):
         )
         self.add_item(self.text)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.cog.submit_speech(interaction, self.round_id, self.turn_id, self.text.value)
-        except Exception as error:
-            await report_error(interaction, error)
-
 
 class BallotForm(discord.ui.Modal):
-    def __init__(self, cog: Debate, view: RoundView, fmt: Format) -> None:
+    """A judge's or moderator's ballot; submitted by custom id, as SpeechForm."""
+
+    def __init__(self, view: RoundView, fmt: Format) -> None:
         super().__init__(title="Ballot", custom_id=f"round-ballot:{view.id}")
-        self.cog = cog
-        self.round_id = view.id
         low, high = fmt.points
         self.winner: discord.ui.TextInput[BallotForm] = discord.ui.TextInput(
             label="Winner (Realist or Values)", max_length=10, custom_id="winner"
@@ -225,11 +218,16 @@ class BallotForm(discord.ui.Modal):
         for item in (self.winner, self.points, self.reason):
             self.add_item(item)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.cog.submit_ballot(interaction, self)
-        except Exception as error:
-            await report_error(interaction, error)
+
+# The custom ids of the forms above.
+FORM_ID = re.compile(r"round-(?P<kind>ballot|speech):(?P<round>\d+)(?::(?P<turn>\d+))?")
+
+
+async def show_form(interaction: discord.Interaction, form: discord.ui.Modal) -> None:
+    """Show `form`, keeping no copy of it in discord.py: its submission is handled by its
+    custom id, and a process restarted meanwhile would not have the copy."""
+    await interaction.response.send_modal(form)
+    form.stop()
 
 
 @app_commands.guild_only()
@@ -599,7 +597,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             if turn_id != int(button.arg):
                 raise MootError("That turn has ended; use the button on your current turn.")
             turn = next(t for t in view.turns if t.id == turn_id)
-            await interaction.response.send_modal(SpeechForm(self, view.id, turn_id, turn.role))
+            await show_form(interaction, SpeechForm(view.id, turn_id, turn.role))
         elif button.action == "vote":
             side = Side(button.arg)
             async with self.bot.db.session() as session:
@@ -619,7 +617,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 raise MootError("Only moderators and the round's judges can submit a ballot.")
             if view.status is not RoundStatus.VOTING:
                 raise MootError("Ballots are taken after the last speech, until voting closes.")
-            await interaction.response.send_modal(BallotForm(self, view, fmt))
+            await show_form(interaction, BallotForm(view, fmt))
         else:
             raise MootError("That button is no longer in use.")
 
@@ -678,18 +676,44 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         embed.set_author(name=f"{interaction.user.display_name} · {turn.role}"[:256])
         await interaction.response.send_message(embed=embed)
 
-    async def submit_ballot(self, interaction: discord.Interaction, form: BallotForm) -> None:
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Submitted forms (speech, ballot), found by their custom ids."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        found = FORM_ID.fullmatch(str(data.get("custom_id", "")))
+        if found is None:
+            return
+        values = {
+            str(field.get("custom_id")): str(field.get("value") or "")
+            for row in data.get("components") or []
+            for field in row.get("components") or []
+        }
+        round_id = int(found["round"])
+        try:
+            if found["kind"] == "speech":
+                turn_id = int(found["turn"] or 0)
+                await self.submit_speech(interaction, round_id, turn_id, values.get("speech", ""))
+            else:
+                await self.submit_ballot(interaction, round_id, values)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def submit_ballot(
+        self, interaction: discord.Interaction, round_id: int, values: dict[str, str]
+    ) -> None:
         allowed, _ = await moderator_status(interaction)
         async with self.bot.db.session() as session:
-            view = await rounds.get_round(form.round_id, session=session)
+            view = await rounds.get_round(round_id, session=session)
             await rounds.submit_ballot(
-                form.round_id,
+                round_id,
                 interaction.user.id,
                 interaction.user.display_name,
                 may_judge=allowed,
-                winner=form.winner.value,
-                points=form.points.value,
-                reason=form.reason.value,
+                winner=values.get("winner", ""),
+                points=values.get("points", ""),
+                reason=values.get("reason", ""),
                 fmt=self.format_of(view),
                 now=self.bot.clock.now(),
                 session=session,

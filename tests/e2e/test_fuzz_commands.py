@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bot.client import UNEXPECTED, MootBot
 from bot.runtime import start_in_background, stop
 from bot.settings import Settings
-from emulator import Emulator, World
+from emulator import Emulator, Message, World
 from emulator.state import Channel
 from tests.e2e.test_rounds import Round
 
@@ -239,3 +239,51 @@ async def test_the_list_is_every_command(bot: MootBot) -> None:
         c.qualified_name for c in bot.tree.walk_commands() if not hasattr(c, "walk_commands")
     }
     assert registered == set(COMMANDS)
+
+
+async def voting_round(emulator: Emulator, world: World) -> Message:
+    """A slow round skipped to its vote (4 minutes open), once per test: its vote message."""
+    for channel in world.guild.channels.values():
+        if channel.name.endswith(": Ballots"):
+            r = Round(emulator, world, channel)
+            return r.latest("Voting is open")
+    mod = world.member("mod")
+    opened = await emulator.slash(mod, world.general, "debate start", motion="Ballots", pace=2.0)
+    thread_id = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index, union-attr]
+    r = Round(emulator, world, world.guild.channels[thread_id])
+    await r.click("alice", r.lobby(), "Join Realist")
+    await r.click("bob", r.lobby(), "Join Values")
+    await r.click("mod", r.lobby(), "Start")
+    while not any("Voting is open" in m.text() for m in r.messages()):
+        await r.slash("mod", "debate skip")
+    return r.latest("Voting is open")
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    winner=st.sampled_from(["realist", "Values", "draw", ""]) | st.text(max_size=10),
+    points=st.text(max_size=200)
+    | st.from_regex(r"(Alice|Bob|Carol|)\s*(\(\w+\))?:\s*-?\d{1,3}(\.\d)?", fullmatch=True),
+    reason=st.text(max_size=300),
+)
+async def test_any_ballot_gets_a_clear_answer(
+    bot: MootBot, emulator: Emulator, world: World, winner: str, points: str, reason: str
+) -> None:
+    """The ballot form, the one free-text form with a grammar (speaker points), filled in
+    with anything: recorded, or refused in a clear ephemeral sentence."""
+    voting = await voting_round(emulator, world)
+    form = await emulator.click(world.member("mod"), voting, "Submit ballot")
+    assert form.modal is not None, form.reply
+    with errors_logged() as logged:
+        answer = await emulator.submit_modal(
+            world.member("mod"), form, {"winner": winner, "points": points, "reason": reason}
+        )
+    assert not answer.errors and answer.reply is not None
+    assert answer.reply.ephemeral and UNEXPECTED not in answer.reply.content
+    assert not logged.records, [r.getMessage() for r in logged.records]

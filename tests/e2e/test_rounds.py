@@ -353,10 +353,15 @@ async def test_kill_9_mid_turn_and_mid_vote_loses_nothing(
     await play_through(r)
     voting = r.latest("Voting is open")
     await r.click("carol", voting, "Values · 0")
+    form = await r.click("mod", voting, "Submit ballot")  # opened before the crash
     bot_process.kill()
     bot_process.start()
     await wait_until_serving(emulator, world)
     await r.click("dave", r.latest("Voting is open"), "Values · 1")
+    # ...and submitted after it: the new process takes it.
+    ballot = {"winner": "values", "points": "Alice: 27\nBob: 28", "reason": "Filed late."}
+    sent = await emulator.submit_modal(world.member("mod"), form, ballot)
+    assert "Your ballot is recorded" in sent.reply.content  # type: ignore[union-attr]
     result = await eventually_message(r, "Result:", timeout=20)
     assert "Audience: Realist 0 · Values 2" in result.text()
     assert len([m for m in r.messages() if "Result:" in m.text()]) == 1
@@ -365,6 +370,7 @@ async def test_kill_9_mid_turn_and_mid_vote_loses_nothing(
     text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
     assert "Spoken before the crash." in text and "Spoken after the restart." in text
     assert "Spoken while the bot was down." in text and "Past the deadline" not in text
+    assert "Filed late." in text
 
 
 async def test_judges_and_removing_a_speaker(
