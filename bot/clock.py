@@ -33,7 +33,7 @@ class FileClock(Clock):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._checked = -1.0
-        self._mtime: float | None = None
+        self._mtime: int | None = None
         self._at = datetime.now(UTC)
         self._since = time.time()
         self._read()
