@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot import migrate
+from bot.db import Database
+from bot.services.corpus_import import import_corpus
 from emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,3 +31,21 @@ def spawn_bot(
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], cwd=folder, env=env, stdout=log, stderr=log
     )
+
+
+async def import_shipped_corpus(url: str) -> None:
+    """Import corpus/ into the (migrated) database at `url`, as `make run` does."""
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            await import_corpus(ROOT / "corpus", session=session)
+    finally:
+        await db.close()
+
+
+async def bot_database(folder: Path) -> str:
+    """A SQLite database in `folder`, migrated, with the shipped corpus: its URL."""
+    url = f"sqlite+aiosqlite:///{folder / 'moot.db'}"
+    await migrate.upgrade(url)
+    await import_shipped_corpus(url)
+    return url

@@ -25,11 +25,8 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bot_process import spawn_bot  # noqa: E402
+from bench.bot_process import bot_database, spawn_bot  # noqa: E402
 from bench.figures import machine, percentiles, write_results  # noqa: E402
-from bot import migrate  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.services.corpus_import import import_corpus  # noqa: E402
 from emulator import Emulator, seed_world  # noqa: E402
 
 NAME = "core"
@@ -44,12 +41,7 @@ async def main() -> int:
     identify, serving, round_trips = [], [], []
     with tempfile.TemporaryDirectory(prefix="moot-bench-") as name:
         folder = Path(name)
-        url = f"sqlite+aiosqlite:///{folder / 'moot.db'}"
-        await migrate.upgrade(url)
-        db = Database(url)
-        async with db.session() as session:
-            await import_corpus(ROOT / "corpus", session=session)
-        await db.close()
+        url = await bot_database(folder)
         # One emulator for every start, as Discord keeps the commands a start registered.
         emulator = await Emulator().start()
         world = seed_world(emulator)

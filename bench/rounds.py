@@ -37,12 +37,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402
 
-from bench.bot_process import spawn_bot  # noqa: E402
+from bench.bot_process import import_shipped_corpus, spawn_bot  # noqa: E402
 from bench.figures import machine, percentiles, write_results  # noqa: E402
 from bench.search import bench_database, drop_postgres  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Turn  # noqa: E402
-from bot.services.corpus_import import import_corpus  # noqa: E402
 from emulator import Emulator, seed_world  # noqa: E402
 
 NAME = "rounds"
@@ -96,10 +95,7 @@ async def main() -> int:
             console.print("[red]no PostgreSQL reachable at MOOT_TEST_POSTGRES_URL[/]")
             return 1
         url, pg_name = made
-        db = Database(url)
-        async with db.session() as session:
-            await import_corpus(ROOT / "corpus", session=session)
-        await db.close()
+        await import_shipped_corpus(url)
         process = spawn_bot(
             emulator,
             url,

@@ -40,13 +40,11 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from bench.bot_process import spawn_bot  # noqa: E402
+from bench.bot_process import bot_database, spawn_bot  # noqa: E402
 from bench.figures import machine, write_results  # noqa: E402
-from bot import migrate  # noqa: E402
 from bot.clock import FileClock  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Ballot, MemberQuote, Round, RoundStatus, RoundVote, Speech  # noqa: E402
-from bot.services.corpus_import import import_corpus  # noqa: E402
 from emulator import (  # noqa: E402
     CommandUnavailable,
     Emulator,
@@ -566,12 +564,7 @@ async def run_season(
     """Play a season in `folder` and check it; (season, checks, figures)."""
     emulator = await Emulator().start()
     try:
-        url = f"sqlite+aiosqlite:///{folder / 'moot.db'}"
-        await migrate.upgrade(url)
-        db = Database(url)
-        async with db.session() as session:
-            await import_corpus(ROOT / "corpus", session=session)
-        await db.close()
+        url = await bot_database(folder)
         season = Season(emulator, folder, url, servers=servers)
         season.set_clock(SEASON_START + timedelta(hours=1))
         await season.start_bot()

@@ -1198,20 +1198,9 @@ async def record_speech(
         raise MootError("The speech is empty.")
     if len(text) > SPEECH_MAX:
         raise MootError(f"A speech part is at most {SPEECH_MAX} characters; this is {len(text)}.")
-    if message_id is None:
-        session.add(
-            Speech(
-                round_id=round_id,
-                turn_id=turn_id,
-                user_id=user_id,
-                content=text,
-                posted_at=now,
-            )
-        )
-        await session.flush()
-        return
     # A message can arrive twice (an event replayed on resume, or read back after a
-    # restart): it is recorded once.
+    # restart): it is recorded once. A speech from the form has no message id, and a
+    # missing id never conflicts.
     await insert_new(
         session,
         Speech,

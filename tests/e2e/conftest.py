@@ -157,8 +157,15 @@ def bot_settings(emulator: Emulator, e2e_database: str) -> Settings:
 
 
 @pytest.fixture
-async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
-    client, task = await start_in_background(bot_settings, ready_timeout=15)
+async def bot(
+    request: pytest.FixtureRequest, bot_settings: Settings, world: World
+) -> AsyncIterator[MootBot]:
+    """The real bot, in this process. Marked reads_messages: with the Message Content
+    intent (speeches from messages) and a quick sweeper."""
+    settings = bot_settings
+    if request.node.get_closest_marker("reads_messages") is not None:
+        settings = settings.model_copy(update={"message_content": True, "sweep_seconds": 0.2})
+    client, task = await start_in_background(settings, ready_timeout=15)
     try:
         yield client
     finally:

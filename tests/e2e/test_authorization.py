@@ -7,29 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from bot.client import MootBot, moderators_only
 from bot.db import Database
-from bot.runtime import start_in_background, stop
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, World
 from tests.e2e.test_planning import schedule
-from tests.e2e.test_rounds import Round
-
-
-@pytest.fixture
-async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
-    client, task = await start_in_background(bot_settings, ready_timeout=15)
-    try:
-        yield client
-    finally:
-        await stop(client, task)
+from tests.e2e.test_rounds import started_round
 
 
 async def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -63,12 +51,7 @@ async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothin
     mod, alice, carol = world.member("mod"), world.member("alice"), world.member("carol")
     # Something for every command to act on: a slow round under way in its thread, a
     # planned round, a daily excerpt schedule, a saved quote.
-    opened = await emulator.slash(mod, world.general, "debate start", motion="Test", pace=2.0)
-    thread_id = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index, union-attr]
-    r = Round(emulator, world, world.guild.channels[thread_id])
-    await r.click("alice", r.lobby(), "Join Realist")
-    await r.click("bob", r.lobby(), "Join Values")
-    await r.click("mod", r.lobby(), "Start")
+    r = await started_round(emulator, world, motion="Test", pace=2.0)
     await r.wait_turns(1)
     planned, _ = await schedule(emulator, world, when="in 3 hours", motion="Planned")
     await emulator.slash(mod, world.general, "excerpt setup", channel=world.general, time="08:00")

@@ -6,8 +6,7 @@ ephemeral. Members and moderators, in a plain channel and in a round's thread.""
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,11 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.client import UNEXPECTED, MootBot
-from bot.runtime import start_in_background, stop
-from bot.settings import Settings
 from emulator import Emulator, Message, World
 from emulator.state import Channel
-from tests.e2e.test_rounds import Round
+from tests.e2e.test_rounds import Round, started_round
 
 # Every slash command moot registers (test_the_list_is_every_command keeps it complete).
 COMMANDS = [
@@ -71,6 +68,15 @@ COMMANDS = [
 ]
 EXAMPLES = 200
 BASE_MOTION = "The round every example shares"
+# Every example of a test runs on the same bot (function-scoped fixtures), the same way
+# each time: a failure here is a failure in CI.
+FUZZED = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 # Text that has broken bots before: markup, mentions, search syntax, control characters,
 # right-to-left marks, emoji, dates that are not dates.
 NASTY = [
@@ -90,15 +96,6 @@ NASTY = [
     "```\n" + "x" * 50 + "\n```",
     "a\x00b",
 ]
-
-
-@pytest.fixture
-async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
-    client, task = await start_in_background(bot_settings, ready_timeout=15)
-    try:
-        yield client
-    finally:
-        await stop(client, task)
 
 
 class ErrorLog(logging.Handler):
@@ -188,24 +185,12 @@ async def round_thread(emulator: Emulator, world: World) -> Channel:
             return channel
     for command in emulator.global_commands:
         world.guild.command_overrides.setdefault(command["name"], set()).add(world.guild.id)
-    mod = world.member("mod")
-    opened = await emulator.slash(mod, world.general, "debate start", motion=BASE_MOTION, pace=2.0)
-    thread_id = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index, union-attr]
-    r = Round(emulator, world, world.guild.channels[thread_id])
-    await r.click("alice", r.lobby(), "Join Realist")
-    await r.click("bob", r.lobby(), "Join Values")
-    await r.click("mod", r.lobby(), "Start")
+    r = await started_round(emulator, world, motion=BASE_MOTION, pace=2.0)
     return r.thread
 
 
 @pytest.mark.parametrize("name", COMMANDS)
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUZZED
 @given(data=st.data())
 async def test_any_options_get_a_clear_answer(
     bot: MootBot, emulator: Emulator, world: World, name: str, data: st.DataObject
@@ -247,25 +232,13 @@ async def voting_round(emulator: Emulator, world: World) -> Message:
         if channel.name.endswith(": Ballots"):
             r = Round(emulator, world, channel)
             return r.latest("Voting is open")
-    mod = world.member("mod")
-    opened = await emulator.slash(mod, world.general, "debate start", motion="Ballots", pace=2.0)
-    thread_id = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index, union-attr]
-    r = Round(emulator, world, world.guild.channels[thread_id])
-    await r.click("alice", r.lobby(), "Join Realist")
-    await r.click("bob", r.lobby(), "Join Values")
-    await r.click("mod", r.lobby(), "Start")
+    r = await started_round(emulator, world, motion="Ballots", pace=2.0)
     while not any("Voting is open" in m.text() for m in r.messages()):
         await r.slash("mod", "debate skip")
     return r.latest("Voting is open")
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@FUZZED
 @given(
     winner=st.sampled_from(["realist", "Values", "draw", ""]) | st.text(max_size=10),
     points=st.text(max_size=200)

@@ -21,7 +21,7 @@ from bot.settings import Settings
 from emulator import Emulator, World
 from tests.e2e.conftest import Bots, MovableClock, eventually, mention_breaches, message_payloads
 from tests.e2e.test_planning import schedule, signup_message
-from tests.e2e.test_rounds import Round, eventually_message
+from tests.e2e.test_rounds import eventually_message, started_round
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 HOSTILE_ESSAY = """+++
@@ -84,15 +84,7 @@ async def test_hostile_text_from_every_source_reaches_discord_and_pings_nobody(
     assert found.reply is not None and found.reply.embeds
 
     # A motion and a speech, through a whole round and its transcript.
-    opened = await emulator.slash(
-        mod, world.general, "debate start", motion=hostile(world, "amotion"), pace=0.01
-    )
-    assert opened.reply is not None and "is open in" in opened.reply.content
-    thread = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index]
-    r = Round(emulator, world, world.guild.channels[thread])
-    await r.click("alice", r.lobby(), "Join Realist")
-    await r.click("bob", r.lobby(), "Join Values")
-    await r.click("mod", r.lobby(), "Start")
+    r = await started_round(emulator, world, motion=hostile(world, "amotion"), pace=0.01)
     await r.wait_turns(1)
     await emulator.post(alice, r.thread, hostile(world, "aspeech"))
     voting = await eventually_message(r, "Voting is open", timeout=20)

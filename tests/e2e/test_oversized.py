@@ -7,33 +7,23 @@ the longest speeches still runs to its result."""
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.client import MootBot
-from bot.runtime import start_in_background, stop
 from bot.services.quotes import MAX_IMPORT_BYTES, MAX_QUOTE_CHARS
 from bot.services.rounds import MOTION_MAX, SPEECH_MAX
-from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, World
 from tests.e2e.test_planning import schedule, signup_message
-from tests.e2e.test_rounds import Round, eventually_message, play_through
+from tests.e2e.test_rounds import eventually_message, open_round, play_through, started_round
 
 # Discord's own ceilings: a member's message (without Nitro), and a modal's text field.
 MESSAGE_MAX = 2000
 MODAL_TEXT_MAX = 4000
 
 
-@pytest.fixture
-async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
-    settings = bot_settings.model_copy(update={"message_content": True, "sweep_seconds": 0.2})
-    client, task = await start_in_background(settings, ready_timeout=15)
-    try:
-        yield client
-    finally:
-        await stop(client, task)
+# The bot with the Message Content intent, so speeches are recorded from messages.
+pytestmark = pytest.mark.reads_messages
 
 
 def long_text(length: int, word: str = "ideals") -> str:
@@ -53,13 +43,9 @@ async def test_motions_at_the_limit_open_and_one_more_is_refused(
     with pytest.raises(CommandUnavailable, match=f"1-{MOTION_MAX} characters"):
         await emulator.slash(mod, world.general, "debate start", motion=too_long)
     assert len(world.guild.channels) == threads
-    opened = await emulator.slash(mod, world.general, "debate start", motion=longest)
-    assert opened.reply is not None and "is open in" in opened.reply.content
-    thread_id = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index]
-    thread = world.guild.channels[thread_id]
-    assert len(thread.name) <= 100
-    lobby = Round(emulator, world, thread).lobby()
-    assert longest[:200] in lobby.text()
+    opened = await open_round(emulator, world, motion=longest)
+    assert len(opened.thread.name) <= 100
+    assert longest[:200] in opened.lobby().text()
 
     with pytest.raises(CommandUnavailable, match=f"1-{MOTION_MAX} characters"):
         await emulator.slash(mod, world.debates, "round schedule", when="in 3h", motion=too_long)
@@ -74,12 +60,7 @@ async def test_the_longest_speeches_are_recorded_whole_and_the_round_finishes(
     bot: MootBot, emulator: Emulator, world: World
 ) -> None:
     mod, alice = world.member("mod"), world.member("alice")
-    opened = await emulator.slash(mod, world.general, "debate start", motion="Long", pace=0.05)
-    thread_id = int(re.search(r"<#(\d+)>", opened.reply.content)[1])  # type: ignore[index, union-attr]
-    r = Round(emulator, world, world.guild.channels[thread_id])
-    await r.click("alice", r.lobby(), "Join Realist")
-    await r.click("bob", r.lobby(), "Join Values")
-    await r.click("mod", r.lobby(), "Start")
+    r = await started_round(emulator, world, motion="Long", pace=0.05)
     first = await r.wait_turns(1)
     typed = long_text(MESSAGE_MAX, "typed")
     await emulator.post(alice, r.thread, typed)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -21,15 +20,8 @@ from tests.e2e.conftest import BotProcess, eventually, wait_until_serving
 MOTION = "This house would put values before interests @everyone"
 
 
-@pytest.fixture
-async def bot(bot_settings: Settings, world: World) -> AsyncIterator[MootBot]:
-    """The bot with the Message Content intent, so speeches are recorded from messages."""
-    settings = bot_settings.model_copy(update={"message_content": True, "sweep_seconds": 0.2})
-    client, task = await start_in_background(settings, ready_timeout=15)
-    try:
-        yield client
-    finally:
-        await stop(client, task)
+# The bot with the Message Content intent, so speeches are recorded from messages.
+pytestmark = pytest.mark.reads_messages
 
 
 class Round:
@@ -75,9 +67,11 @@ class Round:
         return self.turns()[count - 1]
 
 
-async def open_round(emulator: Emulator, world: World, **options: object) -> Round:
+async def open_round(
+    emulator: Emulator, world: World, motion: str = MOTION, **options: object
+) -> Round:
     answer = await emulator.slash(
-        world.member("mod"), world.general, "debate start", motion=MOTION, **options, timeout=10
+        world.member("mod"), world.general, "debate start", motion=motion, **options, timeout=10
     )
     assert answer.ephemeral and "is open in" in answer.reply.content, answer.reply  # type: ignore[union-attr]
     thread_id = int(re.search(r"<#(\d+)>", answer.reply.content)[1])  # type: ignore[index, union-attr]
@@ -141,6 +135,14 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
 async def eventually_message(r: Round, containing: str, timeout: float = 10.0) -> Message:
     await eventually(lambda: any(containing in m.text() for m in r.messages()), timeout)
     return r.latest(containing)
+
+
+async def started_round(emulator: Emulator, world: World, **options: object) -> Round:
+    """A round opened by the moderator with Alice (Realist) and Bob (Values), started."""
+    r = await open_round(emulator, world, **options)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    return r
 
 
 async def seat(r: Round, realist: list[str], values: list[str]) -> None:
