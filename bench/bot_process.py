@@ -16,10 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def spawn_bot(
-    emulator: Emulator, url: str, folder: Path, extra: dict[str, str] | None = None
+    emulator: Emulator,
+    url: str,
+    folder: Path,
+    extra: dict[str, str] | None = None,
+    *,
+    clock_file: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start the bot on database `url` (and `extra` MOOT_ settings), logging warnings to
-    `folder`/bot.log."""
+    `folder`/bot.log; with `clock_file`, on the time written there (emulator.clocked)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
     env |= emulator.bot_environment() | {
         "MOOT_DATABASE_URL": url,
@@ -28,8 +33,11 @@ def spawn_bot(
     }
     env |= extra or {}
     log = (folder / "bot.log").open("ab")
+    command = ["-m", "bot", "run"]
+    if clock_file is not None:
+        command = ["-m", "emulator.clocked", str(clock_file), "run"]
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=folder, env=env, stdout=log, stderr=log
+        [sys.executable, *command], cwd=folder, env=env, stdout=log, stderr=log
     )
 
 

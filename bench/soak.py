@@ -1,5 +1,6 @@
 """A simulated season under faults. The bot runs as its own process against the emulator
-on a clock the script moves (MOOT_CLOCK_FILE), so weeks pass in minutes: every server has
+on a clock the script moves (a clock file, read through `python -m emulator.clocked`),
+so weeks pass in minutes: every server has
 a daily excerpt and a weekly planned round with sign-ups and a reminder; the rounds are
 played to the end with speeches, votes and a ballot; quotes are searched and saved. All
 along, the emulator answers 10% of the bot's REST calls with 429 and 2% with a 5xx, drops
@@ -42,7 +43,6 @@ from sqlmodel import select  # noqa: E402
 
 from bench.bot_process import bot_database, spawn_bot  # noqa: E402
 from bench.figures import machine, write_results  # noqa: E402
-from bot.clock import FileClock  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Ballot, MemberQuote, Round, RoundStatus, RoundVote, Speech  # noqa: E402
 from emulator import (  # noqa: E402
@@ -54,6 +54,7 @@ from emulator import (  # noqa: E402
     World,
     seed_world,
 )
+from emulator.clock import FileClock  # noqa: E402
 from emulator.state import Channel  # noqa: E402
 
 NAME = "soak"
@@ -124,7 +125,7 @@ class Season:
 
     def set_clock(self, instant: datetime) -> None:
         self.now = instant
-        FileClock.write(self.clock_file, instant)
+        FileClock.write(self.clock_file, instant, running=True)
 
     async def start_bot(self) -> None:
         self.process = spawn_bot(
@@ -132,10 +133,10 @@ class Season:
             self.url,
             self.folder,
             {
-                "MOOT_CLOCK_FILE": str(self.clock_file),
                 "MOOT_SWEEP_SECONDS": "0.3",
                 "MOOT_MESSAGE_CONTENT": "true",
             },
+            clock_file=self.clock_file,
         )
         first = self.servers[0].world
         await self.emulator.wait_until_serving(first.member("alice"), first.general, timeout=60)
@@ -562,7 +563,8 @@ async def run_season(
     faults: bool = True,
 ) -> tuple[Season, list[Check], dict[str, Any]]:
     """Play a season in `folder` and check it; (season, checks, figures)."""
-    emulator = await Emulator().start()
+    # Discord's timers and timestamps run on the season's clock too.
+    emulator = await Emulator(clock=FileClock(folder / "clock.json")).start()
     try:
         url = await bot_database(folder)
         season = Season(emulator, folder, url, servers=servers)

@@ -15,6 +15,7 @@ from rich.markup import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import migrate
+from bot.clock import Clock
 from bot.corpus import CorpusError
 from bot.db import Database
 from bot.models import Side
@@ -52,11 +53,11 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
         if await run_sandbox(settings, script=None, console=console):
             raise CommandError("The sandbox ended with errors.")
         return
-    await serve(settings)
+    await serve(settings, clock=args.clock)
 
 
 async def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
-    await serve(settings)
+    await serve(settings, clock=args.clock)
 
 
 async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> None:
@@ -204,8 +205,11 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     return uvloop.new_event_loop
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """The command line. `clock`: the time the bot runs on (the system clock if None);
+    tests and benchmarks hand in one they move (see emulator.clocked)."""
     args = build_parser().parse_args(argv)
+    args.clock = clock
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -26,6 +26,11 @@ class Batched(Generic[T, R]):
         self._done: asyncio.Future[list[R]] | None = None
         self._runner: asyncio.Task[None] | None = None
 
+    @property
+    def busy(self) -> bool:
+        """A batch is being worked on, or items wait for one."""
+        return self._runner is not None
+
     async def run(self, items: list[T]) -> list[R]:
         if not items:
             return []

@@ -7,8 +7,8 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal, Protocol, TypeVar
 
 import aiohttp
 import discord
@@ -19,7 +19,7 @@ from discord.ext import commands
 from discord.http import HTTPClient, Route, handle_message_parameters
 from discord.utils import MISSING
 
-from bot.clock import Clock
+from bot.clock import Clock, SchedulerClock
 from bot.db import Database
 from bot.errors import CheckError, MootError, NotModerator
 from bot.formats import Format, load_formats
@@ -42,6 +42,17 @@ EXTENSIONS = (
 
 SyncPolicy = Literal["auto", "force", "never"]
 T = TypeVar("T")
+
+# The names discord.py gives the tasks running an event listener, a slash command, or a
+# button's or form's callback.
+HANDLER_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-")
+
+
+class Busy(Protocol):
+    """Something that can say whether it has work under way or due."""
+
+    @property
+    def busy(self) -> bool: ...
 
 # How often discord.py may look for idle rate-limit buckets to drop (see throttle_bucket_sweep).
 BUCKET_SWEEP_SECONDS = 60.0
@@ -161,7 +172,11 @@ class MootBot(commands.AutoShardedBot):
         self.settings = settings
         self.db = db
         self.scheduler = scheduler
-        self.clock = clock or Clock()
+        self.clock = clock or SchedulerClock(scheduler)
+        # What the bot is doing besides waiting: desks of alarms, batches, and tasks it
+        # started itself (see `pending_work`).
+        self.work_sources: list[Busy] = []
+        self.tasks: set[asyncio.Task[Any]] = set()
         self.formats = formats or load_formats(settings.formats_dir)
         # Paces every REST request the bot makes (answers to interactions go another way
         # and are not limited): `post_rate` a second, so a minute in which many servers
@@ -205,6 +220,32 @@ class MootBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+
+    def track(self, source: Busy) -> None:
+        """Count `source` (an alarm desk, a batch) in `pending_work`."""
+        self.work_sources.append(source)
+
+    def spawn(self, work: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
+        """Run `work` in the background, counted in `pending_work` until it ends."""
+        task = asyncio.create_task(work, name=f"moot: {name}")
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    def pending_work(self) -> list[str]:
+        """What the bot is still doing, beyond waiting for Discord or its clock: alarms
+        due and batches under way, its background tasks, and the handlers discord.py is
+        running for events, commands, buttons and forms. Empty when the bot is idle: a
+        moment at which nothing more happens until Discord sends something or the clock
+        reaches the next alarm."""
+        busy = [type(s).__name__ for s in self.work_sources if s.busy]
+        busy += [t.get_name() for t in self.tasks if not t.done()]
+        busy += [
+            t.get_name()
+            for t in asyncio.all_tasks()
+            if t.get_name().startswith(HANDLER_TASKS) and not t.done()
+        ]
+        return busy
 
     async def post(
         self,

@@ -1,66 +1,65 @@
-"""The time as the bot sees it, handed to the Bot like its other dependencies."""
+"""The time as the bot sees it, handed to the Bot like its other dependencies.
+
+Everything time-based in moot (turns, vote windows, excerpts, reminders, planned starts,
+sweeps) reads the time through a Clock and waits on it with `wait`, never with
+`asyncio.sleep`: a clock that tests move (emulator.clock.ManualClock) then moves all of
+it at once, and a round of 32 minutes plays through as fast as the bot can do its work.
+"""
 
 from __future__ import annotations
 
-import json
-import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+import asyncio
+import contextlib
+from datetime import UTC, datetime
 
-# How often a FileClock looks at its file for a jump.
-FILE_CLOCK_CHECK_SECONDS = 0.05
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+# The longest the system clock waits without looking at the time again: a wall clock
+# stepped by NTP (or a host resumed from suspend) is noticed within it.
+LONGEST_WAIT_SECONDS = 1.0
 
 
 class Clock:
-    """The system clock in UTC. Schedules read the time only through a Clock."""
+    """The system clock in UTC."""
 
     def now(self) -> datetime:
         return datetime.now(UTC)
 
-    def at_wall(self, instant: datetime) -> datetime:
-        """This clock's reading at the moment the wall clock read `instant` (the time of a
-        Discord message, say)."""
-        return instant + (self.now() - datetime.now(UTC))
-
-
-class FileClock(Clock):
-    """A clock that runs at real speed from an instant written in a file, and jumps when
-    the file changes: `{"at": ISO instant, "since": Unix time}` means the clock read `at`
-    when the wall clock read `since`. Every process reading the file tells the same time,
-    across restarts. For soak tests and demos that compress weeks into minutes (the
-    sweeper notices what a jump made due); never for a real server."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._checked = -1.0
-        self._mtime: int | None = None
-        self._at = datetime.now(UTC)
-        self._since = time.time()
-        self._read()
-
-    def _read(self) -> None:
-        self._checked = time.monotonic()
-        try:
-            mtime = self.path.stat().st_mtime_ns
-        except FileNotFoundError:
+    async def wait(self, wake: asyncio.Event, until: datetime | None) -> None:
+        """Return once `wake` is set or this clock reads `until` (None: no deadline).
+        It may return early; callers look at the time again and wait on."""
+        if until is None:
+            await wake.wait()
             return
-        if mtime == self._mtime:
+        seconds = min((until - self.now()).total_seconds(), LONGEST_WAIT_SECONDS)
+        if seconds <= 0:
             return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), seconds)
+
+
+class SchedulerClock(Clock):
+    """The system clock whose alarms are APScheduler date jobs: the bot's in-process
+    alarm clock. A waiter's deadline becomes a job at that wall instant that sets the
+    waiter's event; the job is removed if the event is set first. The database stays
+    the source of truth: no job outlives the wait that made it."""
+
+    def __init__(self, scheduler: AsyncIOScheduler) -> None:
+        self.scheduler = scheduler
+
+    async def wait(self, wake: asyncio.Event, until: datetime | None) -> None:
+        if until is None or not self.scheduler.running:
+            await super().wait(wake, until)
+            return
+        if until <= self.now():
+            return
+
+        async def ring() -> None:
+            wake.set()
+
+        job = self.scheduler.add_job(ring, "date", run_date=until, misfire_grace_time=None)
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            at, since = datetime.fromisoformat(data["at"]), float(data["since"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return  # caught mid-write: the next look reads it whole
-        self._mtime, self._at, self._since = mtime, at.astimezone(UTC), since
-
-    def now(self) -> datetime:
-        if time.monotonic() - self._checked >= FILE_CLOCK_CHECK_SECONDS:
-            self._read()
-        return self._at + timedelta(seconds=time.time() - self._since)
-
-    @staticmethod
-    def write(path: Path, at: datetime) -> None:
-        """Set the clocks reading `path` to `at`, now (atomically: write, then rename)."""
-        part = path.with_suffix(".part")
-        part.write_text(json.dumps({"at": at.isoformat(), "since": time.time()}), "utf-8")
-        part.replace(path)
+            await wake.wait()
+        finally:
+            with contextlib.suppress(Exception):  # already run, or the scheduler stopped
+                job.remove()

@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.gateway import DiscordWebSocket
 
 from bot.client import MootBot, SyncPolicy
-from bot.clock import Clock, FileClock
+from bot.clock import Clock
 from bot.db import Database
 from bot.formats import FormatError, load_formats
 from bot.settings import Settings
@@ -38,8 +38,6 @@ def build_bot(
 ) -> MootBot:
     """The Bot with its database, scheduler and clock, nothing started yet."""
     point_at(settings)
-    if clock is None and settings.clock_file is not None:
-        clock = FileClock(settings.clock_file)
     try:
         formats = load_formats(settings.formats_dir)
     except FormatError as exc:
@@ -86,9 +84,11 @@ async def stop(bot: MootBot, task: asyncio.Task[None]) -> None:
         await task
 
 
-async def serve(settings: Settings, *, sync_policy: SyncPolicy = "auto") -> None:
+async def serve(
+    settings: Settings, *, sync_policy: SyncPolicy = "auto", clock: Clock | None = None
+) -> None:
     """Run until SIGINT or SIGTERM, then stop the scheduler and close the database."""
-    bot = build_bot(settings, sync_policy=sync_policy)
+    bot = build_bot(settings, sync_policy=sync_policy, clock=clock)
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

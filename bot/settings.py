@@ -103,12 +103,6 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "corpus",
         description="Folder of essay files imported by `python -m bot corpus import`.",
     )
-    clock_file: Path | None = Field(
-        default=None,
-        description="For soak tests and demos only: the bot's clock runs from the instant "
-        "written in this file and jumps when it changes (bot.clock.FileClock). Unset: the "
-        "system clock.",
-    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,5 +1,5 @@
-"""Timer jobs a cog runs on APScheduler: alarms at instants of the bot's clock, sweeps at
-an interval, and a clean stop.
+"""Alarms at instants of the bot's clock, sweeps at an interval, and a clean stop. Every
+wait goes through the clock (`Clock.wait`), so a clock that a test moves moves them all.
 
 At shutdown a job that is running is let finish (cancelled mid-query, the async SQLite
 driver can hang closing its connection), a job that starts after shutdown began does
@@ -9,77 +9,78 @@ nothing, and all of it happens before the database is closed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
+import itertools
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 from bot.clock import Clock
 
 log = logging.getLogger("moot.timers")
 
-# An alarm rings a hair late rather than early: early, it would find nothing due yet.
-MARGIN = timedelta(milliseconds=2)
 Work = Callable[..., Awaitable[None]]
 
 
 class TimerWork:
-    """One cog's timer jobs, all with ids starting `prefix`."""
+    """One cog's timer jobs on the bot's clock: sweeps at an interval and keyed alarms,
+    each run as its own task (a slow one holds up no other). All of them wait on one
+    `Alarms` desk, so a clock moved forward (tests move theirs) moves them together."""
 
-    def __init__(self, scheduler: AsyncIOScheduler, clock: Clock, prefix: str) -> None:
-        self.scheduler = scheduler
+    def __init__(self, clock: Clock, prefix: str) -> None:
         self.clock = clock
         self.prefix = prefix
         self.closing = False
+        self._jobs: dict[str, tuple[Work, tuple[Any, ...], float | None]] = {}
         self._running: set[asyncio.Task[Any]] = set()
+        self._desk: Alarms[str] = Alarms(clock, self._ring)
+
+    @property
+    def busy(self) -> bool:
+        """A job is running, or one is due and about to."""
+        return not self.closing and (bool(self._running) or self._desk.busy)
 
     def every(self, name: str, seconds: float, work: Work) -> None:
         """Run `work` now and then every `seconds`, one run at a time (once per name)."""
         job_id = f"{self.prefix}-{name}"
-        if self.scheduler.get_job(job_id) is not None:
+        if job_id in self._jobs:
             return
-        self.scheduler.add_job(
-            self.run,
-            "interval",
-            args=[work],
-            seconds=seconds,
-            id=job_id,
-            next_run_time=datetime.now(UTC),
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
+        self._jobs[job_id] = (work, (), seconds)
+        self._desk.set(job_id, self.clock.now())
+        self._desk.start()
 
     def ring(self, key: int, at: datetime | None, work: Work, *args: Any) -> None:
         """Run `work(*args)` at `at` on the bot's clock (replacing the alarm for `key`);
         None removes the alarm."""
         job_id = f"{self.prefix}:{key}"
         if at is None:
-            if self.scheduler.get_job(job_id) is not None:
-                self.scheduler.remove_job(job_id)
+            self._jobs.pop(job_id, None)
+            self._desk.set(job_id, None)
             return
-        # APScheduler keeps wall time; the bot's clock may be another (tests move theirs).
-        delay = max(timedelta(0), at - self.clock.now()) + MARGIN
-        self.scheduler.add_job(
-            self.run,
-            "date",
-            args=[work, *args],
-            run_date=datetime.now(UTC) + delay,
-            id=job_id,
-            replace_existing=True,
-            misfire_grace_time=None,
-            coalesce=True,
-            # Re-armed from inside its own run: the next alarm may fall due before this
-            # run returns, and must not be skipped as a second instance.
-            max_instances=10,
-        )
+        self._jobs[job_id] = (work, args, None)
+        self._desk.set(job_id, at)
+        self._desk.start()
+
+    async def _ring(self, job_ids: list[str]) -> None:
+        for job_id in job_ids:
+            job = self._jobs.get(job_id)
+            if job is None:
+                continue
+            work, args, every = job
+            if every is None:
+                del self._jobs[job_id]
+            task = asyncio.create_task(self.run(work, *args), name=f"moot: {job_id}")
+            if every is not None:
+                # The next sweep is counted from the end of this one: never two at once.
+                task.add_done_callback(lambda _, j=job_id, s=every: self._again(j, s))
+
+    def _again(self, job_id: str, seconds: float) -> None:
+        if not self.closing and job_id in self._jobs:
+            self._desk.set(job_id, self.clock.now() + timedelta(seconds=seconds))
 
     async def run(self, work: Work, *args: Any) -> None:
-        """The APScheduler job: `work(*args)`, unless the bot is shutting down."""
+        """One job: `work(*args)`, unless the bot is shutting down."""
         if self.closing:
             return
         task = asyncio.current_task()
@@ -90,6 +91,8 @@ class TimerWork:
         except asyncio.CancelledError:
             # Stopped at shutdown: the normal end of a timer job, not an error to log.
             log.debug("timer job %s stopped at shutdown", getattr(work, "__name__", work))
+        except Exception:
+            log.exception("timer job %s failed", getattr(work, "__name__", work))
         finally:
             self._running.discard(task)
 
@@ -97,9 +100,8 @@ class TimerWork:
         """Remove this cog's jobs, refuse new runs, let running ones finish (they check
         `closing` between items), and cancel what still runs after `grace` seconds."""
         self.closing = True
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith(self.prefix):
-                job.remove()
+        self._jobs.clear()
+        await self._desk.close()
         running = [t for t in self._running if t is not asyncio.current_task()]
         if not running:
             return
@@ -109,28 +111,38 @@ class TimerWork:
         await asyncio.gather(*late, return_exceptions=True)
 
 
-Batch = Callable[[list[int]], Awaitable[None]]
+K = TypeVar("K", bound=Hashable)
 
 
-class Alarms:
+class Alarms(Generic[K]):
     """Keyed alarms on the bot's clock, all served by one task: whatever is due when it
     wakes goes to `work` in one call, so rounds due in the same instant are one batch (a
     few statements) rather than one scheduler job each. The batch is awaited before the
     next is taken, so the work for a key never runs twice at once; what fell due in the
     meantime makes the next batch."""
 
-    def __init__(self, clock: Clock, work: Batch, *, idle: float = 1.0) -> None:
+    def __init__(self, clock: Clock, work: Callable[[list[K]], Awaitable[None]]) -> None:
         self.clock = clock
         self.work = work
-        # The longest sleep: a clock moved forward (tests do) is noticed within it.
-        self.idle = idle
         self.closing = False
-        self._due: dict[int, datetime] = {}
-        self._heap: list[tuple[datetime, int]] = []
+        self._due: dict[K, datetime] = {}
+        self._heap: list[tuple[datetime, int, K]] = []
+        self._order = itertools.count()  # ties in time go in the order they were set
         self._wake = asyncio.Event()
+        self._working = False
         self._task: asyncio.Task[None] | None = None
 
-    def set(self, key: int, at: datetime | None) -> None:
+    @property
+    def busy(self) -> bool:
+        """A batch is under way, or an alarm is due (the desk is about to take it)."""
+        if self._working:
+            return True
+        if self.closing:
+            return False
+        now = self.clock.now()
+        return any(at <= now for at in self._due.values())
+
+    def set(self, key: K, at: datetime | None) -> None:
         """Ring for `key` at `at` (replacing its alarm); None removes the alarm."""
         if at is None:
             self._due.pop(key, None)
@@ -138,21 +150,22 @@ class Alarms:
         if self._due.get(key) == at:
             return
         self._due[key] = at
-        heapq.heappush(self._heap, (at, key))
-        if self._heap[0] == (at, key):
+        entry = (at, next(self._order), key)
+        heapq.heappush(self._heap, entry)
+        if self._heap[0] is entry:
             self._wake.set()
 
-    def __contains__(self, key: int) -> bool:
+    def __contains__(self, key: object) -> bool:
         return key in self._due
 
     def start(self) -> None:
         if self._task is None and not self.closing:
             self._task = asyncio.create_task(self._serve(), name="alarms")
 
-    def _take_due(self, now: datetime) -> list[int]:
+    def _take_due(self, now: datetime) -> list[K]:
         keys = []
         while self._heap and self._heap[0][0] <= now:
-            at, key = heapq.heappop(self._heap)
+            at, _, key = heapq.heappop(self._heap)
             if self._due.get(key) == at:  # else replaced or removed since: a stale entry
                 del self._due[key]
                 keys.append(key)
@@ -160,20 +173,18 @@ class Alarms:
 
     async def _serve(self) -> None:
         while not self.closing:
-            keys = self._take_due(self.clock.now() - MARGIN)
+            keys = self._take_due(self.clock.now())
             if keys:
+                self._working = True
                 try:
                     await self.work(keys)
                 except Exception:
                     log.exception("alarm work failed for %d key(s)", len(keys))
+                finally:
+                    self._working = False
                 continue
-            wait = self.idle
-            if self._heap:
-                ahead = (self._heap[0][0] - self.clock.now() + MARGIN).total_seconds()
-                wait = min(wait, max(0.0, ahead))
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await self.clock.wait(self._wake, self._heap[0][0] if self._heap else None)
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop taking alarms; let a batch under way finish (cancel it after `grace`)."""

@@ -234,7 +234,7 @@ async def show_form(interaction: discord.Interaction, form: discord.ui.Modal) ->
 class Debate(commands.GroupCog, group_name="debate", group_description="Debate rounds"):
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
-        self.timers = TimerWork(bot.scheduler, bot.clock, "round")
+        self.timers = TimerWork(bot.clock, "round")
         self.alarms = Alarms(bot.clock, self.tick)
         self.timers_built = False
         # Announcements under way, by round: a round's next waits for its previous.
@@ -244,6 +244,8 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         # round asking at the same time (hundreds may start in one second).
         self.starting: Batched[tuple[int, int], Changes | MootError] = Batched(self.start_rounds)
         self.message_ids: Batched[tuple[Notice, int], None] = Batched(self.save_message_ids)
+        for source in (self.timers, self.alarms, self.starting, self.message_ids):
+            bot.track(source)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RoundButton)
@@ -269,7 +271,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         if self.bot.settings.message_content:
             # A new gateway session (a start, or a resume Discord refused): messages posted
             # meanwhile never arrive as events. Read them from the threads instead.
-            self.backfilling = asyncio.create_task(self.backfill(), name="speech-backfill")
+            self.backfilling = self.bot.spawn(self.backfill(), "speech-backfill")
 
     async def backfill(self) -> None:
         """Record the speeches posted in rounds under way while the bot was not listening."""
@@ -281,9 +283,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 thread = self.bot.get_partial_messageable(thread_id)
                 try:
                     posted = [
-                        rounds.Posted(
-                            m.id, m.author.id, self.bot.clock.at_wall(m.created_at), m.content
-                        )
+                        rounds.Posted(m.id, m.author.id, m.created_at, m.content)
                         async for m in thread.history(
                             after=discord.Object(lobby_id), limit=BACKFILL_MESSAGES
                         )
@@ -361,7 +361,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 # The change is saved; the sweeper announces what is still unsaid.
                 log.exception("round %s: the announcement failed", round_id)
 
-        task = asyncio.create_task(post(), name=f"round-{round_id}-post")
+        task = self.bot.spawn(post(), f"round-{round_id}-post")
         self.posting[round_id] = task
         task.add_done_callback(
             lambda done: self.posting.pop(round_id) if self.posting.get(round_id) is done else None

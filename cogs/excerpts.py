@@ -204,7 +204,8 @@ class Excerpts(
         self.bot = bot
         self.slots = asyncio.Semaphore(CONCURRENT_POSTS)
         self.timers_built = False
-        self.timers = TimerWork(bot.scheduler, bot.clock, "excerpt")
+        self.timers = TimerWork(bot.clock, "excerpt")
+        bot.track(self.timers)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(VoteButton)

@@ -145,9 +145,11 @@ def round_length(fmt: Format | None, pace: float) -> timedelta:
 class Planning(commands.GroupCog, group_name="round", group_description="Plan rounds ahead"):
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
-        self.timers = TimerWork(bot.scheduler, bot.clock, "plan")
+        self.timers = TimerWork(bot.clock, "plan")
         self.alarms = Alarms(bot.clock, self.tick)
         self.alarms_built = False
+        bot.track(self.timers)
+        bot.track(self.alarms)
         # Occurrences this process is bringing to Discord right now: the sweeper leaves
         # them alone (another process never has them: servers are split by shard).
         self.busy: set[int] = set()

@@ -1,5 +1,6 @@
 """A local Discord API and gateway emulator for tests, benchmarks and the sandbox."""
 
+from emulator.clock import FileClock, ManualClock
 from emulator.members import CommandUnavailable, NoReply
 from emulator.server import Emulator, Faults, Interaction, RateLimits
 from emulator.state import Channel, Guild, Member, Message, Role, User
@@ -10,8 +11,10 @@ __all__ = [
     "CommandUnavailable",
     "Emulator",
     "Faults",
+    "FileClock",
     "Guild",
     "Interaction",
+    "ManualClock",
     "Member",
     "Message",
     "NoReply",

@@ -36,7 +36,7 @@ class MemberActions:
         command: str,
         /,
         *,
-        timeout: float = 5.0,
+        timeout: float = 30.0,
         **options: Any,
     ) -> Interaction:
         """Run `/command sub ...` with options as a member would; wait for the bot's answer."""
@@ -58,7 +58,7 @@ class MemberActions:
         value: str,
         /,
         *,
-        timeout: float = 5.0,
+        timeout: float = 30.0,
         **options: Any,
     ) -> list[dict[str, Any]]:
         """Type `value` into option `focused` and return the choices the bot offers."""
@@ -74,7 +74,7 @@ class MemberActions:
         return interaction.choices
 
     async def context_menu(
-        self: Emulator, member: Member, name: str, message: Message, *, timeout: float = 5.0
+        self: Emulator, member: Member, name: str, message: Message, *, timeout: float = 30.0
     ) -> Interaction:
         """Use the message context-menu command `name` on `message`."""
         guild, channel = self.guild_of_channel(message.channel_id)
@@ -93,7 +93,7 @@ class MemberActions:
         return await self.wait_answer(interaction, timeout=timeout)
 
     async def click(
-        self: Emulator, member: Member, message: Message, label: str, *, timeout: float = 5.0
+        self: Emulator, member: Member, message: Message, label: str, *, timeout: float = 30.0
     ) -> Interaction:
         """Click the button labelled `label` (exact, case-insensitive) on `message`."""
         current = self.messages[message.id]
@@ -117,7 +117,7 @@ class MemberActions:
         shown: Interaction,
         values: dict[str, str],
         *,
-        timeout: float = 5.0,
+        timeout: float = 30.0,
     ) -> Interaction:
         """Fill in the modal the bot showed in answer to `shown` and submit it."""
         if shown.modal is None:
@@ -166,7 +166,7 @@ class MemberActions:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             try:
-                await self.slash(member, channel, "help", timeout=1)
+                await self.slash(member, channel, "help", timeout=3)
                 return
             except (CommandUnavailable, NoReply):
                 if asyncio.get_running_loop().time() > deadline:
@@ -207,7 +207,7 @@ class MemberActions:
         channel: Channel | None = None,
         *,
         containing: str = "",
-        timeout: float = 5.0,
+        timeout: float = 30.0,
         after: int = 0,
     ) -> Message:
         """The first channel message (id > after) whose text contains `containing`."""

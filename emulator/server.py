@@ -21,7 +21,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.clock import Clock
 from emulator import rules
+from emulator.clock import ManualClock
 from emulator.members import MemberActions
 from emulator.rules import DiscordError
 from emulator.state import (
@@ -159,14 +161,19 @@ class Emulator(MemberActions):
         interaction_deadline: float = 3.0,
         followup_ttl: float = 15 * 60,
         heartbeat_interval_ms: int = 41250,
+        clock: Clock | None = None,
     ) -> None:
+        # Discord's own timers (interaction tokens, nonces, rate-limit windows) and the
+        # times it stamps on ids and messages follow this clock: the test's, when it has
+        # one, so that "an hour passes" means an hour to the bot and to Discord alike.
+        self.clock = clock or Clock()
         self.token = token
         self.host = host
         self.port = port
         self.interaction_deadline = interaction_deadline
         self.followup_ttl = followup_ttl
         self.heartbeat_interval_ms = heartbeat_interval_ms
-        self.ids = Snowflakes()
+        self.ids = Snowflakes(self.clock)
         self.application_id = self.ids.next()
         self.bot_user = User(self.application_id, "moot", bot=True)
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
@@ -184,7 +191,9 @@ class Emulator(MemberActions):
         self.rate_limits = RateLimits()
         self._buckets: dict[str, list[float]] = defaultdict(list)
         self._global: list[float] = []
-        self._clock_offset = 0.0
+        self._started = time.monotonic()
+        # REST requests received and not yet answered.
+        self.in_flight = 0
         self._pending: list[asyncio.Future[None]] = []
         self._sockets: set[web.WebSocketResponse] = set()
         self.uploads: dict[str, bytes] = {}
@@ -243,11 +252,26 @@ class Emulator(MemberActions):
             self._runner = None
 
     def now(self) -> float:
-        """The emulator's clock; `advance` moves it forward to test expiry rules."""
-        return time.monotonic() + self._clock_offset
+        """The emulator's clock, in Unix seconds."""
+        return self.clock.now().timestamp()
 
     def advance(self, seconds: float) -> None:
-        self._clock_offset += seconds
+        """Let `seconds` pass (the clock must be a ManualClock)."""
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError("only a ManualClock can be moved")
+        self.clock.advance(seconds)
+
+    def _window_now(self) -> float:
+        """The time rate-limit windows are measured in: the clock, plus, on a clock that
+        stands still between moves, the real time since the start. discord.py waits out
+        a reported reset in real time; on a still clock the window would never end."""
+        if isinstance(self.clock, ManualClock):
+            return self.now() + time.monotonic() - self._started
+        return self.now()
+
+    def last_sequence(self) -> int:
+        """The sequence number of the last event sent to any gateway session."""
+        return max((s.seq for s in self.sessions.values()), default=0)
 
     # --- building the world ----------------------------------------------------------
 
@@ -500,6 +524,7 @@ class Emulator(MemberActions):
             return await handler(request)
         body = None
         status = 200
+        self.in_flight += 1
         try:
             response = await handler(request)
             status = response.status
@@ -508,6 +533,7 @@ class Emulator(MemberActions):
             status = exc.status
             return _json({"message": exc.message, "code": exc.code}, exc.status)
         finally:
+            self.in_flight -= 1
             with contextlib.suppress(Exception):
                 body = request.get(BODY)
             self.calls.append(Call(request.method, request.path, status, body, self.now()))
@@ -556,7 +582,7 @@ class Emulator(MemberActions):
         return None
 
     def _rate_limited(self, bucket: str, *, global_applies: bool) -> web.Response | None:
-        now = time.monotonic()
+        now = self._window_now()
         limits = self.rate_limits
         if global_applies:
             self._global = [t for t in self._global if now - t < 1.0]
@@ -572,7 +598,7 @@ class Emulator(MemberActions):
         return None
 
     def _bucket_headers(self, bucket: str) -> dict[str, str]:
-        now = time.monotonic()
+        now = self._window_now()
         hits = self._buckets.get(bucket, [])
         limits = self.rate_limits
         reset_after = limits.window - (now - hits[0]) if hits else limits.window
@@ -1171,7 +1197,7 @@ class Emulator(MemberActions):
             "guild_id": str(guild.id),
             "author": author.to_json(),
             "content": str(payload.get("content") or ""),
-            "timestamp": iso(),
+            "timestamp": iso(self.clock.now()),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
@@ -1225,7 +1251,7 @@ class Emulator(MemberActions):
         if files or "attachments" in payload:
             message.data["attachments"] = _attachments(payload, files, self.ids)
             message.attachments = dict(files)
-        message.data["edited_timestamp"] = iso()
+        message.data["edited_timestamp"] = iso(self.clock.now())
         guild = self.guilds[int(message.data["guild_id"])]
         author = self.users[int(message.data["author"]["id"])]
         self._resolve_mentions(guild, message, payload.get("allowed_mentions"), author)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -46,11 +48,12 @@ THREAD_TYPES = (10, 11, 12)
 class Snowflakes:
     """Ids shaped like Discord's: a timestamp, then a counter, so creation times are real."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
         self._counter = itertools.count(1)
 
     def next(self) -> int:
-        millis = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        millis = int(self.clock.now().timestamp() * 1000) - DISCORD_EPOCH_MS
         return (millis << 22) | (next(self._counter) & 0x3FFFFF)
 
 

@@ -12,7 +12,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,21 +23,30 @@ from pydantic import SecretStr
 
 from bot import migrate
 from bot.client import MootBot
-from bot.clock import Clock
 from bot.db import Database
 from bot.runtime import start_in_background, stop
 from bot.services.corpus_import import import_corpus
 from bot.settings import Settings
-from emulator import Emulator, World, seed_world
+from emulator import Emulator, ManualClock, World, seed_world
 from tests.conftest import CORPUS_DIR, PROJECT_ROOT
+
+# Where the test clock starts: a fixed instant, so no test depends on the day it runs.
+CLOCK_START = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
+def clock(tmp_path: Path) -> ManualClock:
+    """The one clock of a test: the bot's (in this process, and in a bot process through
+    the file it mirrors to) and the emulator's. It stands still until the test moves it."""
+    return ManualClock(CLOCK_START, mirror=tmp_path / "clock.json")
+
+
+@pytest.fixture
+async def emulator(request: pytest.FixtureRequest, clock: ManualClock) -> AsyncIterator[Emulator]:
     """The emulated Discord. After every test, every message payload the bot sent is held
     to moot's mention rule (see `mention_breaches`), unless the test made the calls itself
     (marked raw_calls)."""
-    emu = await Emulator().start()
+    emu = await Emulator(clock=clock).start()
     try:
         yield emu
         if request.node.get_closest_marker("raw_calls") is None:
@@ -134,21 +142,84 @@ def emulator_settings(emulator: Emulator, database_url: str) -> Settings:
     )
 
 
-class MovableClock(Clock):
-    """A clock that runs at real speed from an instant the test sets, and can jump."""
+class Timeline:
+    """The test's hold on time: it moves the clock that the bots and the emulator read,
+    and waits for the bots in this process to be idle, never for a fixed time.
 
-    def __init__(self, start: datetime | None = None) -> None:
-        self.set(start or datetime.now(UTC))
+    Idle: no REST request in flight, every gateway event read, and nothing in the bot's
+    `pending_work` (no alarm due, no batch, handler or announcement under way). Only then
+    may a test say that nothing (more) happened: the bot had every chance to act."""
 
-    def set(self, instant: datetime) -> None:
-        self._origin = instant
-        self._started = time.monotonic()
-
-    def advance(self, delta: timedelta) -> None:
-        self.set(self.now() + delta)
+    def __init__(self, clock: ManualClock, emulator: Emulator) -> None:
+        self.clock = clock
+        self.emulator = emulator
+        self.bots: list[MootBot] = []
 
     def now(self) -> datetime:
-        return self._origin + timedelta(seconds=time.monotonic() - self._started)
+        return self.clock.now()
+
+    def busy(self) -> list[str]:
+        """What is still going on; empty when idle."""
+        found = [f"{self.emulator.in_flight} REST request(s)"] if self.emulator.in_flight else []
+        for client in self.bots:
+            if client.is_closed():
+                continue
+            found += client.pending_work()
+            for shard in client.shards.values():
+                ws = shard._parent.ws  # type: ignore[attr-defined]
+                session = self.emulator.sessions.get(getattr(ws, "session_id", None) or "")
+                connected = session is not None and session.socket is not None
+                if connected and not session.socket.closed and (ws.sequence or 0) < session.seq:  # type: ignore[union-attr]
+                    found.append("gateway events not read yet")
+        return found
+
+    async def idle(self, timeout: float = 60.0) -> None:
+        """Wait until the bots are idle (seen so three times in a row)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        quiet = 0
+        while quiet < 3:
+            busy = self.busy()
+            quiet = 0 if busy else quiet + 1
+            if busy and loop.time() > deadline:
+                raise AssertionError(f"the bot did not become idle: {busy[:8]}")
+            await asyncio.sleep(0.001 if quiet else 0.005)
+
+    async def advance(self, seconds: float) -> None:
+        """Let `seconds` pass, then wait for the bots to be idle."""
+        await self.idle()
+        self.clock.advance(seconds)
+        await self.idle()
+
+    async def advance_to(self, instant: datetime) -> None:
+        await self.idle()
+        self.clock.advance_to(instant)
+        await self.idle()
+
+    async def until(self, condition: Callable[[], Any], *, within: float, what: str = "") -> Any:
+        """Let time pass from one alarm of the bots to the next until `condition()` is
+        truthy, and return it. Fails if it is not within `within` seconds of the clock."""
+        limit = self.clock.now() + timedelta(seconds=within)
+        while True:
+            await self.idle()
+            if value := condition():
+                return value
+            ahead = self.clock.next_deadline()
+            if ahead is None or ahead > limit:
+                raise AssertionError(f"not within {within:g} s on the clock: {what or condition}")
+            self.clock.advance_to(ahead)
+
+    async def start(self, settings: Settings) -> tuple[MootBot, asyncio.Task[None]]:
+        """The real bot, in this process, on this timeline's clock."""
+        client, task = await start_in_background(settings, ready_timeout=30, clock=self.clock)
+        self.bots.append(client)
+        await self.idle()
+        return client, task
+
+
+@pytest.fixture
+def timeline(clock: ManualClock, emulator: Emulator) -> Timeline:
+    return Timeline(clock, emulator)
 
 
 @pytest.fixture
@@ -158,14 +229,14 @@ def bot_settings(emulator: Emulator, e2e_database: str) -> Settings:
 
 @pytest.fixture
 async def bot(
-    request: pytest.FixtureRequest, bot_settings: Settings, world: World
+    request: pytest.FixtureRequest, bot_settings: Settings, world: World, timeline: Timeline
 ) -> AsyncIterator[MootBot]:
-    """The real bot, in this process. Marked reads_messages: with the Message Content
-    intent (speeches from messages) and a quick sweeper."""
+    """The real bot, in this process, on the test's clock. Marked reads_messages: with
+    the Message Content intent (speeches from messages)."""
     settings = bot_settings
     if request.node.get_closest_marker("reads_messages") is not None:
-        settings = settings.model_copy(update={"message_content": True, "sweep_seconds": 0.2})
-    client, task = await start_in_background(settings, ready_timeout=15)
+        settings = settings.model_copy(update={"message_content": True})
+    client, task = await timeline.start(settings)
     try:
         yield client
     finally:
@@ -174,7 +245,7 @@ async def bot(
 
 @pytest.fixture
 async def bot_on_each_database(
-    emulator: Emulator, world: World, database_url: str
+    emulator: Emulator, world: World, database_url: str, timeline: Timeline
 ) -> AsyncIterator[MootBot]:
     """The bot on SQLite and, as a second parameter, on PostgreSQL."""
     await migrate.upgrade(database_url)
@@ -183,7 +254,7 @@ async def bot_on_each_database(
         await import_corpus(CORPUS_DIR, session=session)
     await db.close()
     settings = emulator_settings(emulator, database_url)
-    client, task = await start_in_background(settings, ready_timeout=15)
+    client, task = await timeline.start(settings)
     try:
         yield client
     finally:
@@ -214,9 +285,11 @@ class BotProcess:
         )
 
     def start(self) -> None:
+        """`python -m bot run` on the test's clock (through the file it mirrors to)."""
         log = self.log_path.open("ab")
+        clock_file = self.log_path.parent / "clock.json"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", "emulator.clocked", str(clock_file), "run"],
             cwd=self.log_path.parent,
             env=self.environment(),
             stdout=log,
@@ -256,8 +329,9 @@ async def wait_until_serving(emulator: Emulator, world: World, timeout: float = 
 __all__ = ["PROJECT_ROOT", "BotProcess", "wait_until_serving"]
 
 
-async def eventually(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Wait until `condition()` is truthy and return its value; fail after `timeout` s."""
+async def eventually(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Wait until `condition()` is truthy and return its value; fail after `timeout` s
+    (real seconds: only a broken bot takes that long, so it is generous)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not (value := condition()):
         if asyncio.get_running_loop().time() > deadline:
@@ -269,13 +343,13 @@ async def eventually(condition: Callable[[], Any], timeout: float = 10.0) -> Any
 class Bots:
     """Start and stop the real bot (more than once in a test) on one database and clock."""
 
-    def __init__(self, settings: Settings, clock: MovableClock) -> None:
+    def __init__(self, settings: Settings, timeline: Timeline) -> None:
         self.settings = settings
-        self.clock = clock
+        self.timeline = timeline
         self.running: list[tuple[MootBot, asyncio.Task[None]]] = []
 
     async def start(self) -> MootBot:
-        client, task = await start_in_background(self.settings, ready_timeout=15, clock=self.clock)
+        client, task = await self.timeline.start(self.settings)
         self.running.append((client, task))
         return client
 
