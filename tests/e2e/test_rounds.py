@@ -1,20 +1,26 @@
-"""Debate rounds through the emulator: the lobby, turns that run themselves at a fast pace,
-speeches by message and by form, moderator controls, votes, ballots and the transcript."""
+"""Debate rounds through the emulator: the lobby, turns that run themselves at their real
+lengths on the test's clock, speeches by message and by form, moderator controls, votes,
+ballots and the transcript."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import re
+from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from bot.client import MootBot
-from bot.runtime import start_in_background, stop
+from bot.db import Database
+from bot.models import Speech
+from bot.runtime import stop
 from bot.services import rounds
 from bot.settings import Settings
-from emulator import Emulator, Interaction, Message, World
+from emulator import Emulator, Interaction, ManualClock, Message, World
 from emulator.state import MANAGE_MESSAGES, Channel
+from emulator.timeline import Timeline
 from tests.e2e.conftest import BotProcess, eventually, wait_until_serving
 
 MOTION = "This house would put values before interests @everyone"
@@ -31,6 +37,7 @@ class Round:
         self.emulator = emulator
         self.world = world
         self.thread = thread
+        self.timeline: Timeline | None = None
 
     def messages(self) -> list[Message]:
         return self.emulator.channel_messages(self.thread)
@@ -62,29 +69,39 @@ class Round:
     async def slash(self, who: str, command: str, /, **options: object) -> Interaction:
         return await self.emulator.slash(self.world.member(who), self.thread, command, **options)
 
-    async def wait_turns(self, count: int, timeout: float = 10.0) -> Message:
-        await eventually(lambda: len(self.turns()) >= count, timeout)
+    async def wait_turns(self, count: int) -> Message:
+        """Until `count` turns were announced (with a timeline: letting the clock run)."""
+        if self.timeline is not None:
+            await self.timeline.until(lambda: len(self.turns()) >= count, within=3600)
+        else:
+            await eventually(lambda: len(self.turns()) >= count)
         return self.turns()[count - 1]
 
 
 async def open_round(
-    emulator: Emulator, world: World, motion: str = MOTION, **options: object
+    emulator: Emulator,
+    world: World,
+    motion: str = MOTION,
+    timeline: Timeline | None = None,
+    **options: object,
 ) -> Round:
     answer = await emulator.slash(
-        world.member("mod"), world.general, "debate start", motion=motion, **options, timeout=10
+        world.member("mod"), world.general, "debate start", motion=motion, **options
     )
     assert answer.ephemeral and "is open in" in answer.reply.content, answer.reply  # type: ignore[union-attr]
     thread_id = int(re.search(r"<#(\d+)>", answer.reply.content)[1])  # type: ignore[index, union-attr]
     thread = world.guild.channels[thread_id]
-    return Round(emulator, world, thread)
+    r = Round(emulator, world, thread)
+    r.timeline = timeline
+    return r
 
 
 async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
-    bot: MootBot, emulator: Emulator, world: World
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
-    r = await open_round(emulator, world, pace=0.01)
+    r = await open_round(emulator, world, timeline=timeline)
     lobby = r.lobby()
-    assert "Realist vs Values" in lobby.text() and "1. Realist · Opening · 0:02" in lobby.text()
+    assert "Realist vs Values" in lobby.text() and "1. Realist · Opening · 3:00" in lobby.text()
     # The motion is shown, but pings nobody.
     assert not any(m.pinged_everyone for m in r.messages())
     refused = await r.click("alice", lobby, "Start")
@@ -105,14 +122,21 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
     first = await r.wait_turns(1)
     assert first.content == f"<@{world.member('alice').user.id}>"
     assert first.pinged_users == [world.member("alice").user.id]
-    assert re.search(r"Ends <t:\d+:R>", first.text())
+    ends = int(re.search(r"Ends <t:(\d+):R>", first.text())[1])  # type: ignore[index]
+    assert ends == int((timeline.now() + timedelta(minutes=3)).timestamp())
     await emulator.post(world.member("alice"), r.thread, "Interests come first.")
     out_of_turn = await emulator.post(world.member("bob"), r.thread, "Out of turn!")
     heckle = await emulator.post(world.member("carol"), r.thread, "Heckling from the audience")
     # Removed: moot may manage messages, and this format keeps the audience quiet.
-    await eventually(lambda: out_of_turn.deleted and heckle.deleted)
-    # Six turns of 1-2 s run by themselves, then the vote opens.
-    voting = await eventually_message(r, "Voting is open", timeout=20)
+    await timeline.idle()
+    assert out_of_turn.deleted and heckle.deleted
+    # Nothing moves until the clock does: the opening lasts its three minutes.
+    await timeline.advance(179)
+    assert len(r.turns()) == 1
+    await timeline.advance(1)
+    assert len(r.turns()) == 2
+    # Six turns of one to three minutes run by themselves, then the vote opens.
+    voting = await voting_opens(r, timeline)
     assert len(r.turns()) == 6
     debater = await r.click("alice", voting, "Realist · 0")
     assert "Debaters cannot vote" in debater.reply.content  # type: ignore[union-attr]
@@ -123,7 +147,10 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
         "Realist · 2",
         "Values · 0",
     ]
-    result = await eventually_message(r, "Result:", timeout=10)
+    # The vote stays open for its two minutes, then the result goes out.
+    await timeline.advance(119)
+    assert not has_message(r, "Result:")
+    result = await result_posted(r, timeline)
     assert "Winner: **Realist**, by 2 vote(s)" in result.text()
     transcript = await r.slash("alice", "debate transcript")
     [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
@@ -132,8 +159,24 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
     assert "Out of turn!" not in text and "After: Realist 2, Values 0" in text
 
 
-async def eventually_message(r: Round, containing: str, timeout: float = 10.0) -> Message:
-    await eventually(lambda: any(containing in m.text() for m in r.messages()), timeout)
+def has_message(r: Round, containing: str) -> bool:
+    return any(containing in m.text() for m in r.messages())
+
+
+async def voting_opens(r: Round, timeline: Timeline, within: float = 3 * 3600) -> Message:
+    """Let the round's turns run out on the clock, until the vote opens."""
+    await timeline.until(lambda: has_message(r, "Voting is open"), within=within)
+    return r.latest("Voting is open")
+
+
+async def result_posted(r: Round, timeline: Timeline, within: float = 3600) -> Message:
+    """Let the vote run out on the clock, until the result is posted."""
+    await timeline.until(lambda: has_message(r, "Result:"), within=within)
+    return r.latest("Result:")
+
+
+async def eventually_message(r: Round, containing: str) -> Message:
+    await eventually(lambda: has_message(r, containing))
     return r.latest(containing)
 
 
@@ -187,12 +230,13 @@ async def test_every_shipped_format_plays_through_to_a_result(
     bot: MootBot,
     emulator: Emulator,
     world: World,
+    timeline: Timeline,
     fmt: str,
     turns: int,
     realist: list[str],
     values: list[str],
 ) -> None:
-    r = await open_round(emulator, world, format=fmt, pace=0.02)
+    r = await open_round(emulator, world, format=fmt, timeline=timeline)
     await seat(r, realist, values)
     if fmt == "oxford":
         await r.click("owner", r.lobby(), "Before: Values")
@@ -200,7 +244,7 @@ async def test_every_shipped_format_plays_through_to_a_result(
     assert await play_through(r) == turns
     voting = r.latest("Voting is open")
     await r.click("owner", voting, "Realist · 0")
-    result = await eventually_message(r, "Result:")
+    result = await result_posted(r, timeline)
     assert "Winner: **Realist**" in result.text()
     if fmt == "oxford":
         assert "Realist share 0% → 100% (+100 points)" in result.text()
@@ -208,7 +252,8 @@ async def test_every_shipped_format_plays_through_to_a_result(
         assert "submit a ballot" in voting.text()
         assert "No ballot was submitted, so the audience vote decided." in result.text()
     # The vote's buttons are disabled right after the result goes out.
-    await eventually(lambda: all(b.get("disabled") for b in r.latest("Voting is open").buttons()))
+    await timeline.idle()
+    assert all(b.get("disabled") for b in r.latest("Voting is open").buttons())
     # A side with fewer speakers than the format has: its speakers take every turn of it.
     if fmt == "karl-popper":
         speakers = [t.content for t in r.turns() if t.content]
@@ -216,50 +261,58 @@ async def test_every_shipped_format_plays_through_to_a_result(
 
 
 async def test_moderator_controls_pause_resume_extend_skip_and_end(
-    bot: MootBot, emulator: Emulator, world: World
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
-    r = await open_round(emulator, world, pace=0.2)
+    r = await open_round(emulator, world, timeline=timeline)
     await seat(r, ["alice"], ["bob"])
     await r.click("mod", r.lobby(), "Start")
-    await r.wait_turns(1)  # 36 s opening
+    await r.wait_turns(1)  # a three-minute opening
+    await timeline.advance(20)
     refused = await r.slash("alice", "debate pause")
     assert "Only moderators" in refused.reply.content  # type: ignore[union-attr]
     await r.slash("mod", "debate pause")
     paused = await eventually_message(r, "is paused with")
-    assert re.search(r"paused with 0:3\d left in Opening", paused.text())
+    assert "paused with 2:40 left in Opening" in paused.text()
     again = await r.slash("mod", "debate pause")
     assert "already paused" in again.reply.content  # type: ignore[union-attr]
+    # Ten minutes pass, far beyond the opening's end: the paused turn stays where it was.
+    await timeline.advance(600)
+    assert len(r.turns()) == 1
     status = await r.slash("carol", "debate status")
-    assert "paused with 0:3" in status.reply.text()  # type: ignore[union-attr]
-    await asyncio.sleep(0.5)
-    assert len(r.turns()) == 1  # the clock is stopped
+    assert "paused with 2:40" in status.reply.text()  # type: ignore[union-attr]
     await r.slash("mod", "debate resume")
     await eventually_message(r, "resumes")
     await r.slash("mod", "debate extend", seconds=30)
     await eventually_message(r, "extended by 30 seconds")
+    # Resumed with 2:40 and extended by 30 s: the turn ends 3:10 after the resume.
+    await timeline.advance(189)
+    assert len(r.turns()) == 1
+    await timeline.advance(1)
+    assert len(r.turns()) == 2
     # Two moderators press Skip at once: the round moves one turn.
     await asyncio.gather(r.slash("mod", "debate skip"), r.slash("owner", "debate skip"))
-    await r.wait_turns(2)
-    await asyncio.sleep(0.3)
-    assert len(r.turns()) == 2
+    await timeline.idle()
+    assert len(r.turns()) == 3
     assert len([m for m in r.messages() if "skipped" in m.text()]) == 1
-    wrong = await r.click("alice", r.turns()[1], "Done")
+    wrong = await r.click("bob", r.turns()[2], "Done")  # Alice's rebuttal
     assert "Only the speaker" in wrong.reply.content  # type: ignore[union-attr]
     await r.slash("mod", "debate end")
     await eventually_message(r, "ended the round early")
     over = await r.slash("mod", "debate skip")
     assert "No turn is under way" in over.reply.content  # type: ignore[union-attr]
-    late = await r.click("bob", r.turns()[1], "Done")
+    late = await r.click("alice", r.turns()[2], "Done")
     assert late.ephemeral
+    # Ended: however long passes, no turn is announced and no vote opens.
+    await timeline.advance(3600)
+    assert len(r.turns()) == 3 and not has_message(r, "Voting is open")
 
 
 async def test_speech_by_form_without_the_intent_and_ballots_checked_whole(
-    bot_settings: Settings, emulator: Emulator, world: World
+    bot_settings: Settings, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
-    settings = bot_settings.model_copy(update={"sweep_seconds": 0.2})
-    client, task = await start_in_background(settings, ready_timeout=15)
+    client, task = await timeline.start(bot_settings)
     try:
-        r = await open_round(emulator, world, format="lincoln-douglas", pace=0.5)
+        r = await open_round(emulator, world, format="lincoln-douglas", timeline=timeline)
         await seat(r, ["alice"], ["bob"])
         await r.click("mod", r.lobby(), "Start")
         first = await r.wait_turns(1)
@@ -323,40 +376,61 @@ async def test_speech_by_form_without_the_intent_and_ballots_checked_whole(
         await stop(client, task)
 
 
+async def recorded(url: str) -> list[str]:
+    """The speeches in the database at `url`, as a bot in another process saved them."""
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            return list((await session.exec(select(Speech.content))).all())
+    finally:
+        await db.close()
+
+
+async def eventually_recorded(url: str, speech: str) -> None:
+    deadline = asyncio.get_running_loop().time() + 30
+    while speech not in await recorded(url):
+        assert asyncio.get_running_loop().time() < deadline, f"never recorded: {speech}"
+        await asyncio.sleep(0.02)
+
+
 async def test_kill_9_mid_turn_and_mid_vote_loses_nothing(
-    emulator: Emulator, world: World, bot_process: BotProcess
+    emulator: Emulator, world: World, bot_process: BotProcess, clock: ManualClock
 ) -> None:
-    bot_process.extra = {"MOOT_MESSAGE_CONTENT": "true", "MOOT_SWEEP_SECONDS": "0.3"}
+    """The bot as its own process, on the test's clock through the clock file: killed in
+    the middle of the opening and again with the vote open, nothing is lost or doubled."""
+    url = bot_process.settings.database_url
+    bot_process.extra = {"MOOT_MESSAGE_CONTENT": "true"}
     bot_process.start()
     await wait_until_serving(emulator, world)
-    r = await open_round(emulator, world, pace=0.05)  # openings 9 s, the vote 6 s
+    r = await open_round(emulator, world)  # openings of 3 minutes, a vote of 2
     await seat(r, ["alice"], ["bob"])
     await r.click("mod", r.lobby(), "Start")
     first = await r.wait_turns(1)
+    clock.advance(60)
     await emulator.post(world.member("alice"), r.thread, "Spoken before the crash.")
-    await asyncio.sleep(0.3)  # recorded
+    await eventually_recorded(url, "Spoken before the crash.")
     bot_process.kill()
     # The speaker goes on while the bot is down: read back from the thread after the
     # restart. Then the opening's deadline passes; what is said after it is not a speech.
+    clock.advance(60)
     await emulator.post(world.member("alice"), r.thread, "Spoken while the bot was down.")
-    await asyncio.sleep(9.5)
+    clock.advance(61)  # the opening ended while the bot was down
     await emulator.post(world.member("alice"), r.thread, "Past the deadline, while down.")
     assert len(r.turns()) == 1
     bot_process.start()
-    second = await r.wait_turns(2, timeout=20)
-    await asyncio.sleep(1.0)
-    assert len(r.turns()) == 2  # the overdue change was applied once
+    second = await r.wait_turns(2)
     assert second.content == f"<@{world.member('bob').user.id}>"
     # The old process's buttons work in the new one.
     stale = await r.click("alice", first, "Done")
     assert "already ended" in stale.reply.content  # type: ignore[union-attr]
     await emulator.post(world.member("bob"), r.thread, "Spoken after the restart.")
-    await asyncio.sleep(0.3)
+    await eventually_recorded(url, "Spoken after the restart.")
     await play_through(r)
     voting = r.latest("Voting is open")
     await r.click("carol", voting, "Values · 0")
     form = await r.click("mod", voting, "Submit ballot")  # opened before the crash
     bot_process.kill()
+    clock.advance(30)  # down for half a minute of the two-minute vote
     bot_process.start()
     await wait_until_serving(emulator, world)
     await r.click("dave", r.latest("Voting is open"), "Values · 1")
@@ -364,21 +438,29 @@ async def test_kill_9_mid_turn_and_mid_vote_loses_nothing(
     ballot = {"winner": "values", "points": "Alice: 27\nBob: 28", "reason": "Filed late."}
     sent = await emulator.submit_modal(world.member("mod"), form, ballot)
     assert "Your ballot is recorded" in sent.reply.content  # type: ignore[union-attr]
-    result = await eventually_message(r, "Result:", timeout=20)
+    assert not has_message(r, "Result:")
+    clock.advance(90)  # the vote's end
+    result = await eventually_message(r, "Result:")
     assert "Audience: Realist 0 · Values 2" in result.text()
-    assert len([m for m in r.messages() if "Result:" in m.text()]) == 1
     transcript = await r.slash("alice", "debate transcript")
     [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
     text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
     assert "Spoken before the crash." in text and "Spoken after the restart." in text
     assert "Spoken while the bot was down." in text and "Past the deadline" not in text
     assert "Filed late." in text
+    # Each change was announced once: the overdue end of the opening applied by the
+    # restarted process once, six turns in all, one result (the result is the round's
+    # last announcement, posted after every turn's).
+    assert [t.content for t in r.turns()] == [
+        f"<@{world.member(name).user.id}>" for name in ["alice", "bob"] * 3
+    ]
+    assert len([m for m in r.messages() if "Result:" in m.text()]) == 1
 
 
 async def test_judges_and_removing_a_speaker(
-    bot: MootBot, emulator: Emulator, world: World
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
-    r = await open_round(emulator, world, format="lincoln-douglas", pace=0.2)
+    r = await open_round(emulator, world, format="lincoln-douglas", timeline=timeline)
     await seat(r, ["alice"], ["bob"])
     await r.click("carol", r.lobby(), "Audience")
     judged = await r.slash("mod", "debate judge", member=world.member("carol"))
@@ -417,7 +499,7 @@ async def test_without_manage_messages_out_of_turn_messages_are_flagged_not_reco
     bot_role = next(role for role in world.guild.roles.values() if role.name == "moot")
     emulator.set_overwrites(world.debates, {bot_role.id: (0, MANAGE_MESSAGES)})
     await emulator.settle()
-    r = await open_round(emulator, world, pace=0.5, channel=world.debates)
+    r = await open_round(emulator, world, channel=world.debates)
     await seat(r, ["alice"], ["bob"])
     await r.click("mod", r.lobby(), "Start")
     await r.wait_turns(1)
