@@ -30,8 +30,10 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	$(BIN)/pytest -q tests/db/test_migrations.py
 
+# One worker per core: nothing in the suite waits for the wall clock, so the tests share
+# the machine without changing what they see.
 pytest: $(STAMP)
-	$(BIN)/pytest -q --deselect tests/db/test_migrations.py
+	$(BIN)/pytest -q --numprocesses auto --deselect tests/db/test_migrations.py
 
 ## bench: run every benchmark; figures land in bench/results/, the report in bench/REPORT.md
 # The PostgreSQL runs need a server at MOOT_TEST_POSTGRES_URL; without one they say so

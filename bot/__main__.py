@@ -223,8 +223,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     logging.getLogger("discord.client").addFilter(
         lambda record: "voice will NOT be supported" not in record.getMessage()
     )
-    # Alembic reports every step at INFO; the command line says what matters itself.
-    logging.getLogger("alembic").setLevel(max(settings.log_level_number, logging.WARNING))
+    # Alembic reports every step at INFO; the command line says what matters itself. The
+    # scheduler reports every alarm it adds and runs (several a second in a busy server).
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(settings.log_level_number, logging.WARNING))
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:

@@ -295,6 +295,7 @@ class MootBot(commands.AutoShardedBot):
         await super().close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            log.info("the alarm scheduler has stopped")
         if not self._db_closed:
             self._db_closed = True
             await self.db.close()

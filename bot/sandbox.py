@@ -9,18 +9,24 @@ A line is `member: action`, where the action is one of
   say some text                                      post a message in the current channel
 Other lines: `in #channel` (switch channel), `as member` (then lines may omit `member:`),
 `grant /command @Role` (what an admin does in Server Settings > Integrations),
-`wait SECONDS`, `members`, `help`, `quit`; `# ...` is a comment.
+`wait DURATION` (`90`, `30s`, `5m`, `1h`: let that much time pass and show what moot
+posted meanwhile), `members`, `help`, `quit`; `# ...` is a comment.
+
+The sandbox has its own clock. In a script it stands still between lines, so nothing
+happens by itself until a `wait`; typed at the console it also runs with real time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import shlex
 import tempfile
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,28 +38,42 @@ from rich.text import Text
 
 from bot import migrate
 from bot.db import Database
-from bot.runtime import start_in_background, stop
+from bot.runtime import stop
 from bot.services.corpus_import import import_corpus
 from bot.settings import Settings
 from emulator import (
     CommandUnavailable,
     Emulator,
     Interaction,
+    ManualClock,
     Message,
     NoReply,
     Role,
     World,
     seed_world,
 )
+from emulator.timeline import Timeline
 
 GUIDE = __doc__.split("\n", 2)[2] if __doc__ else ""
 MENTION = re.compile(r"<(?P<kind>@&|@!?|#)(?P<id>\d+)>")
 TIMESTAMP = re.compile(r"<t:(?P<at>-?\d+)(?::(?P<style>[tTdDfFR]))?>")
 LINE = re.compile(r"^(?:(?P<member>[\w-]+):\s*)?(?P<action>.+)$")
+DURATION = re.compile(r"^(?P<amount>\d+(?:\.\d+)?)(?P<unit>[smh]?)$")
+UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+# How often the console's clock catches up with real time.
+TICK_SECONDS = 0.25
 
 
 class ScriptError(Exception):
     """A line the sandbox cannot understand."""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in `90`, `30s`, `5m` or `1h`."""
+    found = DURATION.match(text.strip().lower())
+    if found is None:
+        raise ScriptError(f"wait for how long? {text!r} is not like 90, 30s, 5m or 1h")
+    return float(found["amount"]) * UNIT_SECONDS[found["unit"]]
 
 
 @dataclass
@@ -61,6 +81,8 @@ class Sandbox:
     emulator: Emulator
     world: World
     console: Console
+    # The clock the bot and the emulator read, and the hold on it.
+    timeline: Timeline
     channel_name: str = "general"
     member_name: str = "alice"
     last_modal: Interaction | None = None
@@ -103,8 +125,7 @@ class Sandbox:
             self.console.print(f"{words[1]} is now available to @{role.name.lstrip('@')}")
             return True
         if words[0] == "wait" and len(words) == 2:
-            await asyncio.sleep(float(words[1]))
-            self._show_new_messages()
+            await self.wait(parse_duration(words[1]))
             return True
         match = LINE.match(line)
         assert match is not None
@@ -115,6 +136,18 @@ class Sandbox:
             raise ScriptError(str(exc.args[0])) from None
         await self._act(member_name, member, match["action"].strip())
         return True
+
+    async def wait(self, seconds: float) -> None:
+        """Let `seconds` pass on the clock, every alarm of the bot ringing at its own
+        instant on the way, and show what the bot posted meanwhile."""
+        clock = self.timeline.clock
+        target = clock.now() + timedelta(seconds=seconds)
+        await self.timeline.idle()
+        while (ahead := clock.next_deadline()) is not None and ahead <= target:
+            await self.timeline.advance_to(max(ahead, clock.now()))
+        await self.timeline.advance_to(max(target, clock.now()))
+        self.console.print(f"[dim]… the clock reads {clock.now():%a %d %b %H:%M:%S} UTC[/]")
+        self._show_new_messages()
 
     async def _act(self, name: str, member: Any, action: str) -> None:
         before = max(self.emulator.messages, default=0)
@@ -162,7 +195,7 @@ class Sandbox:
         except NoReply as exc:
             self.failures.append(str(exc))
             self.console.print(f"[red]✗ {escape(str(exc))}[/]")
-        await asyncio.sleep(0.05)
+        await self.timeline.idle()
         self._show_new_messages()
 
     def _parse_command(self, text: str) -> tuple[str, dict[str, Any]]:
@@ -274,7 +307,7 @@ class Sandbox:
             # A client shows a Discord timestamp in the reader's zone; the sandbox uses UTC.
             at = datetime.fromtimestamp(int(match["at"]), UTC)
             if match["style"] == "R":
-                seconds = (at - datetime.now(UTC)).total_seconds()
+                seconds = (at - self.timeline.now()).total_seconds()
                 hours = abs(seconds) / 3600
                 amount = f"{hours:.1f} hours" if hours >= 1 else f"{abs(seconds) / 60:.0f} minutes"
                 return f"in {amount}" if seconds >= 0 else f"{amount} ago"
@@ -312,7 +345,10 @@ async def run_sandbox(settings: Settings, *, script: Path | None, console: Conso
         # The transcript is the output; library chatter would bury it.
         for name in ("discord", "apscheduler", "moot", "emulator"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    emulator = await Emulator().start()
+    # Whole seconds: timestamps the bot shows then read like a person's clock.
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    emulator = await Emulator(clock=clock).start()
+    timeline = Timeline(clock, emulator)
     world = seed_world(emulator)
     with tempfile.TemporaryDirectory(prefix="moot-sandbox-") as folder:
         url = f"sqlite+aiosqlite:///{folder}/sandbox.db"
@@ -333,8 +369,8 @@ async def run_sandbox(settings: Settings, *, script: Path | None, console: Conso
                 "guild_ready_timeout": 0.1,
             }
         )
-        bot, task = await start_in_background(sandbox_settings)
-        sandbox = Sandbox(emulator, world, Console(highlight=False))
+        bot, task = await timeline.start(sandbox_settings)
+        sandbox = Sandbox(emulator, world, Console(highlight=False), timeline)
         sandbox.seen = max(emulator.messages, default=0)
         console.print(
             f"[bold]moot sandbox[/]: server “{world.guild.name}”, channels #general and #debates; "
@@ -363,15 +399,38 @@ async def run_sandbox(settings: Settings, *, script: Path | None, console: Conso
 
 async def _interactive(sandbox: Sandbox) -> None:
     loop = asyncio.get_running_loop()
-    while True:
-        try:
-            line = await loop.run_in_executor(
-                None, input, f"{sandbox.member_name} in #{sandbox.channel_name}> "
-            )
-        except (EOFError, KeyboardInterrupt):
-            return
-        try:
-            if not await sandbox.run_line(line):
+    running_line = asyncio.Lock()
+    ticker = asyncio.create_task(_follow_real_time(sandbox, running_line), name="sandbox-clock")
+    try:
+        while True:
+            try:
+                line = await loop.run_in_executor(
+                    None, input, f"{sandbox.member_name} in #{sandbox.channel_name}> "
+                )
+            except (EOFError, KeyboardInterrupt):
                 return
-        except (ScriptError, KeyError) as exc:
-            sandbox.console.print(f"[red]{escape(str(exc))}[/]")
+            async with running_line:
+                try:
+                    if not await sandbox.run_line(line):
+                        return
+                except (ScriptError, KeyError) as exc:
+                    sandbox.console.print(f"[red]{escape(str(exc))}[/]")
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+
+
+async def _follow_real_time(sandbox: Sandbox, running_line: asyncio.Lock) -> None:
+    """At the console the clock runs with real time, so turns end by themselves: every
+    tick it moves on by the real time since the last move, and what the bot posted is
+    shown. While a line runs (a `wait` moves the clock itself) it waits for the line."""
+    last = time.monotonic()
+    while True:
+        await asyncio.sleep(TICK_SECONDS)
+        if running_line.locked():
+            continue
+        now = time.monotonic()
+        sandbox.timeline.clock.advance(now - last)
+        last = now
+        sandbox._show_new_messages()

@@ -9,6 +9,7 @@ nothing, and all of it happens before the database is closed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import logging
@@ -71,11 +72,13 @@ class TimerWork:
             if every is None:
                 del self._jobs[job_id]
             task = asyncio.create_task(self.run(work, *args), name=f"moot: {job_id}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
             if every is not None:
                 # The next sweep is counted from the end of this one: never two at once.
-                task.add_done_callback(lambda _, j=job_id, s=every: self._again(j, s))
+                task.add_done_callback(functools.partial(self._again, job_id, every))
 
-    def _again(self, job_id: str, seconds: float) -> None:
+    def _again(self, job_id: str, seconds: float, _: asyncio.Task[Any]) -> None:
         if not self.closing and job_id in self._jobs:
             self._desk.set(job_id, self.clock.now() + timedelta(seconds=seconds))
 
@@ -83,9 +86,6 @@ class TimerWork:
         """One job: `work(*args)`, unless the bot is shutting down."""
         if self.closing:
             return
-        task = asyncio.current_task()
-        assert task is not None
-        self._running.add(task)
         try:
             await work(*args)
         except asyncio.CancelledError:
@@ -93,8 +93,6 @@ class TimerWork:
             log.debug("timer job %s stopped at shutdown", getattr(work, "__name__", work))
         except Exception:
             log.exception("timer job %s failed", getattr(work, "__name__", work))
-        finally:
-            self._running.discard(task)
 
     async def close(self, grace: float = 10.0) -> None:
         """Remove this cog's jobs, refuse new runs, let running ones finish (they check

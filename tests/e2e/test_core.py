@@ -9,10 +9,11 @@ import sqlite3
 import pytest
 
 from bot.client import MootBot
-from bot.runtime import start_in_background, stop, sync
+from bot.runtime import stop, sync
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, World
 from emulator.state import SEND_MESSAGES
+from emulator.timeline import Timeline
 from tests.e2e.conftest import BotProcess, wait_until_serving
 
 
@@ -21,7 +22,7 @@ def sqlite_path(url: str) -> str:
 
 
 async def test_startup_registers_every_command_once(
-    bot: MootBot, emulator: Emulator, bot_settings: Settings, world: World
+    bot: MootBot, emulator: Emulator, bot_settings: Settings, world: World, timeline: Timeline
 ) -> None:
     names = {c["name"] for c in emulator.global_commands}
     assert {"help", "config"} <= names
@@ -35,7 +36,7 @@ async def test_startup_registers_every_command_once(
         "debate-channel",
     }
     # A second start with the same tree does not sync again: the database remembers it.
-    second, task = await start_in_background(bot_settings, ready_timeout=15)
+    second, task = await timeline.start(bot_settings)
     await stop(second, task)
     assert emulator.command_puts == 1
 
@@ -141,6 +142,7 @@ async def test_unexpected_error_is_logged_and_answered(
     emulator: Emulator,
     world: World,
     bot_settings: Settings,
+    timeline: Timeline,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # A real fault below the bot: the table it needs disappears.
@@ -148,7 +150,9 @@ async def test_unexpected_error_is_logged_and_answered(
         with sqlite3.connect(sqlite_path(bot_settings.database_url)) as db:
             db.execute("DROP TABLE guild_config")
 
-    # In a thread: the bot shares this event loop and may be mid-transaction (its sweeper).
+    # Once the bot is idle (no sweep mid-transaction), and in a thread: the bot shares
+    # this event loop, which must not block on SQLite's lock.
+    await timeline.idle()
     await asyncio.to_thread(drop)
     answer = await emulator.slash(world.member("mod"), world.general, "config show")
     assert answer.ephemeral

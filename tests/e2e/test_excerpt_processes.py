@@ -1,10 +1,14 @@
 """Two bot processes on one PostgreSQL database, both due to post in the same servers at
-the same moment (as during a rolling deploy): every server gets its excerpt exactly once."""
+the same moment (as during a rolling deploy): every server gets its excerpt exactly once.
+
+Both processes follow the test's clock through the file it mirrors to; their sweeps (and,
+the next day, their alarms) fall due at the same instant of it, so they race for every
+server's post. Whether they are idle cannot be seen from here, so the posts are counted
+after both have stopped: by then everything either of them sent has arrived."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,19 +18,32 @@ from bot.db import Database
 from bot.models import Rotation
 from bot.services.corpus_import import import_corpus
 from bot.services.excerpts import setup_schedule
-from emulator import Emulator, World
+from emulator import Emulator, ManualClock, Message, World
 from emulator.state import Channel
 from tests.conftest import CORPUS_DIR
-from tests.e2e.conftest import BotProcess, emulator_settings, wait_until_serving
+from tests.e2e.conftest import (
+    BotProcess,
+    Timeline,
+    emulator_settings,
+    eventually,
+    wait_until_serving,
+)
 
 SERVERS = 12
+# What a process logs at its first sweep: from then on it sweeps every sweep_seconds.
+FIRST_SWEEP = "daily excerpts: 0 schedules on this process's shards"
 
 
 @pytest.mark.parametrize(
     "backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
 async def test_two_processes_never_double_post(
-    emulator: Emulator, world: World, database_url: str, tmp_path: Path
+    emulator: Emulator,
+    world: World,
+    database_url: str,
+    tmp_path: Path,
+    clock: ManualClock,
+    timeline: Timeline,
 ) -> None:
     channels: list[Channel] = [world.debates]
     for number in range(SERVERS - 1):
@@ -38,23 +55,23 @@ async def test_two_processes_never_double_post(
     async with db.session() as session:
         await import_corpus(CORPUS_DIR, session=session)
     settings = emulator_settings(emulator, database_url)
-    fast = {"MOOT_SWEEP_SECONDS": "0.3"}
-    first = BotProcess(emulator, settings, tmp_path / "first.log", extra=fast)
-    second = BotProcess(emulator, settings, tmp_path / "second.log", extra=fast)
+    first = BotProcess(emulator, settings, tmp_path / "first.log")
+    second = BotProcess(emulator, settings, tmp_path / "second.log")
+    runners = (first, second)
+
+    def logs() -> str:
+        return first.output()[-3000:] + "\n---\n" + second.output()[-3000:]
+
     try:
         first.start()
         second.start()
         await wait_until_serving(emulator, world)
-        for _ in range(600):
-            if emulator.identify_count >= 2:
-                break
-            await asyncio.sleep(0.05)
-        assert emulator.identify_count >= 2, first.output() + "\n---\n" + second.output()
-        await asyncio.sleep(0.5)  # both sweeping
-        # Set up a few minutes ago for the minute that has just passed: due at once, so
-        # both processes' sweeps race for every server's post.
-        now = datetime.now(UTC)
-        due = now - timedelta(minutes=1)
+        # Both processes sweep: each logged its first sweep, at the clock's start.
+        await eventually(lambda: all(FIRST_SWEEP in r.output() for r in runners), timeout=60)
+        assert emulator.identify_count >= 2, logs()
+
+        # Due in a minute, when both processes' next sweeps fall due too: they race.
+        due = clock.now() + timedelta(minutes=1)
         async with db.session() as session:
             for channel in channels:
                 await setup_schedule(
@@ -66,30 +83,41 @@ async def test_two_processes_never_double_post(
                     thread=True,
                     rotation=Rotation.ALTERNATE,
                     by=1,
-                    now=now - timedelta(minutes=3),
+                    now=clock.now(),
                     session=session,
                 )
-        deadline = asyncio.get_running_loop().time() + 20
-        while True:
-            counts = [len(_excerpt_posts(emulator, c)) for c in channels]
-            if all(counts) or asyncio.get_running_loop().time() > deadline:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # anything doubled would have arrived by now
-        counts = [len(_excerpt_posts(emulator, c)) for c in channels]
-        assert counts == [1] * SERVERS, (first.output()[-3000:], second.output()[-3000:])
+        clock.advance_to(due)
+        await eventually(lambda: all(_excerpt_posts(emulator, c) for c in channels))
+        # The next day both processes' alarms for every server ring at the same instant.
+        clock.advance_to(due + timedelta(days=1))
+        await eventually(lambda: all(len(_excerpt_posts(emulator, c)) >= 2 for c in channels))
+
+        # Stopped cleanly, each process finished its work (sweeps and posts under way)
+        # before it exited: nothing either of them sent can still be on its way.
+        for runner in runners:
+            assert await runner.terminate() == 0, logs()
+        await timeline.idle()
+        days = [[_day(m) for m in _excerpt_posts(emulator, c)] for c in channels]
+        assert days == [[f"{due:%Y-%m-%d}", f"{due + timedelta(days=1):%Y-%m-%d}"]] * SERVERS, (
+            logs()
+        )
         threads = [m for m in emulator.messages.values() if "Which side" in m.text()]
-        assert len(threads) == SERVERS
+        assert len(threads) == 2 * SERVERS
     finally:
         await db.close()
-        for runner in (first, second):
+        for runner in runners:
             if runner.process is not None and runner.process.poll() is None:
                 runner.kill()
 
 
-def _excerpt_posts(emulator: Emulator, channel: Channel) -> list[object]:
+def _excerpt_posts(emulator: Emulator, channel: Channel) -> list[Message]:
     return [
         m
         for m in emulator.channel_messages(channel)
         if m.embeds and m.embeds[0].get("footer", {}).get("text", "").startswith("Daily excerpt")
     ]
+
+
+def _day(post: Message) -> str:
+    """The day in a post's footer: "Daily excerpt · 2026-11-02 ..."."""
+    return post.embeds[0]["footer"]["text"].split(" · ")[1]

@@ -1,9 +1,10 @@
 """/excerpt through the emulator: setup, posting on time, rotation, threads and votes,
 pause/resume, failures, daylight-saving days, and restarts inside and outside the grace window.
 
-The bot runs with a clock the test sets (handed in like its database), so "08:00 on the day
-the clocks change" is reached in seconds. The sweeper runs every 0.1 s, as it would every
-minute in production, so a jump of the clock is noticed at once.
+The bot runs on the test's clock, which stands still until the test moves it, so "08:00 on
+the day the clocks change" is reached at once. The sweeper runs every minute of that clock,
+as in production. After each move the test waits for the bot to be idle, so what it did
+not post by then, it would never post at that time.
 """
 
 from __future__ import annotations
@@ -22,19 +23,14 @@ from bot.services.excerpts import Claim, claim_due
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, Message, World
 from emulator.state import SEND_MESSAGES, Channel
-from tests.e2e.conftest import Bots, MovableClock, eventually
+from tests.e2e.conftest import Bots, Timeline, eventually
 
 TIMESTAMP = re.compile(r"<t:(\d+):F>")
 
 
 @pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
-
-
-@pytest.fixture
-async def bots(bot_settings: Settings, clock: MovableClock, world: World) -> AsyncIterator[Bots]:
-    runner = Bots(bot_settings.model_copy(update={"sweep_seconds": 0.1}), clock)
+async def bots(bot_settings: Settings, timeline: Timeline, world: World) -> AsyncIterator[Bots]:
+    runner = Bots(bot_settings, timeline)
     try:
         yield runner
     finally:
@@ -85,34 +81,14 @@ async def status(emulator: Emulator, world: World) -> dict[str, str]:
     return {f["name"]: f["value"] for f in answer.reply.embeds[0]["fields"]}
 
 
-async def status_showing(
-    emulator: Emulator, world: World, text: str, timeout: float = 5.0
-) -> dict[str, str]:
-    """/excerpt status, asked again until some field holds `text` (the sweeper's work is
-    done in the background)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        shown = await status(emulator, world)
-        if any(text in f"{name}\n{value}" for name, value in shown.items()):
-            return shown
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"/excerpt status never showed {text!r}: {shown}")
-        await asyncio.sleep(0.05)
-
-
-async def wait_for_posts(
-    emulator: Emulator, channel: Channel, count: int, timeout: float = 5.0
-) -> list[Message]:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while len(posts(emulator, channel)) < count:
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{len(posts(emulator, channel))} posts, expected {count}")
-        await asyncio.sleep(0.02)
-    return posts(emulator, channel)
+async def let_sweeps_pass(bots: Bots, count: int = 3) -> None:
+    """Move the clock past `count` of the sweeper's rounds, each waited for."""
+    for _ in range(count):
+        await bots.timeline.advance(bots.settings.sweep_seconds)
 
 
 async def test_setup_refuses_bad_input_and_changes_nothing(
-    bots: Bots, emulator: Emulator, world: World
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
     mod = world.member("mod")
@@ -151,14 +127,16 @@ async def test_setup_refuses_bad_input_and_changes_nothing(
         await emulator.slash(
             world.member("alice"), world.general, "excerpt setup", channel=world.debates, time="8am"
         )
+    # Had a refused setup been saved, a day on the clock would have brought its 8am post.
+    await timeline.advance(24 * 3600)
     assert posts(emulator, world.debates) == []
 
 
 async def test_posts_once_at_the_local_time_with_the_excerpt_verbatim(
-    bots: Bots, emulator: Emulator, world: World, clock: MovableClock, bot_settings: Settings
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline, bot_settings: Settings
 ) -> None:
     # 07:59:58 in Paris on an ordinary winter day.
-    clock.set(datetime(2026, 12, 2, 6, 59, 58, tzinfo=UTC))
+    await timeline.advance_to(datetime(2026, 12, 2, 6, 59, 58, tzinfo=UTC))
     await bots.start()
     reply = await setup(
         emulator, world, time="8am", timezone="Europe/Paris", ping_role=world.moderator_role
@@ -166,7 +144,10 @@ async def test_posts_once_at_the_local_time_with_the_excerpt_verbatim(
     assert next_post(reply) == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
     note = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}["Note"]
     assert "is not mentionable" in note  # so the moderator knows the ping will be silent
-    [post] = await wait_for_posts(emulator, world.debates, 1)
+    await timeline.advance(1)
+    assert posts(emulator, world.debates) == []  # 07:59:59: not yet
+    await timeline.advance(1)
+    [post] = posts(emulator, world.debates)  # 08:00 in Paris
     embed = post.embeds[0]
     assert any(embed["description"] in body for body in essay_bodies(bot_settings))
     assert 1 <= embed["description"].count("\n\n") + 1 <= 3
@@ -179,7 +160,7 @@ async def test_posts_once_at_the_local_time_with_the_excerpt_verbatim(
     assert post.content == f"<@&{world.moderator_role.id}>"
     assert post.pinged_roles == [world.moderator_role.id] and not post.pinged_everyone
     assert post.pinged_users == []
-    await asyncio.sleep(0.5)  # sweeps come and go: still one post
+    await let_sweeps_pass(bots)  # sweeps come and go: still one post
     assert len(posts(emulator, world.debates)) == 1
     shown = await status(emulator, world)
     assert "2026-12-03" not in shown["Next post"]
@@ -255,9 +236,9 @@ async def test_thread_votes_count_once_per_member_and_survive_a_restart(
 
 
 async def test_pause_skips_days_and_resume_starts_from_the_next_time(
-    bots: Bots, emulator: Emulator, world: World, clock: MovableClock
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
-    clock.set(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))
+    await timeline.advance_to(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))
     await bots.start()
     await setup(emulator, world, time="08:00", timezone="UTC")
     mod = world.member("mod")
@@ -266,30 +247,28 @@ async def test_pause_skips_days_and_resume_starts_from_the_next_time(
     twice = await emulator.slash(mod, world.general, "excerpt pause")
     assert "already paused" in twice.reply.content  # type: ignore[union-attr]
     assert "none: the schedule is paused" in (await status(emulator, world))["Next post"]
-    clock.set(datetime(2026, 12, 2, 8, 0, 1, tzinfo=UTC))
-    await asyncio.sleep(0.4)
+    await timeline.advance_to(datetime(2026, 12, 2, 8, 0, 1, tzinfo=UTC))
     assert posts(emulator, world.debates) == []
-    clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    await timeline.advance_to(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     resumed = await emulator.slash(mod, world.general, "excerpt resume")
     expected = int(datetime(2026, 12, 3, 8, 0, tzinfo=UTC).timestamp())
     assert f"<t:{expected}:F>" in resumed.reply.content  # type: ignore[union-attr]
-    await asyncio.sleep(0.3)
+    await let_sweeps_pass(bots)
     assert posts(emulator, world.debates) == []  # the paused morning is not made up
-    clock.set(datetime(2026, 12, 3, 8, 0, 1, tzinfo=UTC))
-    await wait_for_posts(emulator, world.debates, 1)
+    await timeline.advance_to(datetime(2026, 12, 3, 8, 0, 1, tzinfo=UTC))
+    assert len(posts(emulator, world.debates)) == 1
     disabled = await emulator.slash(mod, world.general, "excerpt disable")
     assert "disabled" in disabled.reply.content  # type: ignore[union-attr]
     refused = await emulator.slash(mod, world.general, "excerpt resume")
     assert "/excerpt setup" in refused.reply.content  # type: ignore[union-attr]
-    clock.set(datetime(2026, 12, 4, 8, 0, 1, tzinfo=UTC))
-    await asyncio.sleep(0.3)
+    await timeline.advance_to(datetime(2026, 12, 4, 8, 0, 1, tzinfo=UTC))
     assert len(posts(emulator, world.debates)) == 1
 
 
 async def test_a_deleted_channel_or_lost_permission_is_reported_then_disables_the_schedule(
-    bots: Bots, emulator: Emulator, world: World, clock: MovableClock
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
-    clock.set(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))
+    await timeline.advance_to(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))
     await bots.start()
     excerpts_channel = emulator.add_channel(world.guild, "excerpts")
     await emulator.settle()
@@ -297,22 +276,21 @@ async def test_a_deleted_channel_or_lost_permission_is_reported_then_disables_th
     bot_role = next(r for r in world.guild.roles.values() if r.name == "moot")
     emulator.set_overwrites(excerpts_channel, {bot_role.id: (0, SEND_MESSAGES)})
     await emulator.settle()
-    clock.set(datetime(2026, 12, 2, 8, 0, 1, tzinfo=UTC))
-    shown = await status_showing(emulator, world, "1 failed post(s) in a row")
+    await timeline.advance_to(datetime(2026, 12, 2, 8, 0, 1, tzinfo=UTC))
+    shown = await status(emulator, world)
     assert "missing Send Messages" in shown["Last error"]
     assert "1 failed post(s) in a row" in shown["Last error"]
     assert shown["Status"] == "Running"
     emulator.remove_channel(excerpts_channel)
     await emulator.settle()
-    clock.set(datetime(2026, 12, 3, 8, 0, 1, tzinfo=UTC))
-    await status_showing(emulator, world, "2 failed post(s) in a row")
-    clock.set(datetime(2026, 12, 4, 8, 0, 1, tzinfo=UTC))
-    shown = await status_showing(emulator, world, "Disabled after 3 failures")
+    await timeline.advance_to(datetime(2026, 12, 3, 8, 0, 1, tzinfo=UTC))
+    assert "2 failed post(s) in a row" in (await status(emulator, world))["Last error"]
+    await timeline.advance_to(datetime(2026, 12, 4, 8, 0, 1, tzinfo=UTC))
+    shown = await status(emulator, world)
     assert "no longer exists" in shown["Last error"]
     assert "Disabled after 3 failures" in shown["Last error"]
     assert shown["Status"].startswith("Disabled")
-    clock.set(datetime(2026, 12, 5, 8, 0, 1, tzinfo=UTC))
-    await asyncio.sleep(0.3)
+    await timeline.advance_to(datetime(2026, 12, 5, 8, 0, 1, tzinfo=UTC))
     posted_anywhere = [m for m in emulator.messages.values() if m.embeds and not m.ephemeral]
     assert posted_anywhere == []
     fixed = await setup(emulator, world, time="08:00", timezone="UTC")
@@ -325,34 +303,34 @@ def at(text: str) -> datetime:
 
 
 async def test_local_time_holds_across_daylight_saving_changes(
-    bots: Bots, emulator: Emulator, world: World, clock: MovableClock
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
-    # Paris springs forward on 2026-03-29: 02:00-03:00 does not exist that night.
-    clock.set(at("2026-03-28T12:00:00+01:00"))
+    # Paris springs forward on 2027-03-28: 02:00-03:00 does not exist that night.
+    await timeline.advance_to(at("2027-03-27T12:00:00+01:00"))
     await bots.start()
     reply = await setup(emulator, world, time="02:30", timezone="Europe/Paris")
     gap = next_post(reply)
-    assert gap == at("2026-03-29T03:30:00+02:00")  # a clock set forward shows 03:30
-    clock.set(gap + timedelta(seconds=1))
-    await wait_for_posts(emulator, world.debates, 1)
-    assert "2026-03-29" in posts(emulator, world.debates)[-1].embeds[0]["footer"]["text"]
-    assert next_post_of(await status(emulator, world)) == at("2026-03-30T02:30:00+02:00")
-    # 08:00 stays 08:00 local after the change (06:00 UTC, not 07:00); the 29th had its post.
+    assert gap == at("2027-03-28T03:30:00+02:00")  # a clock set forward shows 03:30
+    await timeline.advance_to(gap)
+    [post] = posts(emulator, world.debates)
+    assert "2027-03-28" in post.embeds[0]["footer"]["text"]
+    assert next_post_of(await status(emulator, world)) == at("2027-03-29T02:30:00+02:00")
+    # 08:00 stays 08:00 local after the change (06:00 UTC, not 07:00); the 28th had its post.
     reply = await setup(emulator, world, time="08:00", timezone="Europe/Paris")
-    assert next_post(reply) == at("2026-03-30T08:00:00+02:00")
+    assert next_post(reply) == at("2027-03-29T08:00:00+02:00")
 
-    # New York falls back on 2026-11-01: 01:00-02:00 happens twice that night.
-    clock.set(at("2026-10-31T12:00:00-04:00"))
+    # New York falls back on 2027-11-07: 01:00-02:00 happens twice that night.
+    await timeline.advance_to(at("2027-11-06T12:00:00-04:00"))
     reply = await setup(emulator, world, time="1:30am", timezone="America/New_York")
     # The first 01:30 of the repeated hour (EDT), not the second (EST).
-    assert next_post(reply) == at("2026-11-01T01:30:00-04:00")
-    clock.set(at("2026-11-01T01:30:01-04:00"))
-    await wait_for_posts(emulator, world.debates, 2)
-    clock.set(at("2026-11-01T01:30:01-05:00"))  # the same wall time again, an hour later
-    await asyncio.sleep(0.4)
+    assert next_post(reply) == at("2027-11-07T01:30:00-04:00")
+    await timeline.advance_to(at("2027-11-07T01:30:01-04:00"))
+    assert len(posts(emulator, world.debates)) == 2
+    # The same wall time again, an hour later: no second post.
+    await timeline.advance_to(at("2027-11-07T01:30:01-05:00"))
     assert len(posts(emulator, world.debates)) == 2
     # After the change, 01:30 is EST: 06:30 UTC instead of 05:30.
-    assert next_post_of(await status(emulator, world)) == at("2026-11-02T01:30:00-05:00")
+    assert next_post_of(await status(emulator, world)) == at("2027-11-08T01:30:00-05:00")
 
 
 def next_post_of(fields: dict[str, str]) -> datetime:
@@ -362,27 +340,26 @@ def next_post_of(fields: dict[str, str]) -> datetime:
 
 
 async def test_restart_inside_the_grace_window_posts_late_outside_it_skips_the_day(
-    bots: Bots, emulator: Emulator, world: World, clock: MovableClock
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
-    clock.set(at("2026-12-02T07:00:00+00:00"))
+    await timeline.advance_to(at("2026-12-02T07:00:00+00:00"))
     await bots.start()
     await setup(emulator, world, time="08:00", timezone="UTC")
     await bots.stop()
-    clock.set(at("2026-12-02T13:30:00+00:00"))  # down at 08:00, back 5.5 h later
+    await timeline.advance_to(at("2026-12-02T13:30:00+00:00"))  # down at 08:00, back 5.5 h later
     await bots.start()
-    [late] = await wait_for_posts(emulator, world.debates, 1)
+    [late] = posts(emulator, world.debates)
     assert "late: due at 08:00" in late.embeds[0]["footer"]["text"]
     assert "2026-12-02" in late.embeds[0]["footer"]["text"]
     await bots.stop()
-    clock.set(at("2026-12-03T14:30:00+00:00"))  # down at 08:00, back 6.5 h later
+    await timeline.advance_to(at("2026-12-03T14:30:00+00:00"))  # down at 08:00, back 6.5 h later
     await bots.start()
-    await status_showing(emulator, world, "Last skipped day: 2026-12-03")
-    tomorrow = int(at("2026-12-04T08:00:00+00:00").timestamp())
-    shown = await status_showing(emulator, world, f"<t:{tomorrow}:F>")
-    assert len(posts(emulator, world.debates)) == 1
+    shown = await status(emulator, world)
     assert "past the 6 h grace window" in shown["Last skipped day: 2026-12-03"]
-    clock.set(at("2026-12-04T08:00:01+00:00"))
-    await wait_for_posts(emulator, world.debates, 2)
+    assert next_post_of(shown) == at("2026-12-04T08:00:00+00:00")
+    assert len(posts(emulator, world.debates)) == 1
+    await timeline.advance_to(at("2026-12-04T08:00:01+00:00"))
+    assert len(posts(emulator, world.debates)) == 2
 
 
 async def claim_at(db: Database, world: World, when: str) -> Claim:
@@ -396,15 +373,16 @@ async def claim_at(db: Database, world: World, when: str) -> Claim:
 
 
 async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
-    bots: Bots, emulator: Emulator, world: World, clock: MovableClock, bot_settings: Settings
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline, bot_settings: Settings
 ) -> None:
-    clock.set(at("2026-12-02T07:00:00+00:00"))
+    await timeline.advance_to(at("2026-12-02T07:00:00+00:00"))
     await bots.start()
     await setup(emulator, world, time="08:00", timezone="UTC")
     await bots.stop()
     db = Database(bot_settings.database_url)
     try:
         # A process claimed 08:00's post, sent it, and was killed before recording it.
+        await timeline.advance_to(at("2026-12-02T08:00:01+00:00"))
         claim = await claim_at(db, world, "2026-12-02T08:00:01+00:00")
         async with aiohttp.ClientSession() as http:
             sent = await http.post(
@@ -419,18 +397,19 @@ async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
                 },
             )
             assert sent.status == 200
-        clock.set(at("2026-12-02T08:03:00+00:00"))  # past the claim's lease
+        await timeline.advance_to(at("2026-12-02T08:03:00+00:00"))  # past the claim's lease
         await bots.start()
-        await status_showing(emulator, world, "[jump]")  # recorded as posted
+        assert "[jump]" in (await status(emulator, world))["Last post"]  # recorded as posted
         assert len(posts(emulator, world.debates)) == 1
         await bots.stop()
 
         # Next day the process dies after claiming, before sending anything.
+        await timeline.advance_to(at("2026-12-03T08:00:01+00:00"))
         claim = await claim_at(db, world, "2026-12-03T08:00:01+00:00")
-        clock.set(at("2026-12-03T08:03:00+00:00"))
+        await timeline.advance_to(at("2026-12-03T08:03:00+00:00"))
         await bots.start()
-        await wait_for_posts(emulator, world.debates, 2)
-        await asyncio.sleep(0.5)
+        assert len(posts(emulator, world.debates)) == 2
+        await let_sweeps_pass(bots)
         assert len(posts(emulator, world.debates)) == 2
         assert posts(emulator, world.debates)[-1].embeds[0]["description"] == claim.excerpt.text
     finally:

@@ -11,15 +11,20 @@ import json
 import pytest
 
 from bot.client import MootBot
+from bot.formats import parse_format
 from bot.services.quotes import MAX_IMPORT_BYTES, MAX_QUOTE_CHARS
 from bot.services.rounds import MOTION_MAX, SPEECH_MAX
 from emulator import CommandUnavailable, Emulator, World
+from emulator.timeline import Timeline
+from tests.conftest import PROJECT_ROOT
 from tests.e2e.test_planning import schedule, signup_message
-from tests.e2e.test_rounds import eventually_message, open_round, play_through, started_round
+from tests.e2e.test_rounds import open_round, play_through, result_posted, started_round
 
 # Discord's own ceilings: a member's message (without Nitro), and a modal's text field.
 MESSAGE_MAX = 2000
 MODAL_TEXT_MAX = 4000
+# The default format, played at its real length (pace 1).
+FORMAT = parse_format(PROJECT_ROOT / "formats" / "realist-vs-values.toml")
 
 
 # The bot with the Message Content intent, so speeches are recorded from messages.
@@ -57,10 +62,10 @@ async def test_motions_at_the_limit_open_and_one_more_is_refused(
 
 
 async def test_the_longest_speeches_are_recorded_whole_and_the_round_finishes(
-    bot: MootBot, emulator: Emulator, world: World
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     mod, alice = world.member("mod"), world.member("alice")
-    r = await started_round(emulator, world, motion="Long", pace=0.05)
+    r = await started_round(emulator, world, motion="Long", timeline=timeline)
     first = await r.wait_turns(1)
     typed = long_text(MESSAGE_MAX, "typed")
     await emulator.post(alice, r.thread, typed)
@@ -70,10 +75,12 @@ async def test_the_longest_speeches_are_recorded_whole_and_the_round_finishes(
     assert sent.reply is not None and not sent.errors
     # The echo is an embed: its description holds 4096 characters, so all of it fits.
     assert submitted in sent.reply.text()
-    await play_through(r)
-    voting = await eventually_message(r, "Voting is open", timeout=20)
+    assert await play_through(r) == len(FORMAT.turns)
+    await timeline.idle()
+    voting = r.latest("Voting is open")
     await r.click("carol", voting, "Realist · 0")
-    await eventually_message(r, "Result:", timeout=30)
+    # The vote closes when its window has passed on the clock.
+    await result_posted(r, timeline, within=FORMAT.voting_seconds)
     exported = await emulator.slash(mod, r.thread, "debate transcript")
     assert exported.reply is not None and exported.reply.attachments
     [markdown] = exported.reply.attachments.values()

@@ -2,12 +2,12 @@
 server's scheduled event, sign-ups fill the roster, reminders ping only who signed up,
 the round starts itself with them, and reschedule, skip and cancel keep the event in step.
 
-The bot runs on a clock the test moves (handed in like its database), so "15 minutes
-before" is reached in a second; the sweeper runs every 0.1 s."""
+The clock stands still until the test moves it (tests.e2e.conftest.Timeline), so "an hour
+before" is reached by moving the clock there, and a sweep by moving it past
+`sweep_seconds`. It starts at a whole hour, so "in 3 hours" is an exact instant."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -19,18 +19,26 @@ from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
 from emulator.members import CommandUnavailable
 from emulator.state import MANAGE_EVENTS
-from tests.e2e.conftest import Bots, MovableClock, eventually
+from emulator.timeline import Timeline
+from tests.e2e.conftest import Bots, eventually
 
 MOTION = "Alliances outlast their reasons @everyone"
 
 
 @pytest.fixture
-async def bots(bot_settings: Settings, world: World) -> AsyncIterator[Bots]:
-    runner = Bots(bot_settings.model_copy(update={"sweep_seconds": 0.1}), MovableClock())
+async def bots(bot_settings: Settings, world: World, timeline: Timeline) -> AsyncIterator[Bots]:
+    runner = Bots(bot_settings, timeline)
     try:
         yield runner
     finally:
         await runner.stop()
+
+
+async def sweeps(bots: Bots, timeline: Timeline, count: int = 3) -> None:
+    """Let the clock pass `count` sweeps of every cog (each sweep comes `sweep_seconds`
+    after the last one ended), waiting for the bot to be idle after each."""
+    for _ in range(count):
+        await timeline.advance(bots.settings.sweep_seconds)
 
 
 def events(world: World) -> list[dict[str, Any]]:
@@ -60,15 +68,25 @@ def signup_message(emulator: Emulator, world: World, planned: int) -> Message:
     )
 
 
+async def sign_up(
+    emulator: Emulator, world: World, member: str, message: Message, label: str
+) -> Message:
+    """Press a sign-up button and wait for the bot's note that says so (a follow-up that
+    arrives after the press was answered)."""
+    clicked = await emulator.click(world.member(member), emulator.messages[message.id], label)
+    [note] = await eventually(lambda: clicked.followups)
+    assert note.ephemeral and f"You are down as **{label}**" in note.content
+    return note
+
+
 def said(emulator: Emulator, world: World, text: str) -> list[Message]:
     return [m for m in emulator.channel_messages(world.debates) if text in (m.content or "")]
 
 
 async def test_schedule_sign_up_remind_and_start_across_a_restart(
-    bots: Bots, emulator: Emulator, world: World
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
-    clock = bots.clock
     choices = await emulator.autocomplete(
         world.member("mod"), world.debates, "round schedule", "when", "tomorrow 19:30"
     )
@@ -79,18 +97,13 @@ async def test_schedule_sign_up_remind_and_start_across_a_restart(
     assert bad[0]["name"].startswith("✗ I cannot read")
 
     planned, answer = await schedule(
-        emulator,
-        world,
-        when="in 3 hours",
-        motion=MOTION,
-        pace=0.05,
-        reminders="1h, 15m",
+        emulator, world, when="in 3 hours", motion=MOTION, reminders="1h, 15m"
     )
     assert answer.ephemeral
-    start = clock.now() + timedelta(hours=3)
+    start = timeline.now() + timedelta(hours=3)
     [event] = events(world)
     assert event["status"] == 1 and event["entity_type"] == 3
-    assert abs((starts(event) - start).total_seconds()) < 90
+    assert starts(event) == start
     assert event["entity_metadata"]["location"] == "#debates"
     message = signup_message(emulator, world, planned)
     assert not message.pinged_everyone
@@ -103,17 +116,19 @@ async def test_schedule_sign_up_remind_and_start_across_a_restart(
         ("owner", "Realist"),
         ("owner", "Audience"),  # changed: counted once, as audience
     ]:
-        clicked = await emulator.click(world.member(member), message, label)
-        [note] = await eventually(lambda clicked=clicked: clicked.followups)
-        assert note.ephemeral and f"You are down as **{label}**" in note.content
+        await sign_up(emulator, world, member, message, label)
+        await timeline.advance(5)  # members sign up one after another, in this order
     fields = {f["name"]: f["value"] for f in emulator.messages[message.id].embeds[0]["fields"]}
     assert fields["Realist"] == "Alice" and fields["Values"] == "Bob"
     assert fields["Audience"] == "Carol, Owner" and fields["Can't make it"] == "Dave"
     listed = await emulator.slash(world.member("carol"), world.debates, "round list")
     assert f"#{planned}" in listed.reply.text() and "Realist 1" in listed.reply.text()  # type: ignore[union-attr]
 
+    # Not yet: nothing is said until the first reminder's time.
+    await timeline.advance_to(start - timedelta(hours=1, seconds=1))
+    assert not said(emulator, world, "⏰")
     # An hour before: the reminder pings who signed up, and nobody else.
-    clock.advance(timedelta(hours=2, minutes=1))
+    await timeline.advance_to(start - timedelta(hours=1))
     [first] = await eventually(lambda: said(emulator, world, "⏰"))
     ids = {world.member(n).user.id for n in ("alice", "bob", "carol", "owner")}
     assert set(first.pinged_users) == ids and not first.pinged_everyone
@@ -121,20 +136,21 @@ async def test_schedule_sign_up_remind_and_start_across_a_restart(
 
     # The bot stops between the reminders, and the clock passes the 15-minute mark.
     await bots.stop()
-    clock.advance(timedelta(minutes=50))
+    timeline.clock.advance_to(start - timedelta(minutes=10))
     await bots.start()
-    reminders = await eventually(lambda: len(said(emulator, world, "⏰")) == 2)
-    assert reminders
-    await asyncio.sleep(0.5)
-    assert len(said(emulator, world, "⏰")) == 2  # each reminder once
+    await eventually(lambda: len(said(emulator, world, "⏰")) == 2)
+    # Several sweeps later, still before the start: each reminder was sent once.
+    await sweeps(bots, timeline)
+    assert timeline.now() < start
+    assert len(said(emulator, world, "⏰")) == 2
     # The sign-up buttons still work after the restart.
-    changed = await emulator.click(world.member("dave"), emulator.messages[message.id], "Audience")
-    await eventually(lambda: changed.followups)
+    await sign_up(emulator, world, "dave", message, "Audience")
     fields = {f["name"]: f["value"] for f in emulator.messages[message.id].embeds[0]["fields"]}
     assert fields["Audience"] == "Carol, Owner, Dave" and fields["Can't make it"] == "nobody yet"
+    assert not [c for c in world.guild.channels.values() if c.name.startswith("Round ")]
 
     # Start time: the round opens with the speakers who signed up, and the event is live.
-    clock.advance(timedelta(minutes=10))
+    await timeline.advance_to(start)
     thread_id = await eventually(
         lambda: next(
             (c.id for c in world.guild.channels.values() if c.name.startswith("Round ")), None
@@ -153,28 +169,30 @@ async def test_schedule_sign_up_remind_and_start_across_a_restart(
     with pytest.raises(CommandUnavailable, match="disabled"):
         await emulator.click(world.member("dave"), emulator.messages[message.id], "Realist")
 
-    # The round ends: the event is completed.
+    # The round ends: the event is completed, by the next sweep.
     ended = await emulator.slash(world.member("mod"), thread, "debate end")
     assert ended.ephemeral
+    await timeline.advance(bots.settings.sweep_seconds)
     await eventually(lambda: events(world)[0]["status"] == 3)
 
 
 async def test_reschedule_skip_and_cancel_keep_the_event_in_step(
-    bots: Bots, emulator: Emulator, world: World
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
-    clock = bots.clock
     planned, _ = await schedule(
         emulator, world, when="in 2 days", motion="Weekly realism", repeat="weekly", count=3
     )
+    first_planned = timeline.now() + timedelta(days=2)
     [event] = events(world)
     moved = await emulator.slash(
         world.member("mod"), world.debates, "round reschedule", id=planned, when="in 3 days"
     )
     assert moved.ephemeral and "now starts" in moved.reply.content  # type: ignore[union-attr]
-    wanted = clock.now() + timedelta(days=3)
-    await eventually(lambda: abs((starts(events(world)[0]) - wanted).total_seconds()) < 90)
-    assert events(world)[0]["id"] == event["id"]
+    wanted = timeline.now() + timedelta(days=3)
+    await eventually(lambda: starts(events(world)[0]) == wanted)
+    await timeline.idle()
+    assert [e["id"] for e in events(world)] == [event["id"]]  # the same event, moved
 
     # One week is skipped: its event is cancelled and the next week is planned.
     skipped = await emulator.slash(world.member("mod"), world.debates, "round skip", id=planned)
@@ -183,19 +201,22 @@ async def test_reschedule_skip_and_cancel_keep_the_event_in_step(
     first, second = sorted(events(world), key=starts)
     assert first["status"] == 4 and second["status"] == 1
     # The series keeps its own rhythm: a week after the first planned time.
-    assert abs((starts(second) - (clock.now() + timedelta(days=9))).total_seconds()) < 90
+    assert starts(second) == first_planned + timedelta(days=7)
     nxt = int(re.search(r"The next is #(\d+)", skipped.reply.content)[1])  # type: ignore[index, union-attr]
     assert signup_message(emulator, world, nxt).buttons()
 
-    # Cancelling one round of a series says how; cancelling the series ends it.
+    # Cancelling one round of a series says how (and changes nothing); cancelling the
+    # series ends it.
     one = await emulator.slash(world.member("mod"), world.debates, "round cancel", id=nxt)
     assert one.ephemeral and "/round skip" in one.reply.content  # type: ignore[union-attr]
-    assert events(world)[1]["status"] == 1
+    await timeline.idle()
+    assert [e["status"] for e in sorted(events(world), key=starts)] == [4, 1]
     ended = await emulator.slash(
         world.member("mod"), world.debates, "round cancel", id=nxt, series=True
     )
     assert "and its series" in ended.reply.content  # type: ignore[union-attr]
     await eventually(lambda: all(e["status"] == 4 for e in events(world)))
+    await sweeps(bots, timeline)
     assert len(events(world)) == 2  # nothing planned after a cancelled series
     listed = await emulator.slash(world.member("carol"), world.debates, "round list")
     assert "No rounds are planned" in listed.reply.content  # type: ignore[union-attr]
@@ -203,26 +224,26 @@ async def test_reschedule_skip_and_cancel_keep_the_event_in_step(
 
 
 async def test_a_side_with_nobody_postpones_then_cancels(
-    bots: Bots, emulator: Emulator, world: World
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
-    clock = bots.clock
     planned, _ = await schedule(
         emulator, world, when="in 1 hour", motion="Nobody for values", postpone=45
     )
-    await emulator.click(world.member("alice"), signup_message(emulator, world, planned), "Realist")
-    clock.advance(timedelta(hours=1, minutes=1))
+    start = timeline.now() + timedelta(hours=1)
+    await sign_up(emulator, world, "alice", signup_message(emulator, world, planned), "Realist")
+    await timeline.advance_to(start)
     [notice] = await eventually(lambda: said(emulator, world, "nobody signed up for Values"))
     assert "postponed" in notice.content and not notice.pinged_users
-    later = clock.now() + timedelta(minutes=45)
-    await eventually(lambda: abs((starts(events(world)[0]) - later).total_seconds()) < 90)
+    await eventually(lambda: starts(events(world)[0]) == start + timedelta(minutes=45))
+    await timeline.idle()
     assert events(world)[0]["status"] == 1
     assert not [c for c in world.guild.channels.values() if c.name.startswith("Round ")]
 
     cancelling, _ = await schedule(
         emulator, world, when="in 2 hours", motion="Cancel when short", if_short="cancel"
     )
-    clock.advance(timedelta(hours=2))
+    await timeline.advance(timedelta(hours=2).total_seconds())
     await eventually(lambda: said(emulator, world, f"#{cancelling}, **Cancel when short**, is"))
     await eventually(
         lambda: [e["status"] for e in events(world) if e["name"].endswith("short")] == [4]
@@ -242,7 +263,12 @@ async def test_a_side_with_nobody_postpones_then_cancels(
     ],
 )
 async def test_bad_plans_are_refused_and_change_nothing(
-    bots: Bots, emulator: Emulator, world: World, options: dict[str, Any], reason: str
+    bots: Bots,
+    emulator: Emulator,
+    world: World,
+    timeline: Timeline,
+    options: dict[str, Any],
+    reason: str,
 ) -> None:
     await bots.start()
     before = len(emulator.channel_messages(world.debates))
@@ -250,14 +276,17 @@ async def test_bad_plans_are_refused_and_change_nothing(
         world.member("mod"), world.debates, "round schedule", motion="A motion", **options
     )
     assert refused.ephemeral and reason in refused.reply.content  # type: ignore[union-attr]
+    # Past the time it would have started: nothing was planned after all.
+    await timeline.advance(timedelta(hours=2, minutes=1).total_seconds())
     assert not events(world) and len(emulator.channel_messages(world.debates)) == before
 
 
 async def test_members_cannot_plan_or_change_plans(
-    bots: Bots, emulator: Emulator, world: World
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
     planned, _ = await schedule(emulator, world, when="in 2 days", motion="Members watch")
+    [event] = events(world)
     for command, options in [
         ("round schedule", {"when": "in 3 days", "motion": "Mine"}),
         ("round cancel", {"id": planned}),
@@ -266,13 +295,16 @@ async def test_members_cannot_plan_or_change_plans(
     ]:
         refused = await emulator.slash(world.member("alice"), world.debates, command, **options)
         assert refused.ephemeral and "moderator" in refused.reply.content.lower()  # type: ignore[union-attr]
-    assert [e["status"] for e in events(world)] == [1]
+    await timeline.idle()
+    assert [(e["status"], e["scheduled_start_time"]) for e in events(world)] == [
+        (1, event["scheduled_start_time"])
+    ]
     missing = await emulator.slash(world.member("mod"), world.debates, "round info", id=999)
     assert "no planned round #999" in missing.reply.content  # type: ignore[union-attr]
 
 
 async def test_an_event_that_could_not_be_created_is_retried_without_repeating_the_post(
-    bots: Bots, emulator: Emulator, world: World
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
     planned, _ = await schedule(
@@ -291,28 +323,50 @@ async def test_an_event_that_could_not_be_created_is_retried_without_repeating_t
             and f"Planned round #{nxt} " in m.embeds[0].get("footer", {}).get("text", "")
         ]
 
+    def creations(status: int) -> int:
+        """The bot's requests to create an event that Discord answered with `status`."""
+        return sum(
+            1
+            for c in emulator.calls
+            if c.method == "POST" and c.path.endswith("/scheduled-events") and c.status == status
+        )
+
     await eventually(posted)
-    await asyncio.sleep(0.5)  # several sweeps try again, and fail
-    assert len(events(world)) == 1
+    await timeline.idle()
+    refused = creations(403)
+    assert refused >= 1 and len(events(world)) == 1
+    # Several sweeps try again, and fail: still one event, and the post is not repeated.
+    await sweeps(bots, timeline)
+    assert creations(403) >= refused + 3
+    assert len(events(world)) == 1 and len(posted()) == 1
     bot_role.permissions |= MANAGE_EVENTS
+    await timeline.advance(bots.settings.sweep_seconds)
     await eventually(lambda: len(events(world)) == 2)
-    await asyncio.sleep(0.3)
-    assert len(posted()) == 1 and len(events(world)) == 2
+    # Sweeps after that leave both alone: one post, one new event, created once.
+    await sweeps(bots, timeline)
+    assert len(posted()) == 1 and len(events(world)) == 2 and creations(200) == 2
 
 
 async def test_a_round_whose_channel_is_gone_is_cancelled_not_retried(
-    bots: Bots, emulator: Emulator, world: World
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
     planned, _ = await schedule(emulator, world, when="in 1 hour", motion="Lost channel")
+    start = timeline.now() + timedelta(hours=1)
     message = signup_message(emulator, world, planned)
-    await emulator.click(world.member("alice"), message, "Realist")
-    await emulator.click(world.member("bob"), emulator.messages[message.id], "Values")
+    # Each sign-up is noted before the channel goes (the note follows the press), so
+    # nothing of the bot's is still on its way there.
+    await sign_up(emulator, world, "alice", message, "Realist")
+    await sign_up(emulator, world, "bob", message, "Values")
+    await timeline.idle()
     emulator.remove_channel(world.debates)
-    bots.clock.advance(timedelta(hours=1, minutes=1))
+    await timeline.advance_to(start)
     await eventually(lambda: events(world)[0]["status"] == 4)
     info = await emulator.slash(world.member("mod"), world.general, "round info", id=planned)
     assert "channel is gone" in info.reply.text()  # type: ignore[union-attr]
+    await timeline.idle()
     calls = len(emulator.calls)
-    await asyncio.sleep(0.5)  # several sweeps: nothing more is tried
-    assert len(emulator.calls) == calls
+    # Several sweeps: nothing more is tried.
+    await sweeps(bots, timeline)
+    assert emulator.calls[calls:] == []
+    assert not [c for c in world.guild.channels.values() if c.name.startswith("Round ")]

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.client import MootBot
-from bot.runtime import start_in_background, stop
+from bot.runtime import stop
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, Message, World
+from emulator.timeline import Timeline
 
 BOLD = re.compile(r"\*\*")
 
@@ -83,7 +84,7 @@ async def test_search_embed_attribution_and_verbatim_text(
 
 
 async def test_paging_buttons_survive_a_restart(
-    bot: MootBot, emulator: Emulator, world: World, bot_settings: Settings
+    bot: MootBot, emulator: Emulator, world: World, bot_settings: Settings, timeline: Timeline
 ) -> None:
     alice, bob = world.member("alice"), world.member("bob")
     sentences = corpus_sentences(bot_settings)
@@ -99,7 +100,7 @@ async def test_paging_buttons_survive_a_restart(
     assert len(set(seen)) == 4 and set(seen) <= sentences
     # A restart: a new process would have no memory of the search but the database.
     await bot.close()
-    again, task = await start_in_background(bot_settings, ready_timeout=15)
+    again, task = await timeline.start(bot_settings)
     try:
         back = await emulator.click(bob, emulator.messages[message.id], "Previous")
         assert back.response_type == 7 and not back.errors
