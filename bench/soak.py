@@ -1,8 +1,10 @@
 """A simulated season under faults. The bot runs as its own process against the emulator
-on a clock the script moves (a clock file, read through `python -m emulator.clocked`),
-so weeks pass in minutes: every server has
-a daily excerpt and a weekly planned round with sign-ups and a reminder; the rounds are
-played to the end with speeches, votes and a ballot; quotes are searched and saved. All
+on a clock that stands still until the script moves it (a ManualClock mirrored to a clock
+file, which the bot reads through `python -m emulator.clocked`), so weeks pass in minutes
+and nothing depends on how fast the machine is: every server has a daily excerpt and a
+weekly planned round with sign-ups and a reminder; the rounds are played at their real
+length with speeches (each speaker presses Done), votes and a ballot, and once every
+member has voted the clock passes the vote window; quotes are searched and saved. All
 along, the emulator answers 10% of the bot's REST calls with 429 and 2% with a 5xx, drops
 the gateway every few seconds, and the bot is killed with SIGKILL and restarted several
 times. At the end everything is checked against the script's own record: each excerpt
@@ -26,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -39,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func  # noqa: E402
-from sqlmodel import select  # noqa: E402
+from sqlmodel import col, select  # noqa: E402
 
 from bench.bot_process import bot_database, spawn_bot  # noqa: E402
 from bench.figures import machine, write_results  # noqa: E402
@@ -54,7 +56,7 @@ from emulator import (  # noqa: E402
     World,
     seed_world,
 )
-from emulator.clock import FileClock  # noqa: E402
+from emulator.clock import ManualClock  # noqa: E402
 from emulator.state import Channel  # noqa: E402
 
 NAME = "soak"
@@ -65,8 +67,13 @@ EXCERPT_AT = timedelta(hours=8)
 ROUND_DAY = 2
 ROUND_AT = timedelta(hours=20)
 REMIND_AT = timedelta(hours=19)
-PACE = 0.3  # 54-second openings and 36 seconds of voting at most; speakers press Done
-TURNS = 6  # Realist vs Values: six speeches
+TURNS = 6  # Realist vs Values, at its real length: six speeches, then two minutes of voting
+# When a round waits on the bot for long, the clock moves on this much: past the lease after
+# which the sweeper announces again what a killed process left unsaid (five seconds), and
+# far less than any turn (a minute at the shortest).
+ROUND_NUDGE = timedelta(seconds=10)
+# A Discord timestamp in a message ("Ends <t:1799999999:R>").
+DISCORD_TIME = re.compile(r"<t:(\d+):R>")
 MOTION = "This house would put values before interests"
 T = TypeVar("T")
 
@@ -100,39 +107,78 @@ class Season:
     the record the bot is checked against."""
 
     def __init__(
-        self, emulator: Emulator, folder: Path, url: str, *, servers: int, seed: int = 7
+        self,
+        emulator: Emulator,
+        clock: ManualClock,
+        folder: Path,
+        url: str,
+        *,
+        servers: int,
+        seed: int = 7,
     ) -> None:
         self.emulator = emulator
+        # The season's time: it stands still until the script moves it. The emulator reads
+        # it directly, the bot process from the file it is mirrored to.
+        self.clock = clock
+        assert clock.mirror is not None, "the bot process reads the clock from its mirror"
+        self.clock_file = clock.mirror
         self.folder = folder
         self.url = url
-        self.clock_file = folder / "clock.json"
+        self.db = Database(url)
         self.random = random.Random(seed)
         self.servers = [Server(seed_world(emulator, f"Server {n}")) for n in range(servers)]
         self.process: Any = None
-        # Members act only while no kill is under way, and a kill waits for the actions
-        # in flight: an interaction never straddles a kill, so each must be answered.
+        # Members act only while nothing holds them (a kill, a gateway drop, a move of the
+        # clock), and a hold waits for the actions in flight: an interaction never
+        # straddles a kill or a move of the clock, so each must be answered.
         self.up = asyncio.Event()
+        self.holding = asyncio.Lock()
         self.in_flight = 0
         self.idle = asyncio.Event()
         self.idle.set()
         self.interactions: list[tuple[str, Interaction]] = []
+        self.answer_seconds: list[float] = []
         self.unanswered: list[str] = []
+        self.unconfirmed: list[str] = []
         self.kills = 0
         self.drops = 0
-        self.now = SEASON_START
+        # The speeches the bot has recorded (their message ids), as last read.
+        self.recorded: set[int] = set()
+        self.recorded_read_at = -1.0
+        self.reading = asyncio.Lock()
 
     # --- the bot process and the clock ---------------------------------------------
 
-    def set_clock(self, instant: datetime) -> None:
-        self.now = instant
-        FileClock.write(self.clock_file, instant, running=True)
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
 
-    async def start_bot(self) -> None:
+    @contextlib.asynccontextmanager
+    async def members_held(self) -> AsyncIterator[None]:
+        """Hold the members' actions (once the ones in flight are answered) while the
+        world changes under them; one hold at a time."""
+        async with self.holding:
+            self.up.clear()
+            await self.idle.wait()
+            try:
+                yield
+            finally:
+                self.up.set()
+
+    async def move_clock(self, instant: datetime) -> None:
+        """Let time pass up to `instant` (if it is ahead), between members' actions."""
+        async with self.members_held():
+            if instant > self.now:
+                self.clock.advance_to(instant)
+
+    async def launch(self) -> None:
+        """Start the bot process; return once it answers."""
         self.process = spawn_bot(
             self.emulator,
             self.url,
             self.folder,
             {
+                # A sweep at every move of the clock: what is overdue is seen at once.
                 "MOOT_SWEEP_SECONDS": "0.3",
                 "MOOT_MESSAGE_CONTENT": "true",
             },
@@ -140,29 +186,32 @@ class Season:
         )
         first = self.servers[0].world
         await self.emulator.wait_until_serving(first.member("alice"), first.general, timeout=60)
+
+    async def start_bot(self) -> None:
+        await self.launch()
         self.up.set()
 
-    async def kill_and_restart(self) -> None:
-        """SIGKILL once no member action is in flight, then start again."""
-        self.up.clear()
-        await self.idle.wait()
-        self.process.send_signal(signal.SIGKILL)
-        await asyncio.to_thread(self.process.wait, 30)
-        self.kills += 1
-        await self.start_bot()
+    async def kill_and_restart(self, *, then_pass: timedelta = timedelta(0)) -> None:
+        """SIGKILL once no member action is in flight, start again, and let `then_pass`
+        of time pass before the members go on."""
+        async with self.members_held():
+            self.process.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(self.process.wait, 30)
+            self.kills += 1
+            await self.launch()
+            if then_pass:
+                self.clock.advance(then_pass.total_seconds())
 
     async def drop_gateway(self) -> None:
         """Drop the bot's gateway connection between member actions, and wait until it has
         resumed. (An interaction made while the gateway is down reaches the bot after
         Discord's 3-second window, and no bot can answer it: Discord tells the member it
         failed. That is not what this season checks.)"""
-        self.up.clear()
-        await self.idle.wait()
-        await self.emulator.drop_gateway()
-        self.drops += 1
-        first = self.servers[0].world
-        await self.emulator.wait_until_serving(first.member("alice"), first.general, timeout=60)
-        self.up.set()
+        async with self.members_held():
+            await self.emulator.drop_gateway()
+            self.drops += 1
+            first = self.servers[0].world
+            await self.emulator.wait_until_serving(first.member("alice"), first.general, timeout=60)
 
     async def stop_bot(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -170,6 +219,7 @@ class Season:
             await asyncio.to_thread(self.process.wait, 60)
 
     async def drop_gateway_now_and_then(self, every: float) -> None:
+        # A fault at random points of the play, every `every` seconds of real time.
         while True:
             await asyncio.sleep(every)
             if self.up.is_set():
@@ -178,13 +228,14 @@ class Season:
     # --- members' actions -----------------------------------------------------------
 
     async def act(self, what: str, action: Callable[[], Awaitable[T]]) -> T:
-        """A member's action, never during a kill."""
+        """A member's action, never during a hold."""
         while True:
             await self.up.wait()
             if self.up.is_set():
                 break
         self.in_flight += 1
         self.idle.clear()
+        started = time.monotonic()
         try:
             result = await action()
         except NoReply:
@@ -196,6 +247,7 @@ class Season:
                 self.idle.set()
         if isinstance(result, Interaction):
             self.interactions.append((what, result))
+            self.answer_seconds.append(time.monotonic() - started)
         return result
 
     async def slash(
@@ -207,13 +259,26 @@ class Season:
             lambda: self.emulator.slash(world.member(member), where, name, timeout=20, **o),
         )
 
-    async def click(self, server: Server, member: str, message: Message, label: str) -> Interaction:
-        return await self.act(
-            f"{label} by {member} in {server.world.guild.name}",
-            lambda: self.emulator.click(
+    async def click(
+        self, server: Server, member: str, message: Message, label: str, *, confirmed: bool = False
+    ) -> Interaction:
+        """A member presses a button; `confirmed`: the bot answers by changing the message,
+        then sends the member a note, and the press lasts until the note is there too (a
+        move of the clock past its token's 15 minutes would leave the member without it)."""
+        what = f"{label} by {member} in {server.world.guild.name}"
+
+        async def press() -> Interaction:
+            pressed = await self.emulator.click(
                 server.world.member(member), self.emulator.messages[message.id], label, timeout=20
-            ),
-        )
+            )
+            if confirmed and not pressed.errors:
+                with contextlib.suppress(TimeoutError):
+                    await self.until(lambda: pressed.followups, 20, f"the note to {what}")
+                if not pressed.followups:
+                    self.unconfirmed.append(what)
+            return pressed
+
+        return await self.act(what, press)
 
     async def post(self, server: Server, member: str, channel: Channel, text: str) -> Message:
         return await self.act(
@@ -221,9 +286,12 @@ class Season:
             lambda: self.emulator.post(server.world.member(member), channel, text),
         )
 
+    # --- waiting for the bot ----------------------------------------------------------
+
     async def until(
         self, condition: Callable[[], T | None], timeout: float = 60, what: str = ""
     ) -> T:
+        """Until `condition()` is truthy (in real time, `timeout` only bounds a failure)."""
         deadline = time.monotonic() + timeout
         while True:
             value = condition()
@@ -231,19 +299,70 @@ class Season:
                 return value
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"the season stalled at {self.now:%Y-%m-%d %H:%M}: never saw {what}"
+                    f"the season stalled at {self.now:%Y-%m-%d %H:%M:%S}: never saw {what}"
                 )
             await asyncio.sleep(0.2)
 
-    async def until_nudging(self, condition: Callable[[], T | None], what: str) -> T:
-        """Wait for `condition`; if it is slow, move the clock on a few minutes at a time,
-        as the world would: a post Discord could not take is retried once its claim's
-        lease (two minutes) runs out."""
+    async def until_nudging(
+        self,
+        condition: Callable[[], T | None],
+        what: str,
+        step: timedelta = timedelta(minutes=3),
+    ) -> T:
+        """Wait for `condition`; if it is slow, move the clock on `step` at a time, as the
+        world would: a post Discord could not take is retried once its claim's lease (two
+        minutes for excerpts; five seconds for a round's announcements) runs out. When
+        several wait at once, one move serves them all."""
         for _ in range(6):
+            seen = self.now
             with contextlib.suppress(TimeoutError):
                 return await self.until(condition, 15, what)
-            self.set_clock(FileClock(self.clock_file).now() + timedelta(minutes=3))
+            if self.now == seen:
+                await self.move_clock(seen + step)
         return await self.until(condition, 30, what)
+
+    async def speech_recorded(self, message: Message, what: str) -> None:
+        """Until the bot has recorded the speech posted as `message` (read from its
+        database; one read at a time serves every speaker waiting)."""
+        deadline = time.monotonic() + 120
+        while message.id not in self.recorded:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"the season stalled at {self.now:%Y-%m-%d %H:%M:%S}: "
+                    f"the bot never recorded {what}"
+                )
+            async with self.reading:
+                if time.monotonic() - self.recorded_read_at >= 0.2:
+                    async with self.db.session() as session:
+                        ids = (await session.exec(select(Speech.message_id))).all()
+                    self.recorded = {i for i in ids if i is not None}
+                    self.recorded_read_at = time.monotonic()
+                    continue
+            await asyncio.sleep(0.1)
+
+    async def results_recorded(self, rounds: int) -> None:
+        """Until the bot has saved the result message of every one of the `rounds` rounds:
+        the last of its writes the season waits for."""
+        deadline = time.monotonic() + 60
+        while True:
+            async with self.db.session() as session:
+                saved = (
+                    await session.exec(
+                        select(func.count())
+                        .select_from(Round)
+                        .where(
+                            Round.status == RoundStatus.DECIDED.value,
+                            col(Round.result_message_id).is_not(None),
+                        )
+                    )
+                ).one()
+            if saved >= rounds:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"the season stalled at its end: {saved} of {rounds} results recorded"
+                )
+            await asyncio.sleep(0.2)
 
     # --- the season -----------------------------------------------------------------
 
@@ -266,7 +385,6 @@ class Season:
             repeat="weekly",
             count=weeks,
             reminders="1h",
-            pace=PACE,
         )
         found = re.search(r"Planned round #(\d+)", answer.reply.content if answer.reply else "")
         assert found, (answer.reply, answer.errors, answer.response_type)
@@ -306,7 +424,7 @@ class Season:
         planned = server.planned[week]
         message = await self.until(lambda: self.signup_message(server, planned))
         for member, label in (("alice", "Realist"), ("bob", "Values"), ("carol", "Audience")):
-            await self.click(server, member, message, label)
+            await self.click(server, member, message, label, confirmed=True)
 
     def excerpts_on(self, server: Server, day: date) -> list[Message]:
         mark = f"Daily excerpt · {day.isoformat()}"
@@ -329,10 +447,25 @@ class Season:
                 return channel
         return None
 
-    async def play_round(self, server: Server) -> None:
-        thread = await self.until(lambda: self.round_thread(server), timeout=120)
+    def ends(self, message: Message) -> datetime:
+        """When the turn or the vote announced in `message` ends (its Discord timestamp,
+        in whole seconds: the instant returned is at most a second after the end)."""
+        text = self.emulator.messages[message.id].embeds[0].get("description") or ""
+        found = DISCORD_TIME.search(text)
+        assert found, f"no end in {text!r}"
+        return datetime.fromtimestamp(int(found[1]) + 1, UTC)
+
+    async def play_round(self, server: Server) -> Message:
+        """Play the server's round up to the vote: every speech, every vote, the ballot.
+        Returns the voting message (the vote closes when the clock passes its end)."""
+        thread = await self.until_nudging(
+            lambda: self.round_thread(server),
+            f"the round thread in {server.world.guild.name}",
+            ROUND_NUDGE,
+        )
         server.threads.append(thread.id)
         emulator = self.emulator
+        where = f"in {thread.name} of {server.world.guild.name}"
 
         def turns() -> list[Message]:
             return [
@@ -341,34 +474,47 @@ class Season:
                 if m.embeds and "has the floor" in (m.embeds[0].get("description") or "")
             ]
 
+        def voting() -> Message | None:
+            return next(
+                (m for m in emulator.channel_messages(thread) if "Voting is open" in m.text()), None
+            )
+
         for position in range(1, TURNS + 1):
-            turn = await self.until(
+            turn = await self.until_nudging(
                 lambda p=position: len(turns()) >= p and turns()[p - 1],
-                120,
-                f"turn {position} in {thread.name} of {server.world.guild.name} "
+                f"turn {position} {where} "
                 f"(messages there: {[m.text()[:30] for m in emulator.channel_messages(thread)]})",
+                ROUND_NUDGE,
             )
             speaker = "alice" if position % 2 == 1 else "bob"
-            await self.post(server, speaker, thread, f"Speech {position}: interests and ideals.")
+            speech = await self.post(
+                server, speaker, thread, f"Speech {position}: interests and ideals."
+            )
             server.speeches[thread.id] += 1
-            with contextlib.suppress(Exception):
-                # Done after the turn ended by itself is refused: that is fine.
-                await self.click(server, speaker, turn, "Done")
-        voting = await self.until(
-            lambda: next(
-                (m for m in emulator.channel_messages(thread) if "Voting is open" in m.text()), None
-            ),
-            120,
-        )
+            # The speaker presses Done once the speech is on the record: a Done that
+            # overtook the speech would leave it outside the turn.
+            await self.speech_recorded(speech, f"speech {position} {where}")
+            done: Interaction | None = None
+            with contextlib.suppress(NoReply, CommandUnavailable):  # unanswered: counted
+                done = await self.click(server, speaker, turn, "Done")
+            if done is None or "turn is over" not in (done.reply.content if done.reply else ""):
+                # The bot did not take the Done (or could not say so): unless the next turn
+                # comes anyway, this one ends at its time.
+                with contextlib.suppress(TimeoutError):
+                    await self.until(lambda p=position: len(turns()) > p or voting(), 15)
+                if not (len(turns()) > position or voting()):
+                    await self.move_clock(self.ends(turn))
+        vote = await self.until_nudging(voting, f"the vote {where}", ROUND_NUDGE)
         for member, label in (("carol", "Realist"), ("dave", "Values")):
-            current = emulator.messages[voting.id]
+            current = emulator.messages[vote.id]
             button = next(b["label"] for b in current.buttons() if b["label"].startswith(label))
-            # A vote unanswered counts against the bot; one too late (closed) is not cast.
-            with contextlib.suppress(NoReply, CommandUnavailable):
-                await self.click(server, member, current, button)
+            # The vote stays open until the clock passes its end: it is cast (one unanswered
+            # counts against the bot).
+            with contextlib.suppress(NoReply):
+                await self.click(server, member, current, button, confirmed=True)
                 server.votes[thread.id] += 1
         with contextlib.suppress(NoReply):  # counted as unanswered; the round goes on
-            form = await self.click(server, "mod", voting, "Submit ballot")
+            form = await self.click(server, "mod", vote, "Submit ballot")
             ballot = await self.act(
                 "ballot",
                 lambda: emulator.submit_modal(
@@ -380,8 +526,16 @@ class Season:
             )
             if not ballot.errors:
                 server.ballots[thread.id] += 1
-        await self.until(
-            lambda: any("Result:" in m.text() for m in emulator.channel_messages(thread)), 120
+        return vote
+
+    async def finish_round(self, server: Server) -> None:
+        """After the vote closed: the result, then a quote saved and the essays searched."""
+        emulator = self.emulator
+        thread = self.emulator_channel(server.threads[-1])
+        await self.until_nudging(
+            lambda: any("Result:" in m.text() for m in emulator.channel_messages(thread)),
+            f"the result in {thread.name} of {server.world.guild.name}",
+            ROUND_NUDGE,
         )
         # A member saves the opening speech as a quote; another searches the essays.
         opening = next(
@@ -398,7 +552,7 @@ class Season:
 
     async def day(self, week: int, weekday: int, kill_now: bool) -> None:
         day_start = SEASON_START + timedelta(days=7 * week + weekday)
-        self.set_clock(day_start + EXCERPT_AT + timedelta(seconds=5))
+        await self.move_clock(day_start + EXCERPT_AT + timedelta(seconds=5))
         if kill_now and weekday != ROUND_DAY:
             # Around the excerpt time: whatever the bot was posting is cut short.
             await self.kill_and_restart()
@@ -410,20 +564,34 @@ class Season:
         if weekday != ROUND_DAY:
             return
         await asyncio.gather(*(self.sign_up(s, week) for s in self.servers))
-        self.set_clock(day_start + REMIND_AT + timedelta(seconds=5))
+        await self.move_clock(day_start + REMIND_AT + timedelta(seconds=5))
         for server in self.servers:
             planned = server.planned[week]
             await self.until_nudging(
                 lambda s=server, p=planned: self.reminders_for(s, p),
                 f"the reminder in {server.world.guild.name}",
             )
-        self.set_clock(day_start + ROUND_AT + timedelta(seconds=1))
+        await self.move_clock(day_start + ROUND_AT + timedelta(seconds=1))
         rounds = [asyncio.create_task(self.play_round(s)) for s in self.servers]
         if kill_now:
-            # Mid-round: once the first speeches are in.
-            await asyncio.sleep(3)
-            await self.kill_and_restart()
-        await asyncio.gather(*rounds)
+            # Mid-round: once the first speeches are in. Then the sweeper's lease passes,
+            # so it announces what the killed process left unsaid.
+            await self.until(
+                lambda: (
+                    any(r.done() for r in rounds)
+                    or all(
+                        len(s.threads) > week and s.speeches[s.threads[week]] > 0
+                        for s in self.servers
+                    )
+                ),
+                120,
+                "the first speeches",
+            )
+            await self.kill_and_restart(then_pass=ROUND_NUDGE)
+        votes = await asyncio.gather(*rounds)
+        # Every member has voted: the clock passes the vote windows, the results come.
+        await self.move_clock(max(self.ends(v) for v in votes))
+        await asyncio.gather(*(self.finish_round(s) for s in self.servers))
 
     async def play(self, weeks: int, kills: int) -> None:
         days = [(w, d) for w in range(weeks) for d in range(7)]
@@ -434,6 +602,7 @@ class Season:
         chosen |= set(self.random.sample(others, max(0, min(kills - 1, len(others)))))
         for index, (week, weekday) in enumerate(days):
             await self.day(week, weekday, index in chosen)
+        await self.results_recorded(len(self.servers) * weeks)
 
     # --- the checks -------------------------------------------------------------------
 
@@ -466,8 +635,7 @@ class Season:
         )
         unanswered = [w for w, i in self.interactions if i.errors or i.response_type is None]
         unanswered += self.unanswered
-        db = Database(self.url)
-        async with db.session() as session:
+        async with self.db.session() as session:
             decided = (
                 await session.exec(
                     select(func.count())
@@ -482,7 +650,6 @@ class Season:
             with_speeches = (
                 await session.exec(select(func.count(func.distinct(Speech.round_id))))
             ).one()
-        await db.close()
         played = n * weeks
         return [
             Check("excerpts posted once per server per day", len(excerpts), excerpts.count(1)),
@@ -516,17 +683,11 @@ class Season:
         ]
 
     def slowest_answers(self, count: int = 5) -> list[float]:
-        """How long after each member interaction the bot's answer first reached Discord
-        (seconds), the slowest `count`: the window is 3 seconds."""
-        first: dict[int, float] = {}
-        for call in self.emulator.calls:
-            found = re.match(r"/api/v\d+/interactions/(\d+)/[^/]+/callback", call.path)
-            if found:
-                first.setdefault(int(found[1]), call.at)
-        delays = [
-            first[i.id] - i.created for i in self.emulator.interactions.values() if i.id in first
-        ]
-        return [round(d, 2) for d in sorted(delays, reverse=True)[:count]]
+        """How long each member waited for the bot's answer, in real seconds (to a deferral:
+        for the answer after it; to a sign-up or a vote: for the note), the slowest `count`.
+        Discord's 3-second window runs on the season's clock, which stands still while a
+        member waits: this is the bot's speed, not a check."""
+        return [round(d, 2) for d in sorted(self.answer_seconds, reverse=True)[:count]]
 
     def failed_answers(self) -> list[str]:
         """Interactions Discord refused the bot's answer to: each answer's arrival (seconds
@@ -563,12 +724,14 @@ async def run_season(
     faults: bool = True,
 ) -> tuple[Season, list[Check], dict[str, Any]]:
     """Play a season in `folder` and check it; (season, checks, figures)."""
-    # Discord's timers and timestamps run on the season's clock too.
-    emulator = await Emulator(clock=FileClock(folder / "clock.json")).start()
+    # The season's clock, written to a file at every move for the bot process; Discord's
+    # timers and timestamps run on it too.
+    clock = ManualClock(SEASON_START + timedelta(hours=1), mirror=folder / "clock.json")
+    emulator = await Emulator(clock=clock).start()
+    season: Season | None = None
     try:
         url = await bot_database(folder)
-        season = Season(emulator, folder, url, servers=servers)
-        season.set_clock(SEASON_START + timedelta(hours=1))
+        season = Season(emulator, clock, folder, url, servers=servers)
         await season.start_bot()
         started = time.monotonic()
         if faults:
@@ -580,7 +743,6 @@ async def run_season(
         try:
             await season.set_up(weeks)
             await season.play(weeks, kills)
-            await asyncio.sleep(2)  # let the last writes land
         finally:
             dropper.cancel()
             emulator.faults.rate_limit = emulator.faults.server_error = 0.0
@@ -599,11 +761,14 @@ async def run_season(
             "slowest_answers_s": season.slowest_answers(),
             "failed_answers": season.failed_answers()[:10],
             "unanswered": season.unanswered[:10],
+            "unconfirmed": season.unconfirmed[:10],
             "wall_seconds": round(elapsed, 1),
         }
         checks = await season.checks(weeks)
         return season, checks, figures
     finally:
+        if season is not None:
+            await season.db.close()
         await emulator.stop()
 
 

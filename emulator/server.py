@@ -532,6 +532,9 @@ class Emulator(MemberActions):
         except DiscordError as exc:
             status = exc.status
             return _json({"message": exc.message, "code": exc.code}, exc.status)
+        except Exception:
+            status = 500  # recorded as the bot saw it: aiohttp answers a 500
+            raise
         finally:
             self.in_flight -= 1
             with contextlib.suppress(Exception):
@@ -977,8 +980,8 @@ class Emulator(MemberActions):
     async def _answer(
         self, interaction: Interaction, kind: int, data: dict[str, Any], files: dict[str, bytes]
     ) -> dict[str, Any]:
-        guild = self.guilds[interaction.guild_id]
-        channel = guild.channels[interaction.channel_id]
+        # A channel deleted meanwhile: 404 Unknown Channel, as Discord answers (not a 500).
+        guild, channel = self.guild_of_channel(interaction.channel_id)
         response: dict[str, Any] = {"id": str(interaction.id), "type": interaction.type}
         resource: dict[str, Any] = {"type": kind}
         if kind == 4:
@@ -1047,8 +1050,8 @@ class Emulator(MemberActions):
             raise DiscordError(404, rules.UNKNOWN_WEBHOOK, "Unknown Webhook")
         payload = payload or {}
         rules.check_message(payload)
-        guild = self.guilds[interaction.guild_id]
-        channel = guild.channels[interaction.channel_id]
+        # A channel deleted meanwhile: 404 Unknown Channel, as Discord answers (not a 500).
+        guild, channel = self.guild_of_channel(interaction.channel_id)
         message = self.store_message(
             guild, channel, self.bot_user, payload, files, interaction=interaction
         )

@@ -16,6 +16,7 @@ from bot.client import MootBot, moderators_only
 from bot.db import Database
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, World
+from emulator.timeline import Timeline
 from tests.e2e.test_planning import schedule
 from tests.e2e.test_rounds import started_round
 
@@ -46,12 +47,13 @@ def public_state(emulator: Emulator, world: World) -> str:
 
 
 async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothing(
-    bot: MootBot, bot_settings: Settings, emulator: Emulator, world: World
+    bot: MootBot, bot_settings: Settings, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     mod, alice, carol = world.member("mod"), world.member("alice"), world.member("carol")
-    # Something for every command to act on: a slow round under way in its thread, a
-    # planned round, a daily excerpt schedule, a saved quote.
-    r = await started_round(emulator, world, motion="Test", pace=2.0)
+    # Something for every command to act on: a round under way in its thread (in its
+    # first turn: the clock stands still), a planned round, a daily excerpt schedule, a
+    # saved quote.
+    r = await started_round(emulator, world, motion="Test", timeline=timeline)
     await r.wait_turns(1)
     planned, _ = await schedule(emulator, world, when="in 3 hours", motion="Planned")
     await emulator.slash(mod, world.general, "excerpt setup", channel=world.general, time="08:00")
@@ -100,6 +102,7 @@ async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothin
     }
     assert set(matrix) == guarded, "every moderator command needs a row in the matrix"
 
+    await timeline.idle()
     before_rows = await snapshot(bot_settings.database_url)
     before_public = public_state(emulator, world)
     hidden = []
@@ -121,5 +124,8 @@ async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothin
     refused = await emulator.slash(carol, general, "quote delete", id=quote)
     assert refused.reply is not None and refused.reply.ephemeral
     assert "or a moderator can delete it" in refused.reply.content, refused.reply.content
+    # Whatever a refused command might have set going has had its chance to act: a sweep
+    # of the bot's has run (and the round's first turn, three minutes, is not over).
+    await timeline.advance(bot_settings.sweep_seconds)
     assert await snapshot(bot_settings.database_url) == before_rows
     assert public_state(emulator, world) == before_public

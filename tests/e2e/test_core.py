@@ -221,7 +221,7 @@ async def test_runs_as_its_own_process_and_stops_cleanly_on_sigterm(
     output = bot_process.output()
     assert code == 0, output
     assert "stopped cleanly" in output and "Traceback" not in output
-    assert "Scheduler has been shut down" in output
+    assert "the alarm scheduler has stopped" in output
 
 
 async def test_restart_after_sigkill_serves_again_without_resyncing(

@@ -108,6 +108,13 @@ async def test_interaction_answer_rules(
     status, body = await call(http, "POST", callback, {"type": 4, "data": {"content": "again"}})
     assert status == 400 and body["code"] == 40060  # already acknowledged
 
+    # Discord's 3 seconds are the clock's: they pass only when the test moves it.
+    in_time = await interaction(emulator, world)
+    emulator.advance(2.9)
+    status, _ = await call(
+        http, "POST", f"/interactions/{in_time.id}/{in_time.token}/callback", {"type": 5}
+    )
+    assert status == 200
     late = await interaction(emulator, world)
     emulator.advance(3.5)  # more than Discord's 3 seconds without a deferral
     status, body = await call(
@@ -123,7 +130,9 @@ async def test_interaction_answer_rules(
         0
     ] == 200
     assert deferred.reply is not None and deferred.reply.ephemeral
-    emulator.advance(15 * 60 + 1)  # followups expire after 15 minutes
+    emulator.advance(15 * 60 - 1)  # followups are taken for 15 minutes
+    assert (await call(http, "POST", followup, {"content": "still in time"}))[0] == 200
+    emulator.advance(2)  # and not after
     assert (await call(http, "POST", followup, {"content": "too late"}))[0] == 401
 
     chooser = await interaction(emulator, world, kind=4)
@@ -140,7 +149,9 @@ async def test_interaction_answer_rules(
 async def test_rate_limits_have_real_headers(
     emulator: Emulator, world: World, http: aiohttp.ClientSession
 ) -> None:
+    # A window far longer than the three requests take, however loaded the machine.
     emulator.rate_limits.per_route = 2
+    emulator.rate_limits.window = 60.0
     path = f"/api/v10/channels/{world.general.id}/messages"
     statuses = []
     for _ in range(3):
@@ -149,6 +160,10 @@ async def test_rate_limits_have_real_headers(
             headers = response.headers
             body = await response.json()
     assert statuses == [200, 200, 429]
-    assert body["retry_after"] > 0 and body["global"] is False
+    assert 0 < body["retry_after"] <= 60 and body["global"] is False
     assert headers["Via"] and headers["X-RateLimit-Remaining"] == "0"
     assert "X-RateLimit-Bucket" in headers and "X-RateLimit-Reset-After" in headers
+    # The window passes on the clock: then the route takes messages again.
+    emulator.advance(60)
+    async with http.post(path, json={"content": "x"}) as response:
+        assert response.status == 200

@@ -65,9 +65,10 @@ async def test_two_processes_never_double_post(
     try:
         first.start()
         second.start()
-        await wait_until_serving(emulator, world)
+        # Bounds for a loaded machine, where starting two processes takes its time.
+        await wait_until_serving(emulator, world, timeout=120)
         # Both processes sweep: each logged its first sweep, at the clock's start.
-        await eventually(lambda: all(FIRST_SWEEP in r.output() for r in runners), timeout=60)
+        await eventually(lambda: all(FIRST_SWEEP in r.output() for r in runners), timeout=120)
         assert emulator.identify_count >= 2, logs()
 
         # Due in a minute, when both processes' next sweeps fall due too: they race.
@@ -87,10 +88,12 @@ async def test_two_processes_never_double_post(
                     session=session,
                 )
         clock.advance_to(due)
-        await eventually(lambda: all(_excerpt_posts(emulator, c) for c in channels))
+        await eventually(lambda: all(_excerpt_posts(emulator, c) for c in channels), timeout=60)
         # The next day both processes' alarms for every server ring at the same instant.
         clock.advance_to(due + timedelta(days=1))
-        await eventually(lambda: all(len(_excerpt_posts(emulator, c)) >= 2 for c in channels))
+        await eventually(
+            lambda: all(len(_excerpt_posts(emulator, c)) >= 2 for c in channels), timeout=60
+        )
 
         # Stopped cleanly, each process finished its work (sweeps and posts under way)
         # before it exited: nothing either of them sent can still be on its way.

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bot.client import UNEXPECTED, MootBot
 from emulator import Emulator, Message, World
 from emulator.state import Channel
+from emulator.timeline import Timeline
 from tests.e2e.test_rounds import Round, started_round
 
 # Every slash command moot registers (test_the_list_is_every_command keeps it complete).
@@ -177,15 +178,16 @@ def option_values(
 
 
 async def round_thread(emulator: Emulator, world: World) -> Channel:
-    """A slow round under way, opened once per test (hypothesis runs every example of a
-    test on the same bot); every command is also made visible to every member, as an admin
-    can in Integrations, so members' tries reach moot."""
+    """A round under way, opened once per test (hypothesis runs every example of a test on
+    the same bot; the clock stands still, so only the examples' commands move the round);
+    every command is also made visible to every member, as an admin can in Integrations,
+    so members' tries reach moot."""
     for channel in world.guild.channels.values():
         if channel.name.endswith(f": {BASE_MOTION}"):
             return channel
     for command in emulator.global_commands:
         world.guild.command_overrides.setdefault(command["name"], set()).add(world.guild.id)
-    r = await started_round(emulator, world, motion=BASE_MOTION, pace=2.0)
+    r = await started_round(emulator, world, motion=BASE_MOTION)
     return r.thread
 
 
@@ -193,7 +195,12 @@ async def round_thread(emulator: Emulator, world: World) -> Channel:
 @FUZZED
 @given(data=st.data())
 async def test_any_options_get_a_clear_answer(
-    bot: MootBot, emulator: Emulator, world: World, name: str, data: st.DataObject
+    bot: MootBot,
+    emulator: Emulator,
+    world: World,
+    timeline: Timeline,
+    name: str,
+    data: st.DataObject,
 ) -> None:
     thread = await round_thread(emulator, world)
     channels = [world.general, world.debates, thread]
@@ -206,6 +213,8 @@ async def test_any_options_get_a_clear_answer(
             options[option["name"]] = data.draw(value, label=option["name"])
     with errors_logged() as logged:
         answer = await emulator.slash(member, channel, name, timeout=15, **options)
+        # And whatever the command set going (announcements, follow-ups) has run.
+        await timeline.idle()
     assert not answer.errors, answer.errors
     replies = [m for m in [answer.reply, *answer.followups] if m is not None]
     assert replies, "no answer"
@@ -226,15 +235,17 @@ async def test_the_list_is_every_command(bot: MootBot) -> None:
     assert registered == set(COMMANDS)
 
 
-async def voting_round(emulator: Emulator, world: World) -> Message:
-    """A slow round skipped to its vote (4 minutes open), once per test: its vote message."""
+async def voting_round(emulator: Emulator, world: World, timeline: Timeline) -> Message:
+    """A round skipped to its vote, once per test: its vote message. The vote stays open
+    for every example: the clock stands still."""
     for channel in world.guild.channels.values():
         if channel.name.endswith(": Ballots"):
             r = Round(emulator, world, channel)
             return r.latest("Voting is open")
-    r = await started_round(emulator, world, motion="Ballots", pace=2.0)
+    r = await started_round(emulator, world, motion="Ballots")
     while not any("Voting is open" in m.text() for m in r.messages()):
         await r.slash("mod", "debate skip")
+        await timeline.idle()
     return r.latest("Voting is open")
 
 
@@ -246,17 +257,24 @@ async def voting_round(emulator: Emulator, world: World) -> Message:
     reason=st.text(max_size=300),
 )
 async def test_any_ballot_gets_a_clear_answer(
-    bot: MootBot, emulator: Emulator, world: World, winner: str, points: str, reason: str
+    bot: MootBot,
+    emulator: Emulator,
+    world: World,
+    timeline: Timeline,
+    winner: str,
+    points: str,
+    reason: str,
 ) -> None:
     """The ballot form, the one free-text form with a grammar (speaker points), filled in
     with anything: recorded, or refused in a clear ephemeral sentence."""
-    voting = await voting_round(emulator, world)
+    voting = await voting_round(emulator, world, timeline)
     form = await emulator.click(world.member("mod"), voting, "Submit ballot")
     assert form.modal is not None, form.reply
     with errors_logged() as logged:
         answer = await emulator.submit_modal(
             world.member("mod"), form, {"winner": winner, "points": points, "reason": reason}
         )
+        await timeline.idle()
     assert not answer.errors and answer.reply is not None
     assert answer.reply.ephemeral and UNEXPECTED not in answer.reply.content
     assert not logged.records, [r.getMessage() for r in logged.records]

@@ -19,9 +19,10 @@ from bot.db import Database
 from bot.services.corpus_import import import_corpus
 from bot.settings import Settings
 from emulator import Emulator, World
-from tests.e2e.conftest import Bots, MovableClock, eventually, mention_breaches, message_payloads
-from tests.e2e.test_planning import schedule, signup_message
-from tests.e2e.test_rounds import eventually_message, started_round
+from emulator.timeline import Timeline
+from tests.e2e.conftest import Bots, eventually, mention_breaches, message_payloads
+from tests.e2e.test_planning import schedule, sign_up, signup_message
+from tests.e2e.test_rounds import result_posted, started_round, voting_opens
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 HOSTILE_ESSAY = """+++
@@ -43,7 +44,9 @@ def hostile(world: World, source: str) -> str:
 
 
 @pytest.fixture
-async def bots(bot_settings: Settings, world: World, tmp_path: Path) -> AsyncIterator[Bots]:
+async def bots(
+    bot_settings: Settings, world: World, timeline: Timeline, tmp_path: Path
+) -> AsyncIterator[Bots]:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS_DIR, corpus)
     essay = HOSTILE_ESSAY.format(text=hostile(world, "fromthecorpus"))
@@ -52,10 +55,8 @@ async def bots(bot_settings: Settings, world: World, tmp_path: Path) -> AsyncIte
     async with db.session() as session:
         await import_corpus(corpus, session=session)
     await db.close()
-    settings = bot_settings.model_copy(
-        update={"sweep_seconds": 0.1, "corpus_dir": corpus, "message_content": True}
-    )
-    runner = Bots(settings, MovableClock())
+    settings = bot_settings.model_copy(update={"corpus_dir": corpus, "message_content": True})
+    runner = Bots(settings, timeline)
     try:
         yield runner
     finally:
@@ -74,7 +75,7 @@ def reached(emulator: Emulator, source: str) -> bool:
 
 
 async def test_hostile_text_from_every_source_reaches_discord_and_pings_nobody(
-    bots: Bots, emulator: Emulator, world: World
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
     alice, bob, carol, mod = (world.member(n) for n in ("alice", "bob", "carol", "mod"))
@@ -83,13 +84,13 @@ async def test_hostile_text_from_every_source_reaches_discord_and_pings_nobody(
     found = await emulator.slash(alice, world.general, "quote search", query="zanzibarian")
     assert found.reply is not None and found.reply.embeds
 
-    # A motion and a speech, through a whole round and its transcript.
-    r = await started_round(emulator, world, motion=hostile(world, "amotion"), pace=0.01)
-    await r.wait_turns(1)
+    # A motion and a speech, through a whole round (at its real length) and its transcript.
+    r = await started_round(emulator, world, motion=hostile(world, "amotion"))
+    await eventually(r.turns)  # Alice has the floor
     await emulator.post(alice, r.thread, hostile(world, "aspeech"))
-    voting = await eventually_message(r, "Voting is open", timeout=20)
+    voting = await voting_opens(r, timeline)
     await r.click("dave", voting, "Realist · 0")
-    await eventually_message(r, "Result:", timeout=20)
+    await result_posted(r, timeline)
     transcript = await emulator.slash(mod, r.thread, "debate transcript")
     assert transcript.reply is not None and transcript.reply.attachments
 
@@ -111,13 +112,14 @@ async def test_hostile_text_from_every_source_reaches_discord_and_pings_nobody(
     planned, _ = await schedule(
         emulator, world, when="in 3 hours", motion=hostile(world, "aplan"), reminders="1h"
     )
-    await emulator.click(alice, signup_message(emulator, world, planned), "Realist")
-    bots.clock.advance(timedelta(hours=2, minutes=1))
+    await sign_up(emulator, world, "alice", signup_message(emulator, world, planned), "Realist")
+    await timeline.advance(timedelta(hours=2, minutes=1).total_seconds())
     [reminder] = await eventually(
         lambda: [m for m in emulator.channel_messages(world.debates) if "⏰" in m.content]
     )
     assert "aplan" in reminder.content and reminder.pinged_users == [alice.user.id]
 
+    await timeline.idle()  # all of it sent: now nothing may have pinged
     for source in ("fromthecorpus", "amotion", "aspeech", "aquote", "animport", "aplan"):
         assert reached(emulator, source), f"the {source} text never went out"
     assert not mention_breaches(emulator)

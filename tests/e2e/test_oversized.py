@@ -18,7 +18,13 @@ from emulator import CommandUnavailable, Emulator, World
 from emulator.timeline import Timeline
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.test_planning import schedule, signup_message
-from tests.e2e.test_rounds import open_round, play_through, result_posted, started_round
+from tests.e2e.test_rounds import (
+    open_round,
+    play_through,
+    result_posted,
+    started_round,
+    voting_opens,
+)
 
 # Discord's own ceilings: a member's message (without Nitro), and a modal's text field.
 MESSAGE_MAX = 2000
@@ -76,8 +82,8 @@ async def test_the_longest_speeches_are_recorded_whole_and_the_round_finishes(
     # The echo is an embed: its description holds 4096 characters, so all of it fits.
     assert submitted in sent.reply.text()
     assert await play_through(r) == len(FORMAT.turns)
-    await timeline.idle()
-    voting = r.latest("Voting is open")
+    # The vote opens as the last turn ends, without the clock moving.
+    voting = await voting_opens(r, timeline, within=0)
     await r.click("carol", voting, "Realist · 0")
     # The vote closes when its window has passed on the clock.
     await result_posted(r, timeline, within=FORMAT.voting_seconds)

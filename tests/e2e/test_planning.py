@@ -2,7 +2,7 @@
 server's scheduled event, sign-ups fill the roster, reminders ping only who signed up,
 the round starts itself with them, and reschedule, skip and cancel keep the event in step.
 
-The clock stands still until the test moves it (tests.e2e.conftest.Timeline), so "an hour
+The clock stands still until the test moves it (emulator.timeline.Timeline), so "an hour
 before" is reached by moving the clock there, and a sweep by moving it past
 `sweep_seconds`. It starts at a whole hour, so "in 3 hours" is an exact instant."""
 

@@ -30,6 +30,8 @@ def test_demo_script_runs_every_line(tmp_path: Path) -> None:
     assert "The daily excerpt is paused" in out
     assert "Only moderators can start the round" in out
     assert "Debaters cannot vote in their own round" in out
+    # Bob's opening and closing ran out by themselves while the script let the clock run.
+    assert "0:30 left for Bob" in out and "0:15 left for Bob" in out
     assert "Winner: **Realist**, by 1 vote(s)" in out
 
 
@@ -44,7 +46,8 @@ def test_run_without_a_token_opens_the_sandbox(tmp_path: Path) -> None:
 
 def test_a_bad_script_line_fails_the_run(tmp_path: Path) -> None:
     script = tmp_path / "bad.txt"
-    script.write_text("zed: /help\nalice: dance\n", encoding="utf-8")
+    script.write_text("zed: /help\nalice: dance\nwait soon\n", encoding="utf-8")
     result = sandbox("sandbox", "--script", str(script), tmp_path=tmp_path)
     assert result.returncode == 1
     assert "no member 'zed'" in result.stdout and "I don't understand 'dance'" in result.stdout
+    assert "'soon' is not like 90, 30s, 5m or 1h" in result.stdout

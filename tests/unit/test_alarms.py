@@ -1,73 +1,250 @@
-"""Batched alarms: what falls due together is handed over together, once, in time order;
-a replaced or removed alarm does not ring; close lets the batch under way finish."""
+"""Batched alarms on a clock the test moves: what falls due together is handed over
+together, once, in time order, at the instant it fell due; a replaced or removed alarm does
+not ring; close lets the batch under way finish. Timer work on the same desk: a sweep runs
+now and again an interval after each run ends, never two at once; a keyed alarm rings once
+at its (latest) instant."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-from bot.clock import Clock
-from bot.timers import Alarms
+from bot.timers import Alarms, TimerWork
+from emulator.clock import ManualClock
+
+START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return START + timedelta(seconds=seconds)
+
+
+async def settled(busy: Callable[[], bool]) -> None:
+    """Until `busy()` is False three turns of the event loop in a row: whatever fell due
+    has been taken and its work has run (a task the work started gets its turns too)."""
+    quiet = 0
+    for _ in range(10_000):
+        await asyncio.sleep(0)
+        quiet = 0 if busy() else quiet + 1
+        if quiet == 3:
+            return
+    raise AssertionError("still busy after 10,000 turns of the event loop")
+
+
+async def until(condition: Callable[[], object]) -> None:
+    """Until `condition()` holds, in turns of the event loop (no real time involved)."""
+    for _ in range(10_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition did not hold within 10,000 turns of the event loop")
 
 
 async def test_alarms_due_together_ring_as_one_batch_and_replaced_ones_do_not() -> None:
-    clock = Clock()
-    batches: list[tuple[float, list[int]]] = []
-    started = time.monotonic()
+    clock = ManualClock(START)
+    batches: list[tuple[datetime, list[int]]] = []
 
     async def work(keys: list[int]) -> None:
-        batches.append((time.monotonic() - started, sorted(keys)))
+        batches.append((clock.now(), sorted(keys)))
 
     alarms = Alarms(clock, work)
     alarms.start()
-    soon = clock.now() + timedelta(milliseconds=150)
     for key in range(1, 6):
-        alarms.set(key, soon)
-    alarms.set(3, clock.now() + timedelta(milliseconds=400))  # replaced: rings later
+        alarms.set(key, at(10))
+    alarms.set(3, at(40))  # replaced: rings later
     alarms.set(4, None)  # removed
-    alarms.set(6, clock.now() + timedelta(milliseconds=50))  # earlier than the rest
-    await asyncio.sleep(0.8)
+    alarms.set(6, at(5))  # earlier than the rest
+    await settled(lambda: alarms.busy)
+    assert clock.next_deadline() == at(5)  # the desk waits for the earliest alarm
+    clock.advance(4.999)
+    await settled(lambda: alarms.busy)
+    assert batches == []  # never early
+    clock.advance_to(at(5))
+    await settled(lambda: alarms.busy)
+    assert batches == [(at(5), [6])]
+    clock.advance_to(at(10))
+    await settled(lambda: alarms.busy)
+    # 1, 2 and 5 together at 10 s; 3 (moved to 40 s) and 4 (removed) not with them.
+    assert batches == [(at(5), [6]), (at(10), [1, 2, 5])]
+    clock.advance_to(at(39.999))
+    await settled(lambda: alarms.busy)
+    assert len(batches) == 2
+    clock.advance_to(at(40))
+    await settled(lambda: alarms.busy)
+    assert batches == [(at(5), [6]), (at(10), [1, 2, 5]), (at(40), [3])]
+    clock.advance(3600)
+    await settled(lambda: alarms.busy)
+    assert len(batches) == 3  # each rang once; the removed one never
+    assert all(key not in alarms for key in range(1, 7))
     await alarms.close()
-    assert [keys for _, keys in batches] == [[6], [1, 2, 5], [3]]
-    at = [moment for moment, _ in batches]
-    # Never early; late only by what a busy machine adds.
-    assert at[0] >= 0.05 and at[1] >= 0.15 and at[2] >= 0.4
-    assert at[0] < 0.3 and at[1] < 0.4 and at[2] < 0.65
-    assert 3 not in alarms and 1 not in alarms
+
+
+async def test_alarms_ring_at_their_own_instant_when_the_clock_is_moved_to_each() -> None:
+    clock = ManualClock(START)
+    batches: list[tuple[datetime, list[int]]] = []
+
+    async def work(keys: list[int]) -> None:
+        batches.append((clock.now(), keys))
+
+    alarms = Alarms(clock, work)
+    alarms.start()
+    alarms.set(2, at(20))
+    alarms.set(1, at(10))
+    alarms.set(3, at(20))  # ties in time go in the order they were set
+    await settled(lambda: alarms.busy)
+    while (ahead := clock.next_deadline()) is not None:
+        clock.advance_to(ahead)
+        await settled(lambda: alarms.busy)
+    assert batches == [(at(10), [1]), (at(20), [2, 3])]
+    await alarms.close()
 
 
 async def test_an_alarm_set_from_its_own_work_rings_again() -> None:
-    clock = Clock()
-    rings: list[int] = []
+    clock = ManualClock(START)
+    rings: list[datetime] = []
 
     async def work(keys: list[int]) -> None:
-        rings.extend(keys)
+        assert keys == [7]
+        rings.append(clock.now())
         if len(rings) < 3:
-            alarms.set(7, clock.now() + timedelta(milliseconds=20))
+            alarms.set(7, clock.now() + timedelta(seconds=20))
 
     alarms = Alarms(clock, work)
     alarms.start()
-    alarms.set(7, clock.now())
-    await asyncio.sleep(0.3)
+    alarms.set(7, clock.now())  # due at once
+    await settled(lambda: alarms.busy)
+    assert rings == [START]
+    clock.advance(19)
+    await settled(lambda: alarms.busy)
+    assert rings == [START]
+    clock.advance(1)
+    await settled(lambda: alarms.busy)
+    assert rings == [START, at(20)]
+    clock.advance(20)
+    await settled(lambda: alarms.busy)
+    assert rings == [START, at(20), at(40)]
+    clock.advance(3600)
+    await settled(lambda: alarms.busy)
+    assert rings == [START, at(20), at(40)]  # the third run set no alarm
+    assert 7 not in alarms
     await alarms.close()
-    assert rings == [7, 7, 7]
 
 
 async def test_close_waits_for_the_batch_under_way_and_then_takes_no_more() -> None:
-    clock = Clock()
+    clock = ManualClock(START)
+    started: list[list[int]] = []
     finished: list[list[int]] = []
+    under_way = asyncio.Event()
+    release = asyncio.Event()
 
     async def work(keys: list[int]) -> None:
-        await asyncio.sleep(0.2)
+        started.append(keys)
+        under_way.set()
+        await release.wait()
         finished.append(keys)
 
     alarms = Alarms(clock, work)
     alarms.start()
+    serving = alarms._task
+    assert serving is not None
     alarms.set(1, clock.now())
-    await asyncio.sleep(0.05)  # the batch is under way
-    alarms.set(2, clock.now())
-    await alarms.close()
-    assert finished == [[1]]
-    await asyncio.sleep(0.1)
-    assert finished == [[1]]
+    await asyncio.wait_for(under_way.wait(), 10)  # the batch is under way
+    alarms.set(2, clock.now())  # due, waiting for the batch before it
+    closing = asyncio.create_task(alarms.close())
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert not closing.done()  # close waits for the batch under way...
+    assert finished == []
+    release.set()
+    await asyncio.wait_for(closing, 10)
+    assert finished == [[1]]  # ...which finished
+    assert serving.done()  # and the desk has stopped: it takes no more
+    clock.advance(3600)
+    await settled(lambda: alarms.busy)
+    assert started == [[1]] and finished == [[1]]  # 2 never ran
+
+
+async def test_timer_work_sweeps_now_and_an_interval_after_each_run_never_two_at_once() -> None:
+    clock = ManualClock(START)
+    timers = TimerWork(clock, "test")
+    runs: list[datetime] = []
+    running = 0
+    most_at_once = 0
+    gate = asyncio.Event()
+    gate.set()
+
+    async def sweep() -> None:
+        nonlocal running, most_at_once
+        runs.append(clock.now())
+        running += 1
+        most_at_once = max(most_at_once, running)
+        try:
+            await gate.wait()
+        finally:
+            running -= 1
+
+    timers.every("sweep", 60, sweep)
+    timers.every("sweep", 60, sweep)  # once per name: no second job
+    await settled(lambda: timers.busy)
+    assert runs == [START]  # now
+    assert clock.next_deadline() == at(60)
+    clock.advance(59)
+    await settled(lambda: timers.busy)
+    assert runs == [START]
+    clock.advance(1)
+    await settled(lambda: timers.busy)
+    assert runs == [START, at(60)]
+    # A slow run: the clock passes two more intervals while it is under way.
+    gate.clear()
+    clock.advance(60)
+    await until(lambda: running == 1)
+    assert runs == [START, at(60), at(120)]
+    clock.advance(150)
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert runs == [START, at(60), at(120)]  # no second run while one is under way
+    assert clock.next_deadline() is None  # the next is counted from the end of this one
+    gate.set()
+    await settled(lambda: timers.busy)
+    assert clock.next_deadline() == at(270 + 60)
+    clock.advance(59)
+    await settled(lambda: timers.busy)
+    assert len(runs) == 3
+    clock.advance(1)
+    await settled(lambda: timers.busy)
+    assert runs == [START, at(60), at(120), at(330)]
+    assert most_at_once == 1
+    await timers.close()
+    clock.advance(3600)
+    await settled(lambda: timers.busy)
+    assert len(runs) == 4  # closed: no more sweeps
+
+
+async def test_timer_work_ring_replaces_the_alarm_for_a_key_and_none_removes_it() -> None:
+    clock = ManualClock(START)
+    timers = TimerWork(clock, "test")
+    fired: list[tuple[datetime, str]] = []
+
+    async def remind(what: str) -> None:
+        fired.append((clock.now(), what))
+
+    timers.ring(1, at(30), remind, "first")
+    timers.ring(1, at(60), remind, "replaced")  # the same key: replaces the alarm
+    timers.ring(2, at(30), remind, "removed")
+    timers.ring(2, None, remind)  # None: no alarm for key 2
+    timers.ring(3, at(45), remind, "other")
+    await settled(lambda: timers.busy)
+    clock.advance_to(at(30))
+    await settled(lambda: timers.busy)
+    assert fired == []
+    clock.advance_to(at(45))
+    await settled(lambda: timers.busy)
+    assert fired == [(at(45), "other")]
+    clock.advance_to(at(60))
+    await settled(lambda: timers.busy)
+    assert fired == [(at(45), "other"), (at(60), "replaced")]
+    clock.advance(3600)
+    await settled(lambda: timers.busy)
+    assert len(fired) == 2  # each alarm rings once
+    await timers.close()
