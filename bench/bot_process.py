@@ -36,9 +36,7 @@ def spawn_bot(
     command = ["-m", "bot", "run"]
     if clock_file is not None:
         command = ["-m", "emulator.clocked", str(clock_file), "run"]
-    return subprocess.Popen(
-        [sys.executable, *command], cwd=folder, env=env, stdout=log, stderr=log
-    )
+    return subprocess.Popen([sys.executable, *command], cwd=folder, env=env, stdout=log, stderr=log)
 
 
 async def import_shipped_corpus(url: str) -> None:

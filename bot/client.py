@@ -54,6 +54,7 @@ class Busy(Protocol):
     @property
     def busy(self) -> bool: ...
 
+
 # How often discord.py may look for idle rate-limit buckets to drop (see throttle_bucket_sweep).
 BUCKET_SWEEP_SECONDS = 60.0
 
