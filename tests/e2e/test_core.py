@@ -194,7 +194,7 @@ async def test_rate_limit_storm_and_gateway_drop_lose_no_reply(
 
 
 async def test_nothing_the_bot_sends_mentions_anyone_by_default(
-    bot: MootBot, emulator: Emulator, world: World
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     mod = world.member("mod")
     alice = world.member("alice")
@@ -204,6 +204,7 @@ async def test_nothing_the_bot_sends_mentions_anyone_by_default(
     assert reply is not None and "@everyone" in reply.content
     assert not reply.pinged_everyone and reply.pinged_users == [] and reply.pinged_roles == []
     await emulator.slash(mod, world.general, "help")
+    await timeline.idle()
     payloads = [c.body for c in emulator.calls if c.method in ("POST", "PATCH") and c.body]
     messages = [p.get("data", p) for p in payloads if isinstance(p, dict)]
     sent = [m for m in messages if isinstance(m, dict) and ("content" in m or "embeds" in m)]

@@ -146,7 +146,7 @@ async def test_random_quotes_are_verbatim_and_filtered(
 
 
 async def test_saving_member_quotes_and_their_rules(
-    bot: MootBot, emulator: Emulator, world: World
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     bob, carol, mod = world.member("bob"), world.member("carol"), world.member("mod")
     alice = world.member("alice")
@@ -199,6 +199,7 @@ async def test_saving_member_quotes_and_their_rules(
     assert deleted.reply.content == f"Deleted quote #{number}."  # type: ignore[union-attr]
     gone = await emulator.slash(alice, world.general, "quote show", id=number)
     assert "There is no quote" in gone.reply.content  # type: ignore[union-attr]
+    await timeline.idle()
     for message in emulator.messages.values():
         assert not message.pinged_everyone or not message.data["author"].get("bot")
 
