@@ -72,6 +72,11 @@ TURNS = 6  # Realist vs Values, at its real length: six speeches, then two minut
 # which the sweeper announces again what a killed process left unsaid (five seconds), and
 # far less than any turn (a minute at the shortest).
 ROUND_NUDGE = timedelta(seconds=10)
+# How long, in real time, a member waits for the bot's answer (and its note) before counting
+# it unanswered, and the script for the bot to serve after a start: only bounds for a
+# failure. Discord's own 3-second window runs on the season's clock, which stands still.
+ANSWER_SECONDS = 60.0
+SERVING_SECONDS = 120.0
 # A Discord timestamp in a message ("Ends <t:1799999999:R>").
 DISCORD_TIME = re.compile(r"<t:(\d+):R>")
 MOTION = "This house would put values before interests"
@@ -184,8 +189,14 @@ class Season:
             },
             clock_file=self.clock_file,
         )
+        await self.serving()
+
+    async def serving(self) -> None:
+        """Until the bot answers a member again."""
         first = self.servers[0].world
-        await self.emulator.wait_until_serving(first.member("alice"), first.general, timeout=60)
+        await self.emulator.wait_until_serving(
+            first.member("alice"), first.general, timeout=SERVING_SECONDS
+        )
 
     async def start_bot(self) -> None:
         await self.launch()
@@ -210,8 +221,7 @@ class Season:
         async with self.members_held():
             await self.emulator.drop_gateway()
             self.drops += 1
-            first = self.servers[0].world
-            await self.emulator.wait_until_serving(first.member("alice"), first.general, timeout=60)
+            await self.serving()
 
     async def stop_bot(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -256,7 +266,9 @@ class Season:
         world = server.world
         return await self.act(
             f"/{name} by {member} in {world.guild.name}",
-            lambda: self.emulator.slash(world.member(member), where, name, timeout=20, **o),
+            lambda: self.emulator.slash(
+                world.member(member), where, name, timeout=ANSWER_SECONDS, **o
+            ),
         )
 
     async def click(
@@ -269,11 +281,16 @@ class Season:
 
         async def press() -> Interaction:
             pressed = await self.emulator.click(
-                server.world.member(member), self.emulator.messages[message.id], label, timeout=20
+                server.world.member(member),
+                self.emulator.messages[message.id],
+                label,
+                timeout=ANSWER_SECONDS,
             )
             if confirmed and not pressed.errors:
                 with contextlib.suppress(TimeoutError):
-                    await self.until(lambda: pressed.followups, 20, f"the note to {what}")
+                    await self.until(
+                        lambda: pressed.followups, ANSWER_SECONDS, f"the note to {what}"
+                    )
                 if not pressed.followups:
                     self.unconfirmed.append(what)
             return pressed
@@ -341,9 +358,10 @@ class Season:
             await asyncio.sleep(0.1)
 
     async def results_recorded(self, rounds: int) -> None:
-        """Until the bot has saved the result message of every one of the `rounds` rounds:
-        the last of its writes the season waits for."""
-        deadline = time.monotonic() + 60
+        """Until the bot has saved the result messages of `rounds` rounds: the last of a
+        round's writes. (Before that, a sweep after a move of the clock past its lease
+        would take the result for unsaid and post it again.)"""
+        deadline = time.monotonic() + 120
         while True:
             async with self.db.session() as session:
                 saved = (
@@ -521,7 +539,7 @@ class Season:
                     server.world.member("mod"),
                     form,
                     {"winner": "realist", "points": "Alice: 28\nBob: 27", "reason": "Clearer."},
-                    timeout=20,
+                    timeout=ANSWER_SECONDS,
                 ),
             )
             if not ballot.errors:
@@ -543,7 +561,9 @@ class Season:
         )
         await self.act(
             "save quote",
-            lambda: emulator.context_menu(server.world.member("carol"), "Save as quote", opening),
+            lambda: emulator.context_menu(
+                server.world.member("carol"), "Save as quote", opening, timeout=ANSWER_SECONDS
+            ),
         )
         server.quotes_saved += 1
         await self.slash(
@@ -584,7 +604,7 @@ class Season:
                         for s in self.servers
                     )
                 ),
-                120,
+                300,
                 "the first speeches",
             )
             await self.kill_and_restart(then_pass=ROUND_NUDGE)
@@ -592,6 +612,8 @@ class Season:
         # Every member has voted: the clock passes the vote windows, the results come.
         await self.move_clock(max(self.ends(v) for v in votes))
         await asyncio.gather(*(self.finish_round(s) for s in self.servers))
+        # The results are saved (and the vote buttons closed) before the day moves on.
+        await self.results_recorded(len(self.servers) * (week + 1))
 
     async def play(self, weeks: int, kills: int) -> None:
         days = [(w, d) for w in range(weeks) for d in range(7)]
@@ -602,7 +624,6 @@ class Season:
         chosen |= set(self.random.sample(others, max(0, min(kills - 1, len(others)))))
         for index, (week, weekday) in enumerate(days):
             await self.day(week, weekday, index in chosen)
-        await self.results_recorded(len(self.servers) * weeks)
 
     # --- the checks -------------------------------------------------------------------
 
