@@ -269,10 +269,6 @@ class Emulator(MemberActions):
             return self.now() + time.monotonic() - self._started
         return self.now()
 
-    def last_sequence(self) -> int:
-        """The sequence number of the last event sent to any gateway session."""
-        return max((s.seq for s in self.sessions.values()), default=0)
-
     # --- building the world ----------------------------------------------------------
 
     def add_user(self, name: str, *, bot: bool = False) -> User:
