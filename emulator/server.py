@@ -1209,6 +1209,9 @@ class Emulator(MemberActions):
             "type": 0 if interaction is None else (20 if interaction.type == 2 else 19),
             "flags": flags,
         }
+        if payload.get("nonce") is not None:
+            # Discord echoes the nonce on the created message (and its MESSAGE_CREATE).
+            data["nonce"] = payload["nonce"]
         if interaction is not None:
             data["application_id"] = str(self.application_id)
             data["webhook_id"] = str(self.application_id)
