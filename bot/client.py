@@ -7,7 +7,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Literal, Protocol, TypeVar
 
 import aiohttp
@@ -183,7 +183,9 @@ class MootBot(commands.AutoShardedBot):
         # and are not limited): `post_rate` a second, so a minute in which many servers
         # are due, or many rounds change turns at once, stays under Discord's global
         # limit instead of provoking 429s that discord.py gives up on after five tries.
-        self.post_limiter = AsyncLimiter(1, 1 / settings.post_rate)
+        # Discord's limit is the bot's, not the process's: each process takes its shards'
+        # share of the budget.
+        self.post_limiter = AsyncLimiter(1, 1 / settings.process_post_rate)
         pace_requests(self.http, self.post_limiter)
         self.sync_policy = sync_policy
         self.extension_names = extensions
@@ -257,11 +259,16 @@ class MootBot(commands.AutoShardedBot):
         view: discord.ui.View | None = None,
         allowed_mentions: discord.AllowedMentions | None = None,
         nonce: str | None = None,
+        recover: bool = False,
     ) -> int:
         """Send a message and return its id, for the bot's own announcements. Unlike
         `channel.send`, it builds no Message object and keeps no copy of `view`: buttons
         here are DynamicItems, found by their custom ids, so a stored view would only
-        grow the process with every message."""
+        grow the process with every message.
+
+        `recover`: the message may already have gone out before a crash, longer ago than
+        Discord remembers its nonce; the channel's latest messages are looked through
+        first, and one of the bot's that says the same is taken instead of posting."""
         with handle_message_parameters(
             content=content,
             embed=embed if embed is not None else MISSING,
@@ -270,8 +277,35 @@ class MootBot(commands.AutoShardedBot):
             previous_allowed_mentions=self.allowed_mentions,
             nonce=nonce,
         ) as params:
+            if recover and params.payload is not None:
+                found = await self.find_posted(channel_id, params.payload)
+                if found is not None:
+                    return found
             data = await self.http.send_message(channel_id, params=params)
         return int(data["id"])
+
+    async def find_posted(
+        self, channel_id: int, payload: Mapping[str, Any] | Callable[[Any], bool]
+    ) -> int | None:
+        """The id of the bot's own message among the channel's latest that says what
+        `payload` says (content, embeds' titles, texts and footers, and button ids), or
+        that `payload` accepts when it is a test of a message's data, if there is one.
+        Discord deduplicates a nonce only for a few minutes; after a longer outage this
+        is how a resend finds what already went out."""
+        if callable(payload):
+            matches = payload
+        else:
+            wanted = message_identity(payload)
+
+            def matches(data: Any) -> bool:
+                return message_identity(data) == wanted
+
+        me = self.user.id if self.user is not None else None
+        for data in await self.http.logs_from(channel_id, RECOVERY_MESSAGES):
+            if int(data["author"]["id"]) == me and matches(data):
+                log.info("found message %s already posted in %s", data["id"], channel_id)
+                return int(data["id"])
+        return None
 
     async def edit(
         self,
@@ -332,6 +366,27 @@ def add_http_middleware(http: HTTPClient, middleware: Any) -> None:
     session = getattr(http, "_HTTPClient__session", None)
     if isinstance(session, aiohttp.ClientSession):
         session._middlewares = (*session._middlewares, middleware)
+
+
+# How many of a channel's latest messages a recovering resend looks through.
+RECOVERY_MESSAGES = 50
+
+
+def message_identity(payload: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What makes two of the bot's messages the same announcement: the text, each embed's
+    title, description and footer, and the custom ids of its buttons."""
+    embeds = tuple(
+        (e.get("title"), e.get("description"), (e.get("footer") or {}).get("text"))
+        for e in payload.get("embeds") or []
+    )
+    custom_ids: list[str] = []
+    rows = list(payload.get("components") or [])
+    while rows:
+        item = rows.pop(0)
+        if item.get("custom_id"):
+            custom_ids.append(str(item["custom_id"]))
+        rows.extend(item.get("components") or [])
+    return (payload.get("content") or "", embeds, tuple(custom_ids))
 
 
 def pace_requests(http: HTTPClient, limiter: AsyncLimiter) -> None:

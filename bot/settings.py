@@ -86,8 +86,9 @@ class Settings(BaseSettings):
         default=48.0,
         gt=0,
         le=10_000,
-        description="Requests per second the bot allows itself for its own posts and edits "
-        "(Discord's global limit is 50 a second unless Discord raised the bot's).",
+        description="Requests per second the whole bot allows itself for its own posts and "
+        "edits, across every process (Discord's global limit is 50 a second per bot unless "
+        "Discord raised it); a process running some of the shards takes their share.",
     )
     message_content: bool = Field(
         default=False,
@@ -159,6 +160,15 @@ class Settings(BaseSettings):
                     "allowed by MOOT_SHARD_COUNT"
                 )
         return self
+
+    @property
+    def process_post_rate(self) -> float:
+        """This process's share of `post_rate`: Discord's global limit is per bot, across
+        every process and shard, so a process running some of the shards gets that part
+        of the budget (servers are spread evenly over shards)."""
+        if self.shard_ids is None or self.shard_count is None:
+            return self.post_rate
+        return self.post_rate * len(set(self.shard_ids)) / self.shard_count
 
     @property
     def log_level_number(self) -> int:

@@ -431,7 +431,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         if view.thread_id is None:
             return None
         fmt = self.format_of(view)
-        post = functools.partial(self.bot.post, view.thread_id)
+        post = functools.partial(self.bot.post, view.thread_id, recover=notice.recovering)
         turn = next((t for t in view.turns if t.id == notice.turn_id), None)
         message_id: int | None = None
         if notice.kind == "turn" and turn is not None:

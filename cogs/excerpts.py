@@ -8,6 +8,7 @@ the Discord side: the embed, the discussion thread, and the vote buttons.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from datetime import datetime, timedelta
@@ -126,6 +127,17 @@ def vote_view(post_id: int, tally: Tally) -> discord.ui.View:
     for side in Side:
         view.add_item(VoteButton(post_id, side, tally.of(side)))
     return view
+
+
+def is_post(claim: Claim, data: Any) -> bool:
+    """Whether a message's data is `claim`'s post: its excerpt, on its day (a resend may
+    have marked itself late, the first sending not)."""
+    embeds = data.get("embeds") or []
+    if not embeds:
+        return False
+    footer = str((embeds[0].get("footer") or {}).get("text") or "")
+    day = f"Daily excerpt · {claim.day.isoformat()}" if claim.day else "Daily excerpt"
+    return embeds[0].get("description") == claim.excerpt.text and footer.startswith(day)
 
 
 def missing_permissions(channel: discord.abc.GuildChannel, *, thread: bool) -> list[str]:
@@ -264,7 +276,7 @@ class Excerpts(
         log.warning("resending interrupted excerpt post %s", claim.post_id)
         async with self.slots:
             try:
-                await self.post_claimed(claim)
+                await self.post_claimed(claim, recovering=True)
             except Exception:
                 log.exception("resending excerpt post %s failed", claim.post_id)
 
@@ -294,11 +306,12 @@ class Excerpts(
 
     # --- posting -----------------------------------------------------------------------
 
-    async def post_claimed(self, claim: Claim) -> str | None:
-        """Send a claimed post and record how it went; the failure's sentence, or None."""
+    async def post_claimed(self, claim: Claim, *, recovering: bool = False) -> str | None:
+        """Send a claimed post and record how it went; the failure's sentence, or None.
+        `recovering`: a claim a stopped process left, which may have gone out already."""
         now = self.bot.clock.now()
         try:
-            message, thread_id, warning = await self.send(claim)
+            message, thread_id, warning = await self.send(claim, recovering=recovering)
         except PostLater as trouble:
             # Left claimed: the sweeper takes it over once its lease runs out and sends it
             # again with the same nonce, inside the grace window.
@@ -332,8 +345,12 @@ class Excerpts(
             )
         return None
 
-    async def send(self, claim: Claim) -> tuple[discord.Message, int | None, str | None]:
-        """Post the excerpt (and its thread); MootError says why it could not be posted."""
+    async def send(
+        self, claim: Claim, *, recovering: bool = False
+    ) -> tuple[discord.Message | discord.PartialMessage, int | None, str | None]:
+        """Post the excerpt (and its thread); MootError says why it could not be posted.
+        `recovering`: if it already went out (longer ago than Discord keeps the nonce),
+        the message found in the channel is the post."""
         schedule = claim.schedule
         guild = self.bot.get_guild(schedule.guild_id)
         if guild is None:
@@ -366,13 +383,18 @@ class Excerpts(
             footer += f" · {claim.day.isoformat()}"
         if claim.late and claim.scheduled_for is not None:
             footer += f" · late: due at {schedule.local_time}, the bot was offline"
+        embed = excerpt_embed(claim.excerpt, footer)
+        message: discord.Message | discord.PartialMessage
         try:
-            message = await channel.send(
-                content=content,
-                embed=excerpt_embed(claim.excerpt, footer),
-                allowed_mentions=mentions,
-                nonce=claim.nonce,
-            )
+            found = None
+            if recovering:
+                found = await self.bot.find_posted(channel.id, functools.partial(is_post, claim))
+            if found is not None:
+                message = channel.get_partial_message(found)
+            else:
+                message = await channel.send(
+                    content=content, embed=embed, allowed_mentions=mentions, nonce=claim.nonce
+                )
         except discord.Forbidden:
             raise MootError(
                 f"Discord refused my post in {channel.mention}: check my permissions there."
@@ -396,7 +418,9 @@ class Excerpts(
                 warning = f"Posted, but I could not open the discussion thread ({error.text})."
         return message, thread_id, warning
 
-    async def open_thread(self, claim: Claim, message: discord.Message) -> int:
+    async def open_thread(
+        self, claim: Claim, message: discord.Message | discord.PartialMessage
+    ) -> int:
         name = f"Discuss: {claim.excerpt.essay_title}"[:100]
         try:
             thread = await message.create_thread(name=name, auto_archive_duration=1440)

@@ -133,6 +133,37 @@ def signup_buttons(view: PlannedView) -> discord.ui.View:
     return ui
 
 
+# Said in /round info and /round list while the bot may not create the server's event
+# (the sweeper does not try without the permission, so nothing retries in a loop).
+NO_EVENT_PERMISSION = (
+    "No server event: I need the Create Events permission. Once a server admin gives it to "
+    "me, the event is created within a few minutes."
+)
+
+
+def can_create_events(guild: discord.Guild | None) -> bool:
+    """Whether the bot may create scheduled events (Discord's Create Events, 1 << 44)."""
+    return guild is not None and guild.me.guild_permissions.create_events
+
+
+def can_edit_events(guild: discord.Guild | None) -> bool:
+    """Whether the bot may edit or end the events it created: Create Events or Manage
+    Events, as Discord documents."""
+    if guild is None:
+        return False
+    permissions = guild.me.guild_permissions
+    return permissions.create_events or permissions.manage_events
+
+
+def event_text(view: PlannedView, guild: discord.Guild | None) -> str | None:
+    """What /round info says of the occurrence's server event, if anything."""
+    if view.event_id is not None:
+        return f"https://discord.com/events/{view.guild_id}/{view.event_id}"
+    if view.status is PlannedStatus.UPCOMING and not can_create_events(guild):
+        return NO_EVENT_PERMISSION
+    return None
+
+
 def round_length(fmt: Format | None, pace: float) -> timedelta:
     """How long a round of `fmt` takes at `pace`, for the end of its Discord event."""
     if fmt is None:
@@ -153,6 +184,8 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         # Occurrences this process is bringing to Discord right now: the sweeper leaves
         # them alone (another process never has them: servers are split by shard).
         self.busy: set[int] = set()
+        # Occurrences whose event waits for the Create Events permission (logged once).
+        self.event_blocked: set[int] = set()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(SignupButton)
@@ -210,9 +243,9 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         debate = self.debate()
         fmt = debate.format_named(format)
         channel = await debate.round_channel(interaction, channel)
-        if not interaction.guild.me.guild_permissions.manage_events:
+        if not can_create_events(interaction.guild):
             raise MootError(
-                "I need the Manage Events permission to add planned rounds to the server's "
+                "I need the Create Events permission to add planned rounds to the server's "
                 "events. Ask a server admin to give it to me."
             )
         now = self.bot.clock.now()
@@ -291,9 +324,14 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                 f"{CHOICE_LABELS[c]} {len(v.chose(c))}" for c in ("realist", "values", "audience")
             )
             series = f" · {REPEATS[v.repeat]}" if v.is_series else ""
+            no_event = (
+                " · no server event (I need Create Events)"
+                if v.event_id is None and not can_create_events(interaction.guild)
+                else ""
+            )
             lines.append(
                 f"**#{v.id}** {discord_time(v.starts_at, 'f')} ({discord_time(v.starts_at, 'R')})"
-                f"{series}\n{v.motion[:120]}\n{counts}"
+                f"{series}\n{v.motion[:120]}\n{counts}{no_event}"
             )
         embed = discord.Embed(title="Planned rounds", colour=MOOT_COLOUR)
         embed.description = "\n\n".join(lines)[:4000]
@@ -319,6 +357,9 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
             )
         if view.round_id is not None:
             embed.add_field(name="Round", value=f"Round {view.round_id}")
+        event = event_text(view, interaction.guild)
+        if event is not None:
+            embed.add_field(name="Server event", value=event, inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="cancel", description="Cancel a planned round (or its series)")
@@ -459,7 +500,18 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                     await schedules.record_discord(
                         view.id, signup_message_id=message_id, session=session
                     )
-            if view.event_id is None:
+            if view.event_id is None and not can_create_events(self.bot.get_guild(view.guild_id)):
+                # Said in /round info and /round list; the sweeper tries again only once
+                # the permission is there (Discord tells the bot when a role changes).
+                if view.id not in self.event_blocked:
+                    self.event_blocked.add(view.id)
+                    log.warning(
+                        "planned round %s: no Create Events permission in server %s",
+                        view.id,
+                        view.guild_id,
+                    )
+            elif view.event_id is None:
+                self.event_blocked.discard(view.id)
                 event = await self.bot.http.create_guild_scheduled_event(
                     view.guild_id, **self.event_payload(view)
                 )
@@ -487,6 +539,9 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
             except discord.HTTPException:
                 log.info("planned round %s: could not update its sign-up message", view.id)
         if view.event_id is None:
+            return
+        if not can_edit_events(self.bot.get_guild(view.guild_id)):
+            log.warning("planned round %s: no permission to update its event", view.id)
             return
         change: dict[str, Any] = {
             PlannedStatus.UPCOMING: {

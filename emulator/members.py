@@ -141,7 +141,7 @@ class MemberActions:
         channel = guild.channels[shown.channel_id]
         data = {"custom_id": shown.modal["custom_id"], "components": rows}
         interaction = await self._create_interaction(
-            5, guild, channel, member, data, message=shown.message
+            5, guild, channel, member, data, message=shown.message, trigger=shown
         )
         return await self.wait_answer(interaction, timeout=timeout)
 
@@ -399,6 +399,7 @@ class MemberActions:
         data: dict[str, Any],
         *,
         message: Message | None = None,
+        trigger: Interaction | None = None,
     ) -> Interaction:
         from emulator.server import Interaction
 
@@ -413,6 +414,7 @@ class MemberActions:
             data=data,
             created=self.now(),
             message=message,
+            trigger=trigger,
         )
         self.interactions[interaction.id] = interaction
         bot_member = guild.members[self.bot_user.id]

@@ -17,7 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
@@ -28,6 +28,7 @@ from emulator.members import MemberActions
 from emulator.rules import DiscordError
 from emulator.state import (
     ATTACH_FILES,
+    CREATE_EVENTS,
     CREATE_PUBLIC_THREADS,
     EMBED_LINKS,
     EVERYONE_DEFAULT,
@@ -35,6 +36,7 @@ from emulator.state import (
     MANAGE_GUILD,
     MANAGE_MESSAGES,
     MANAGE_THREADS,
+    MENTION_EVERYONE,
     PUBLIC_THREAD,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
@@ -50,18 +52,24 @@ from emulator.state import (
     iso,
 )
 
+if TYPE_CHECKING:
+    from emulator.contract import Violation
+
 log = logging.getLogger("emulator")
 
 API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6
 # Events a bot receives only with an intent (guild message events need GUILD_MESSAGES).
 GUILD_MESSAGES_INTENT = 1 << 9
+GUILD_PRESENCES_INTENT = 1 << 8
 MESSAGE_CONTENT = 1 << 15
 EVENT_INTENTS = {
     "MESSAGE_CREATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_UPDATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_DELETE": GUILD_MESSAGES_INTENT,
 }
+# Discord's invalid-request limit: 10,000 401, 403 or 429 answers in 10 minutes.
+INVALID_LIMIT, INVALID_WINDOW = 10_000, 600
 # How long Discord remembers a nonce for enforce_nonce ("the past few minutes").
 NONCE_WINDOW = 5 * 60
 LOADING = 1 << 7
@@ -103,6 +111,8 @@ class Interaction:
     data: dict[str, Any]
     created: float
     message: Message | None = None
+    # For a modal submit: the interaction the modal answered.
+    trigger: Interaction | None = None
     response_type: int | None = None
     original: Message | None = None
     followups: list[Message] = field(default_factory=list)
@@ -124,6 +134,22 @@ class Interaction:
     def ephemeral(self) -> bool:
         reply = self.reply
         return bool(reply and reply.ephemeral)
+
+    def metadata(self) -> dict[str, Any]:
+        """The interaction_metadata Discord puts on a message that answers this one."""
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "user": self.member.user.to_json(),
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+        }
+        if self.original is not None:
+            data["original_response_message_id"] = str(self.original.id)
+        if self.type == 3 and self.message is not None:
+            data["interacted_message_id"] = str(self.message.id)
+        if self.type == 5 and self.trigger is not None:
+            data["triggering_interaction_metadata"] = self.trigger.metadata()
+        return data
 
 
 @dataclass
@@ -162,7 +188,17 @@ class Emulator(MemberActions):
         followup_ttl: float = 15 * 60,
         heartbeat_interval_ms: int = 41250,
         clock: Clock | None = None,
+        check_contract: bool = False,
     ) -> None:
+        # Every request, answer and event held to Discord's OpenAPI document (the tests
+        # turn this on; it needs the dev dependency jsonschema). What breaks it is kept in
+        # `violations`.
+        self.check_contract = check_contract
+        self.violations: list[Violation] = []
+        if check_contract:
+            from emulator.contract import contract
+
+            contract()  # loaded and checked once, before the first request
         # Discord's own timers (interaction tokens, nonces, rate-limit windows) and the
         # times it stamps on ids and messages follow this clock: the test's, when it has
         # one, so that "an hour passes" means an hour to the bot and to Discord alike.
@@ -187,6 +223,9 @@ class Emulator(MemberActions):
         self.command_puts = 0
         self.sessions: dict[str, Session] = {}
         self.calls: list[Call] = []
+        # When each 401, 403 and 429 (but a shared-scope 429) was answered: Discord bans
+        # an IP that makes INVALID_LIMIT of them within INVALID_WINDOW seconds.
+        self.invalid: list[float] = []
         self.faults = Faults()
         self.rate_limits = RateLimits()
         self._buckets: dict[str, list[float]] = defaultdict(list)
@@ -281,6 +320,7 @@ class Emulator(MemberActions):
         guild = Guild(guild_id, name, owner.id)
         guild.roles[guild_id] = Role(guild_id, "@everyone", EVERYONE_DEFAULT, 0)
         guild.members[owner.id] = Member(owner, [])
+        # By default the bot has what the README's invite asks for (bot/invite.py).
         bot_role = self.add_role(
             guild,
             "moot",
@@ -291,17 +331,33 @@ class Emulator(MemberActions):
                 | SEND_MESSAGES
                 | SEND_MESSAGES_IN_THREADS
                 | CREATE_PUBLIC_THREADS
-                | MANAGE_THREADS
                 | EMBED_LINKS
                 | ATTACH_FILES
                 | READ_MESSAGE_HISTORY
                 | MANAGE_MESSAGES
-                | MANAGE_EVENTS
+                | CREATE_EVENTS
             ),
         )
         guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id])
         self.guilds[guild_id] = guild
         return guild
+
+    async def update_role(
+        self,
+        guild: Guild,
+        role: Role,
+        *,
+        permissions: int | None = None,
+        mentionable: bool | None = None,
+    ) -> None:
+        """What an admin does in Server Settings > Roles; Discord tells the bot at once."""
+        if permissions is not None:
+            role.permissions = permissions
+        if mentionable is not None:
+            role.mentionable = mentionable
+        await self.dispatch(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_json()}, guild.id
+        )
 
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         role = Role(self.ids.next(), name, permissions, len(guild.roles))
@@ -448,7 +504,14 @@ class Emulator(MemberActions):
             },
         )
         for guild in guilds:
-            await self._send(session, "GUILD_CREATE", guild.to_json())
+            data = guild.to_json()
+            if not session.intents & GUILD_PRESENCES_INTENT:
+                # Without the presences intent Discord sends only the bot's own member
+                # (and members in voice, which the emulator has none of).
+                data["members"] = [
+                    m for m in data["members"] if m["user"]["id"] == str(self.bot_user.id)
+                ]
+            await self._send(session, "GUILD_CREATE", data)
         self.identified.set()
         return session
 
@@ -468,6 +531,10 @@ class Emulator(MemberActions):
     async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.seq += 1
         payload = {"op": 0, "t": event, "s": session.seq, "d": data}
+        if self.check_contract:
+            from emulator.contract import contract
+
+            self.violations += contract().check_event(event, data)
         session.buffer.append(payload)
         del session.buffer[:-1000]
         if session.socket is not None and not session.socket.closed:
@@ -520,14 +587,16 @@ class Emulator(MemberActions):
             return await handler(request)
         body = None
         status = 200
+        answer: web.StreamResponse | None = None
         self.in_flight += 1
         try:
-            response = await handler(request)
-            status = response.status
-            return response
+            answer = await handler(request)
+            status = answer.status
+            return answer
         except DiscordError as exc:
             status = exc.status
-            return _json({"message": exc.message, "code": exc.code}, exc.status)
+            answer = _json({"message": exc.message, "code": exc.code}, exc.status)
+            return answer
         except Exception:
             status = 500  # recorded as the bot saw it: aiohttp answers a 500
             raise
@@ -536,6 +605,39 @@ class Emulator(MemberActions):
             with contextlib.suppress(Exception):
                 body = request.get(BODY)
             self.calls.append(Call(request.method, request.path, status, body, self.now()))
+            shared = answer is not None and answer.headers.get("X-RateLimit-Scope") == "shared"
+            if status in (401, 403) or (status == 429 and not shared):
+                self.invalid.append(self.now())
+            if self.check_contract:
+                self._check_call(request, answer, status)
+
+    def invalid_requests(self) -> int:
+        """Invalid requests in the last INVALID_WINDOW seconds of the clock."""
+        since = self.now() - INVALID_WINDOW
+        return sum(1 for at in self.invalid if at > since)
+
+    def _check_call(
+        self, request: web.Request, answer: web.StreamResponse | None, status: int
+    ) -> None:
+        """The request against the operation the spec gives its route, and the answer
+        against that operation's documented statuses and schemas. Server errors (the
+        faults a test injects) are not described by the spec and go unchecked."""
+        from emulator.contract import contract
+
+        spec = contract()
+        path = request.path[len(API_PREFIX) :]
+        query = dict(request.query)
+        self.violations += spec.check_request(
+            request.method, path, query, request.get(BODY), read=BODY in request
+        )
+        if status >= 500 or answer is None:
+            return
+        body = None
+        if isinstance(answer, web.Response) and answer.body is not None and status != 204:
+            raw = answer.body
+            if isinstance(raw, bytes | bytearray) and raw:
+                body = json.loads(raw)
+        self.violations += spec.check_response(request.method, path, status, body)
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = request.path[len(API_PREFIX) :]
@@ -564,8 +666,9 @@ class Emulator(MemberActions):
         request[BODY] = payload
         result = await handler(request, match, payload, files)
         if isinstance(result, web.StreamResponse):
-            return result
-        response = _json(result) if result is not None else web.Response(status=204)
+            response = result
+        else:
+            response = _json(result) if result is not None else web.Response(status=204)
         response.headers.update(self._bucket_headers(bucket))
         return response
 
@@ -613,6 +716,7 @@ class Emulator(MemberActions):
         response = _json(
             {
                 "message": "You are being rate limited.",
+                "code": 0,
                 "retry_after": round(max(retry_after, 0.001), 3),
                 "global": is_global,
             },
@@ -622,6 +726,7 @@ class Emulator(MemberActions):
         response.headers["Retry-After"] = str(max(1, round(retry_after)))
         if is_global:
             response.headers["X-RateLimit-Global"] = "true"
+            response.headers["X-RateLimit-Scope"] = "global"
         else:
             response.headers.update(self._bucket_headers(bucket))
             response.headers["X-RateLimit-Remaining"] = "0"
@@ -717,7 +822,7 @@ class Emulator(MemberActions):
     # --- start-up --------------------------------------------------------------------
 
     async def _get_me(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
-        return self.bot_user.to_json() | {"verified": True, "mfa_enabled": False, "flags": 0}
+        return self.bot_user.to_json() | {"verified": True, "mfa_enabled": False, "locale": "en-US"}
 
     async def _get_application(self, *_: Any) -> Any:
         return {
@@ -732,8 +837,18 @@ class Emulator(MemberActions):
             "summary": "",
             "verify_key": "0" * 64,
             "team": None,
+            "type": None,
             "flags": 0,
+            "flags_new": "0",
+            "bot": self.bot_user.to_json(),
+            "redirect_uris": [],
             "interactions_endpoint_url": None,
+            "role_connections_verification_url": None,
+            "approximate_guild_count": len(self.guilds),
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": ["applications.commands", "bot"],
         }
 
     async def _get_gateway_bot(self, *_: Any) -> Any:
@@ -760,15 +875,19 @@ class Emulator(MemberActions):
         guild = match.groupdict().get("guild")
         registered = []
         for command in commands:
+            # A global command has no guild_id at all; integration_types defaults to
+            # guild install ([0]), as Discord answers.
+            where = {"guild_id": guild} if guild else {}
             registered.append(
                 command
+                | where
                 | {
                     "id": str(self.ids.next()),
                     "application_id": str(self.application_id),
                     "version": str(self.ids.next()),
                     "type": command.get("type", 1),
                     "description": command.get("description", ""),
-                    "guild_id": guild,
+                    "integration_types": command.get("integration_types") or [0],
                     "default_member_permissions": _permission_string(
                         command.get("default_member_permissions")
                     ),
@@ -855,7 +974,10 @@ class Emulator(MemberActions):
     async def _list_messages(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
         guild, channel = self.guild_of_channel(int(match["channel"]))
         self._require(guild, channel, VIEW_CHANNEL, READ_MESSAGE_HISTORY)
-        limit = int(request.query.get("limit", "50"))
+        limit_text = request.query.get("limit", "50")
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
+            raise rules.invalid("limit: Value must be an integer between 1 and 100.")
+        limit = int(limit_text)
         found = [
             m for m in self.by_channel.get(channel.id, ()) if not m.deleted and not m.ephemeral
         ]
@@ -867,7 +989,7 @@ class Emulator(MemberActions):
         else:
             before = int(request.query.get("before", 0)) or None
             found = [m for m in found if before is None or m.id < before][-limit:]
-        return [m.data for m in reversed(found)]
+        return [_fetched(m) for m in reversed(found)]
 
     def _message(self, channel_id: int, message_id: int) -> Message:
         message = self.messages.get(message_id)
@@ -876,7 +998,7 @@ class Emulator(MemberActions):
         return message
 
     async def _get_message(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
-        return self._message(int(match["channel"]), int(match["message"])).data
+        return _fetched(self._message(int(match["channel"]), int(match["message"])))
 
     async def _edit_message(
         self, request: web.Request, match: re.Match[str], payload: Any, files: dict[str, bytes]
@@ -933,7 +1055,7 @@ class Emulator(MemberActions):
             message = self.store_message(guild, thread, self.bot_user, payload["message"], {})
             await self.dispatch("MESSAGE_CREATE", message.data, guild.id)
             await self._announce(message)
-        return data
+        return _json(data, 201)
 
     # --- interactions ----------------------------------------------------------------
 
@@ -1009,7 +1131,6 @@ class Emulator(MemberActions):
             interaction.original = message
             if not message.ephemeral:
                 await self.dispatch("MESSAGE_CREATE", message.data, guild.id)
-            resource["message"] = message.data
             response |= {
                 "response_message_id": str(message.id),
                 "response_message_loading": True,
@@ -1036,6 +1157,9 @@ class Emulator(MemberActions):
         else:
             raise rules.invalid(f"type: unknown interaction callback type {kind}")
         interaction.response_type = kind
+        # Only an answer that is a message (4, or 7 editing one) names it as the resource.
+        if "message" not in resource:
+            return {"interaction": response}
         return {"interaction": response, "resource": resource}
 
     async def _followup(
@@ -1106,8 +1230,17 @@ class Emulator(MemberActions):
             raise DiscordError(404, 10070, "Unknown Guild Scheduled Event")
         return event
 
-    def _require_events(self, guild: Guild) -> None:
-        if not guild.base_permissions(guild.members[self.bot_user.id]) & MANAGE_EVENTS:
+    def _require_events(self, guild: Guild, event: dict[str, Any] | None = None) -> None:
+        """Creating an event needs Create Events; editing or deleting one needs Create
+        Events or Manage Events if the bot created it, Manage Events otherwise."""
+        permissions = guild.base_permissions(guild.members[self.bot_user.id])
+        if event is None:
+            needed = CREATE_EVENTS
+        elif event.get("creator_id") == str(self.bot_user.id):
+            needed = CREATE_EVENTS | MANAGE_EVENTS
+        else:
+            needed = MANAGE_EVENTS
+        if not permissions & needed:
             raise DiscordError(403, rules.MISSING_PERMISSIONS, "Missing Permissions")
 
     async def _list_events(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
@@ -1145,6 +1278,10 @@ class Emulator(MemberActions):
             "description": payload.get("description"),
             "image": None,
             "recurrence_rule": None,
+            "scheduled_end_time": payload.get("scheduled_end_time"),
+            "privacy_level": payload.get("privacy_level", 2),
+            "entity_metadata": payload.get("entity_metadata"),
+            "guild_scheduled_event_exceptions": [],
         }
         guild.scheduled_events[int(event["id"])] = event
         await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event, guild.id)
@@ -1154,8 +1291,8 @@ class Emulator(MemberActions):
         self, request: web.Request, match: re.Match[str], payload: Any, _: Any
     ) -> Any:
         guild = self._guild(match)
-        self._require_events(guild)
         event = self._event(guild, match)
+        self._require_events(guild, event)
         payload = payload or {}
         if "status" in payload:
             rules.check_event_status(int(event["status"]), int(payload["status"]))
@@ -1168,8 +1305,8 @@ class Emulator(MemberActions):
 
     async def _delete_event(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
         guild = self._guild(match)
-        self._require_events(guild)
         event = self._event(guild, match)
+        self._require_events(guild, event)
         del guild.scheduled_events[int(event["id"])]
         await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event, guild.id)
         return None
@@ -1203,8 +1340,8 @@ class Emulator(MemberActions):
             "mentions": [],
             "mention_roles": [],
             "attachments": _attachments(payload, files, self.ids),
-            "embeds": list(payload.get("embeds") or []),
-            "components": list(payload.get("components") or []),
+            "embeds": _rich(payload.get("embeds")),
+            "components": _numbered(payload.get("components")),
             "pinned": False,
             "type": 0 if interaction is None else (20 if interaction.type == 2 else 19),
             "flags": flags,
@@ -1215,16 +1352,12 @@ class Emulator(MemberActions):
         if interaction is not None:
             data["application_id"] = str(self.application_id)
             data["webhook_id"] = str(self.application_id)
-            data["interaction_metadata"] = {
-                "id": str(interaction.id),
-                "type": interaction.type,
-                "user": interaction.member.user.to_json(),
-                "authorizing_integration_owners": {"0": str(guild.id)},
-            }
+            data["interaction_metadata"] = interaction.metadata()
         reference = payload.get("message_reference")
         if isinstance(reference, dict) and reference.get("message_id"):
             # A reply: Discord echoes the reference (and the type) on the message.
             data["message_reference"] = {
+                "type": 0,
                 "message_id": str(reference["message_id"]),
                 "channel_id": str(channel.id),
                 "guild_id": str(guild.id),
@@ -1247,6 +1380,8 @@ class Emulator(MemberActions):
                 message.data[key] = (
                     payload[key] if payload[key] is not None else ("" if key == "content" else [])
                 )
+        message.data["components"] = _numbered(message.data["components"])
+        message.data["embeds"] = _rich(message.data["embeds"])
         if "flags" in payload and payload["flags"] is not None:
             message.data["flags"] = int(payload["flags"]) | (message.data["flags"] & EPHEMERAL)
         message.data["flags"] = int(message.data.get("flags") or 0) & ~LOADING
@@ -1284,7 +1419,24 @@ class Emulator(MemberActions):
         )
         message.pinged_everyone = everyone and "everyone" in parse and bool(may_everyone)
         message.pinged_users = [u for u in users if "users" in parse or u in users_allowed]
-        message.pinged_roles = [r for r in roles if "roles" in parse or r in roles_allowed]
+        # A role mention notifies only if the role is mentionable or the author may
+        # mention everyone (Discord's Mention @everyone, @here, and All Roles).
+        channel = guild.channels.get(message.channel_id)
+        may_roles = author_member is not None and bool(
+            (
+                guild.permissions_in(author_member, channel)
+                if channel is not None
+                else guild.base_permissions(author_member)
+            )
+            & MENTION_EVERYONE
+        )
+        message.pinged_roles = [
+            r
+            for r in roles
+            if ("roles" in parse or r in roles_allowed)
+            and r in guild.roles
+            and (guild.roles[r].mentionable or may_roles)
+        ]
         message.data["mention_everyone"] = message.pinged_everyone
         message.data["mentions"] = [
             self.users[u].to_json() for u in message.pinged_users if u in self.users
@@ -1297,6 +1449,43 @@ class Emulator(MemberActions):
 
 
 Handler = Callable[[web.Request, re.Match[str], Any, dict[str, bytes]], Awaitable[Any]]
+
+
+def _fetched(message: Message) -> dict[str, Any]:
+    """A message as a read gives it back: the nonce is only in the answer to the post and
+    in its MESSAGE_CREATE, never in a fetch (so nothing can find a message by it later)."""
+    return {k: v for k, v in message.data.items() if k != "nonce"}
+
+
+def _rich(embeds: Any) -> list[dict[str, Any]]:
+    """Embeds as Discord stores a bot's: of type "rich" unless it said otherwise."""
+    return [{"type": "rich"} | embed for embed in embeds or []]
+
+
+def _numbered(components: Any) -> list[dict[str, Any]]:
+    """Components as Discord stores them: each with an `id`, numbered in order through
+    the tree where the bot gave none."""
+    counter = 0
+    taken: set[int] = set()
+
+    def walk(items: list[dict[str, Any]], visit: Callable[[dict[str, Any]], None]) -> None:
+        for item in items:
+            visit(item)
+            walk(item.get("components") or [], visit)
+
+    copied = json.loads(json.dumps(list(components or [])))
+    walk(copied, lambda c: taken.add(int(c["id"])) if c.get("id") is not None else None)
+
+    def number(item: dict[str, Any]) -> None:
+        nonlocal counter
+        if item.get("id") is None:
+            counter += 1
+            while counter in taken:
+                counter += 1
+            item["id"] = counter
+
+    walk(copied, number)
+    return copied
 
 
 def _permission_string(value: Any) -> str | None:

@@ -29,6 +29,7 @@ MANAGE_EVENTS = 1 << 33
 MANAGE_THREADS = 1 << 34
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
+CREATE_EVENTS = 1 << 44
 ALL_PERMISSIONS = (1 << 47) - 1
 
 EVERYONE_DEFAULT = (
@@ -74,8 +75,14 @@ class User:
             "global_name": self.username.title(),
             "discriminator": "0",
             "avatar": None,
+            "banner": None,
+            "accent_color": None,
+            "avatar_decoration_data": None,
+            "collectibles": None,
+            "primary_guild": None,
             "bot": self.bot,
             "public_flags": 0,
+            "flags": 0,
         }
 
 
@@ -85,20 +92,21 @@ class Role:
     name: str
     permissions: int
     position: int
+    mentionable: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": str(self.id),
             "name": self.name,
             "color": 0,
-            "colors": {"primary_color": 0},
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
             "hoist": False,
             "icon": None,
             "unicode_emoji": None,
             "position": self.position,
             "permissions": str(self.permissions),
             "managed": False,
-            "mentionable": False,
+            "mentionable": self.mentionable,
             "flags": 0,
         }
 
@@ -115,6 +123,9 @@ class Member:
             "roles": [str(r) for r in self.roles],
             "nick": None,
             "avatar": None,
+            "banner": None,
+            "communication_disabled_until": None,
+            "premium_since": None,
             "joined_at": self.joined_at,
             "deaf": False,
             "mute": False,

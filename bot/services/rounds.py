@@ -196,6 +196,8 @@ class Notice:
     round_id: int
     turn_id: int | None = None
     text: str = ""
+    # Announced again after a crash: it may have gone out already (see MootBot.post).
+    recovering: bool = False
 
 
 @dataclass
@@ -1583,7 +1585,7 @@ async def unannounced(
             on_shards(col(Round.guild_id), shard_count, shard_ids),
         )
     )
-    notices += [Notice("turn", r, t) for r, t in turns.all()]
+    notices += [Notice("turn", r, t, recovering=True) for r, t in turns.all()]
     rounds = await session.exec(
         select(Round.id, Round.status).where(
             col(Round.status).in_((RoundStatus.VOTING.value, RoundStatus.DECIDED.value)),
@@ -1601,9 +1603,8 @@ async def unannounced(
     )
     for round_id, status in rounds.all():
         if round_id is not None:
-            notices.append(
-                Notice("voting" if status == RoundStatus.VOTING.value else "decided", round_id)
-            )
+            kind = "voting" if status == RoundStatus.VOTING.value else "decided"
+            notices.append(Notice(kind, round_id, recovering=True))
     return notices
 
 

@@ -44,12 +44,15 @@ def clock(tmp_path: Path) -> ManualClock:
 
 @pytest.fixture
 async def emulator(request: pytest.FixtureRequest, clock: ManualClock) -> AsyncIterator[Emulator]:
-    """The emulated Discord. After every test, every message payload the bot sent is held
-    to moot's mention rule (see `mention_breaches`), unless the test made the calls itself
-    (marked raw_calls)."""
-    emu = await Emulator(clock=clock).start()
+    """The emulated Discord, holding every request, answer and event to Discord's OpenAPI
+    document (see emulator/contract.py). After every test nothing may have broken it, and
+    every message payload the bot sent is held to moot's mention rule (see
+    `mention_breaches`), unless the test made the calls itself (marked raw_calls)."""
+    emu = await Emulator(clock=clock, check_contract=True).start()
     try:
         yield emu
+        broken = sorted({str(v) for v in emu.violations})
+        assert not broken, "broken against Discord's OpenAPI document:\n" + "\n".join(broken[:20])
         if request.node.get_closest_marker("raw_calls") is None:
             breaches = mention_breaches(emu)
             assert not breaches, "mentions the bot must never make:\n" + "\n".join(breaches[:10])

@@ -31,6 +31,14 @@ async def call(
         return response.status, (await response.json() if response.status != 204 else None)
 
 
+def breaches(emulator: Emulator) -> set[str]:
+    """Where the calls so far broke Discord's OpenAPI document, as "side where"; then
+    forgets them (the fixture fails a test that leaves any)."""
+    found = {f"{v.side} {v.where}" for v in emulator.violations}
+    emulator.violations.clear()
+    return found
+
+
 async def interaction(emulator: Emulator, world: World, kind: int = 2) -> Interaction:
     member = world.member("alice")
     return await emulator._create_interaction(
@@ -53,6 +61,13 @@ async def test_message_limits(
     ):
         assert (await call(http, "POST", path, {"embeds": [embed]}))[0] == 400, embed
     assert (await call(http, "POST", path, {}))[0] == 400
+    # Discord's document refuses the same embeds by field; the total of 6,000 characters,
+    # the 2,001-character content and the empty message are Discord's server's rules.
+    assert breaches(emulator) == {
+        "request $.embeds[0].title",
+        "request $.embeds[0].description",
+        "request $.embeds[0].fields",
+    }
 
 
 async def test_posting_needs_permission(
@@ -97,6 +112,7 @@ async def test_command_registration_rules(emulator: Emulator, http: aiohttp.Clie
         ],
     ):
         assert (await call(http, "PUT", path, bad))[0] == 400, bad
+    assert breaches(emulator) == {"request $[0].options", "request $[0].options[0].choices"}
 
 
 async def test_interaction_answer_rules(
@@ -144,6 +160,45 @@ async def test_interaction_answer_rules(
         {"type": 8, "data": {"choices": choices}},
     )
     assert status == 400
+    assert breaches(emulator) == {"request $.data"}  # 26 choices, where 25 is the most
+
+
+async def test_the_spec_judges_every_request_and_answer(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """A request the document does not allow, or an answer it does not describe, is a
+    violation with its field path, and the emulator fixture fails the test on it."""
+    messages = f"/channels/{world.general.id}/messages"
+    await call(http, "POST", messages, {"content": 5})
+    await call(http, "GET", messages + "?limit=many")
+    await call(http, "GET", messages + "?newest_first=true")
+    await http.post("/api/v10" + messages + "/pin-all")
+    assert breaches(emulator) == {
+        "request $.content",
+        "request ?limit",
+        "request ?newest_first",
+        "request $",  # no such route
+    }
+    assert [str(v) for v in emulator.violations] == []
+
+    # Ids as integers are a tolerated deviation in what the bot sends, and only there.
+    status, sent = await call(
+        http, "POST", messages, {"content": "x", "allowed_mentions": {"users": [1], "parse": []}}
+    )
+    assert status == 200 and not breaches(emulator)
+
+    # An answer missing what Discord always sends is the emulator's own breach.
+    del emulator.messages[int(sent["id"])].data["author"]
+    status, _ = await call(http, "GET", f"{messages}/{sent['id']}")
+    assert status == 200
+    [violation] = emulator.violations
+    assert (violation.side, violation.what, violation.where) == (
+        "response",
+        "GET /channels/{channel_id}/messages/{message_id}",
+        "$",
+    )
+    assert "'author' is a required property" in violation.problem
+    emulator.violations.clear()
 
 
 async def test_rate_limits_have_real_headers(
@@ -167,3 +222,28 @@ async def test_rate_limits_have_real_headers(
     emulator.advance(60)
     async with http.post(path, json={"content": "x"}) as response:
         assert response.status == 200
+
+
+async def test_the_global_limit_is_the_tokens_and_invalid_requests_are_counted(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """50 requests a second for the token, whatever routes they go to; the 51st gets a
+    global 429 as Discord sends it, which counts as an invalid request (as 401 and 403
+    do) toward Discord's 10,000 in 10 minutes."""
+    channels = [emulator.add_channel(world.guild, f"c{i}") for i in range(5)]
+    statuses = []
+    for i in range(emulator.rate_limits.global_per_second + 1):
+        channel = channels[i % len(channels)]
+        async with http.post(
+            f"/api/v10/channels/{channel.id}/messages", json={"content": "x"}
+        ) as response:
+            statuses.append(response.status)
+            headers, body = response.headers, await response.json()
+    assert statuses.count(200) == emulator.rate_limits.global_per_second
+    assert statuses[-1] == 429 and body["global"] is True and body["code"] == 0
+    assert headers["X-RateLimit-Global"] == "true" and headers["X-RateLimit-Scope"] == "global"
+    async with http.get("/api/v10/users/@me", headers={"Authorization": "Bot wrong"}) as response:
+        assert response.status == 401
+    assert emulator.invalid_requests() == 2
+    emulator.advance(601)  # the window is the clock's
+    assert emulator.invalid_requests() == 0

@@ -21,6 +21,7 @@ import pytest
 from bot.db import Database
 from bot.services.excerpts import Claim, claim_due
 from bot.settings import Settings
+from cogs.excerpts import excerpt_embed
 from emulator import CommandUnavailable, Emulator, Message, World
 from emulator.state import SEND_MESSAGES, Channel
 from tests.e2e.conftest import Bots, Timeline, eventually
@@ -156,9 +157,10 @@ async def test_posts_once_at_the_local_time_with_the_excerpt_verbatim(
     assert re.fullmatch(r"Paragraphs? \d+(-\d+)? of \d+", fields["Where"])
     assert embed["footer"]["text"].startswith("Daily excerpt · 2026-12-02")
     assert embed["author"]["name"]
-    # The chosen role, and only it, is pinged; nothing in the excerpt can ping anyone.
+    # The chosen role is mentioned, and notifies nobody: it is not mentionable and the
+    # bot may not mention every role (as the note said). Nothing in the excerpt pings.
     assert post.content == f"<@&{world.moderator_role.id}>"
-    assert post.pinged_roles == [world.moderator_role.id] and not post.pinged_everyone
+    assert post.pinged_roles == [] and not post.pinged_everyone
     assert post.pinged_users == []
     await let_sweeps_pass(bots)  # sweeps come and go: still one post
     assert len(posts(emulator, world.debates)) == 1
@@ -168,6 +170,29 @@ async def test_posts_once_at_the_local_time_with_the_excerpt_verbatim(
         int(datetime(2026, 12, 3, 7, 0, tzinfo=UTC).timestamp())
     )
     assert "1 of" in shown["Rotation: alternate"]
+
+
+async def test_a_ping_role_notifies_only_once_it_is_mentionable(
+    bots: Bots, emulator: Emulator, world: World
+) -> None:
+    """Discord notifies a role's members only if the role is mentionable or the bot may
+    mention every role; the setup says which, and the post pings accordingly."""
+    await bots.start()
+    role = world.moderator_role
+    silent = await setup(emulator, world, time="20:30", ping_role=role)
+    assert (
+        "will not notify anyone"
+        in {f["name"]: f["value"] for f in silent.embeds[0]["fields"]}["Note"]
+    )
+    mod = world.member("mod")
+    await emulator.slash(mod, world.general, "excerpt now", timeout=10)
+    assert posts(emulator, world.debates)[-1].pinged_roles == []
+
+    await emulator.update_role(world.guild, role, mentionable=True)
+    heard = await setup(emulator, world, time="20:30", ping_role=role)
+    assert "Note" not in {f["name"] for f in heard.embeds[0]["fields"]}
+    await emulator.slash(mod, world.general, "excerpt now", timeout=10)
+    assert posts(emulator, world.debates)[-1].pinged_roles == [role.id]
 
 
 async def test_now_and_preview_follow_the_rotation_and_sides_alternate(
@@ -412,5 +437,37 @@ async def test_a_post_interrupted_after_its_claim_goes_out_once_on_recovery(
         await let_sweeps_pass(bots)
         assert len(posts(emulator, world.debates)) == 2
         assert posts(emulator, world.debates)[-1].embeds[0]["description"] == claim.excerpt.text
+        await bots.stop()
+
+        # The third day the process sends, dies before recording it, and the bot is down
+        # for an hour: far longer than Discord remembers a nonce ("a few minutes"), so
+        # the resend would post again. Recovery finds the post in the channel instead.
+        await timeline.advance_to(at("2026-12-04T08:00:01+00:00"))
+        claim = await claim_at(db, world, "2026-12-04T08:00:01+00:00")
+        sent_id = await send_as_bot(emulator, world, claim)
+        await timeline.advance_to(at("2026-12-04T09:00:01+00:00"))
+        await bots.start()
+        await let_sweeps_pass(bots)
+        assert len(posts(emulator, world.debates)) == 3
+        assert posts(emulator, world.debates)[-1].id == sent_id
+        assert str(sent_id) in (await status(emulator, world))["Last post"]
     finally:
         await db.close()
+
+
+async def send_as_bot(emulator: Emulator, world: World, claim: Claim) -> int:
+    """Post `claim` as the bot's process would have, just before it was killed."""
+    footer = f"Daily excerpt · {claim.day.isoformat()}" if claim.day else "Daily excerpt"
+    embed = excerpt_embed(claim.excerpt, footer).to_dict()
+    async with aiohttp.ClientSession() as http:
+        sent = await http.post(
+            f"{emulator.api_url}/channels/{world.debates.id}/messages",
+            headers={"Authorization": f"Bot {emulator.token}"},
+            json={
+                "embeds": [embed],
+                "nonce": claim.nonce,
+                "enforce_nonce": True,
+            },
+        )
+        assert sent.status == 200
+        return int((await sent.json())["id"])

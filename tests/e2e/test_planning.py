@@ -18,7 +18,7 @@ import pytest
 from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
 from emulator.members import CommandUnavailable
-from emulator.state import MANAGE_EVENTS
+from emulator.state import CREATE_EVENTS, MANAGE_EVENTS
 from emulator.timeline import Timeline
 from tests.e2e.conftest import Bots, eventually
 
@@ -303,15 +303,33 @@ async def test_members_cannot_plan_or_change_plans(
     assert "no planned round #999" in missing.reply.content  # type: ignore[union-attr]
 
 
-async def test_an_event_that_could_not_be_created_is_retried_without_repeating_the_post(
+async def test_without_create_events_the_bot_says_so_and_does_not_retry_in_a_loop(
     bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
+    """Discord needs Create Events (1 << 44) to create a scheduled event; Manage Events
+    alone, which an earlier README asked for, is not enough."""
     await bots.start()
+    bot_role = next(r for r in world.guild.roles.values() if r.name == "moot")
+    await emulator.update_role(
+        world.guild, bot_role, permissions=(bot_role.permissions & ~CREATE_EVENTS) | MANAGE_EVENTS
+    )
+    refused = await emulator.slash(
+        world.member("mod"), world.debates, "round schedule", when="in 2 days", motion="No"
+    )
+    assert refused.ephemeral and "Create Events permission" in refused.reply.content  # type: ignore[union-attr]
+    assert not events(world) and not schedule_calls(emulator, 403)
+
+    await emulator.update_role(
+        world.guild, bot_role, permissions=bot_role.permissions | CREATE_EVENTS
+    )
     planned, _ = await schedule(
         emulator, world, when="in 2 days", motion="Retry me", repeat="weekly"
     )
-    bot_role = next(r for r in world.guild.roles.values() if r.name == "moot")
-    bot_role.permissions &= ~MANAGE_EVENTS  # taken away after the round was planned
+    # Taken away after the round was planned: the next occurrence gets its post, and no
+    # event, and the bot does not knock on Discord's door at every sweep.
+    await emulator.update_role(
+        world.guild, bot_role, permissions=bot_role.permissions & ~CREATE_EVENTS
+    )
     skipped = await emulator.slash(world.member("mod"), world.debates, "round skip", id=planned)
     nxt = int(re.search(r"The next is #(\d+)", skipped.reply.content)[1])  # type: ignore[index, union-attr]
 
@@ -323,28 +341,36 @@ async def test_an_event_that_could_not_be_created_is_retried_without_repeating_t
             and f"Planned round #{nxt} " in m.embeds[0].get("footer", {}).get("text", "")
         ]
 
-    def creations(status: int) -> int:
-        """The bot's requests to create an event that Discord answered with `status`."""
-        return sum(
-            1
-            for c in emulator.calls
-            if c.method == "POST" and c.path.endswith("/scheduled-events") and c.status == status
-        )
-
     await eventually(posted)
-    await timeline.idle()
-    refused = creations(403)
-    assert refused >= 1 and len(events(world)) == 1
-    # Several sweeps try again, and fail: still one event, and the post is not repeated.
     await sweeps(bots, timeline)
-    assert creations(403) >= refused + 3
     assert len(events(world)) == 1 and len(posted()) == 1
-    bot_role.permissions |= MANAGE_EVENTS
+    assert schedule_calls(emulator, 403) == 0
+    info = await emulator.slash(world.member("alice"), world.debates, "round info", id=nxt)
+    fields = {f["name"]: f["value"] for f in info.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
+    assert "I need the Create Events permission" in fields["Server event"]
+    listed = await emulator.slash(world.member("alice"), world.debates, "round list")
+    assert "no server event (I need Create Events)" in listed.reply.embeds[0]["description"]  # type: ignore[union-attr]
+
+    # Given back: the next sweep creates the event, once; the post is not repeated.
+    await emulator.update_role(
+        world.guild, bot_role, permissions=bot_role.permissions | CREATE_EVENTS
+    )
     await timeline.advance(bots.settings.sweep_seconds)
     await eventually(lambda: len(events(world)) == 2)
-    # Sweeps after that leave both alone: one post, one new event, created once.
     await sweeps(bots, timeline)
-    assert len(posted()) == 1 and len(events(world)) == 2 and creations(200) == 2
+    assert len(posted()) == 1 and len(events(world)) == 2 and schedule_calls(emulator, 200) == 2
+    info = await emulator.slash(world.member("alice"), world.debates, "round info", id=nxt)
+    fields = {f["name"]: f["value"] for f in info.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
+    assert fields["Server event"].startswith("https://discord.com/events/")
+
+
+def schedule_calls(emulator: Emulator, status: int) -> int:
+    """The bot's requests to create an event that Discord answered with `status`."""
+    return sum(
+        1
+        for c in emulator.calls
+        if c.method == "POST" and c.path.endswith("/scheduled-events") and c.status == status
+    )
 
 
 async def test_a_round_whose_channel_is_gone_is_cancelled_not_retried(

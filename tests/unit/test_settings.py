@@ -83,3 +83,13 @@ def test_bad_value_names_the_setting(
     message = str(caught.value)
     assert named in message
     assert "\n" not in message
+
+
+def test_each_process_takes_its_shards_share_of_the_global_budget() -> None:
+    """Discord's 50 a second is the bot's across every process: four processes of one
+    shard each must not send four times that."""
+    assert load_settings(post_rate=48).process_post_rate == 48
+    quarters = [load_settings(post_rate=48, shard_count=4, shard_ids=[i]) for i in range(4)]
+    assert [s.process_post_rate for s in quarters] == [12, 12, 12, 12]
+    assert sum(s.process_post_rate for s in quarters) == 48
+    assert load_settings(post_rate=48, shard_count=4, shard_ids=[0, 2]).process_post_rate == 24
