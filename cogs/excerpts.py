@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.client import MootBot, is_moderator, report_error
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
-from bot.errors import THREAD_ALREADY_EXISTS, MootError
+from bot.errors import THREAD_ALREADY_EXISTS, THREAD_ARCHIVED, MootError
 from bot.models import Rotation, ScheduleStatus, Side, Tally
 from bot.schedule import discord_time, parse_time_of_day
 from bot.services import excerpts
@@ -112,14 +112,46 @@ class VoteButton(
                     now=client.clock.now(),
                     session=session,
                 )
-            await interaction.response.edit_message(view=vote_view(self.post_id, tally))
-            await interaction.followup.send(
+            said = (
                 f"You said the passage supports **{self.side.label}**. "
-                "Click the other button to change your vote.",
-                ephemeral=True,
+                "Click the other button to change your vote."
             )
+            try:
+                await interaction.response.edit_message(view=vote_view(self.post_id, tally))
+            except discord.HTTPException as error:
+                if error.code != THREAD_ARCHIVED:
+                    raise
+                # The discussion thread archived itself (nobody can edit a message in an
+                # archived thread): the vote is counted and answered all the same.
+                await interaction.response.send_message(said, ephemeral=True)
+                locked = isinstance(interaction.channel, discord.Thread) and (
+                    interaction.channel.locked
+                )
+                if interaction.message is not None and not locked:
+                    await show_tally_in_archived_thread(
+                        client, interaction.message, vote_view(self.post_id, tally)
+                    )
+                return
+            await interaction.followup.send(said, ephemeral=True)
         except Exception as error:
             await report_error(interaction, error)
+
+
+async def show_tally_in_archived_thread(
+    client: MootBot, message: discord.Message, view: discord.ui.View
+) -> None:
+    """Unarchive the bot's own thread (its creator may) and update the tally, once. (A
+    thread a moderator locked is left as it is: the count is kept in the database and
+    shows the next time the tally can be edited; nothing is retried.)"""
+    try:
+        await client.http.edit_channel(message.channel.id, archived=False)
+        await client.edit(message.channel.id, message.id, view=view)
+    except discord.HTTPException as error:
+        log.info(
+            "excerpt vote in archived thread %s: tally not updated (%s)",
+            message.channel.id,
+            error.text or error.status,
+        )
 
 
 def vote_view(post_id: int, tally: Tally) -> discord.ui.View:

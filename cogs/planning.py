@@ -46,6 +46,13 @@ MENTION_LIMIT = 100
 # What an event's end is set to after its start, beyond the format's own length.
 EVENT_MARGIN = timedelta(minutes=10)
 EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELLED = 1, 2, 3, 4
+# The only moves Discord lets an app make (a time change keeps an event scheduled).
+EVENT_MOVES = {
+    (EVENT_SCHEDULED, EVENT_SCHEDULED),
+    (EVENT_SCHEDULED, EVENT_ACTIVE),
+    (EVENT_ACTIVE, EVENT_COMPLETED),
+    (EVENT_SCHEDULED, EVENT_CANCELLED),
+}
 
 
 class SignupButton(
@@ -555,6 +562,28 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
             PlannedStatus.CANCELLED: {"status": EVENT_CANCELLED},
         }[view.status]
         try:
+            event = await self.bot.http.get_scheduled_event(
+                view.guild_id, view.event_id, with_user_count=False
+            )
+            now_status = int(event["status"])
+            wanted = change.get("status", EVENT_SCHEDULED)
+            if now_status in (EVENT_COMPLETED, EVENT_CANCELLED) or (
+                "status" in change and now_status == wanted
+            ):
+                return  # Discord moved it already (it starts and ends external events)
+            if now_status == EVENT_ACTIVE and wanted == EVENT_CANCELLED:
+                # Discord put it live at its start; a live event cannot be cancelled,
+                # only ended, which at least takes it off the server's "happening now".
+                change = {"status": EVENT_COMPLETED}
+                wanted = EVENT_COMPLETED
+            if (now_status, wanted) not in EVENT_MOVES:
+                log.warning(
+                    "planned round %s: its event is %s and cannot become %s",
+                    view.id,
+                    now_status,
+                    wanted,
+                )
+                return
             await self.bot.http.edit_scheduled_event(view.guild_id, view.event_id, **change)
         except discord.HTTPException:
             log.info("planned round %s: could not update its event", view.id, exc_info=True)

@@ -41,6 +41,8 @@ class MemberActions:
     ) -> Interaction:
         """Run `/command sub ...` with options as a member would; wait for the bot's answer."""
         guild = self._guild_of(channel)
+        if channel.is_thread and self.archive_if_idle(guild, channel):
+            raise CommandUnavailable("an archived thread takes no commands (Discord)")
         registered, path = self._find_command(guild, command, kind=1)
         self._check_visible(guild, member, registered)
         data, resolved = self._command_data(guild, registered, path, options, focused=None)
@@ -63,6 +65,8 @@ class MemberActions:
     ) -> list[dict[str, Any]]:
         """Type `value` into option `focused` and return the choices the bot offers."""
         guild = self._guild_of(channel)
+        if channel.is_thread and self.archive_if_idle(guild, channel):
+            raise CommandUnavailable("an archived thread takes no commands (Discord)")
         registered, path = self._find_command(guild, command, kind=1)
         self._check_visible(guild, member, registered)
         options = options | {focused: value}
@@ -105,6 +109,7 @@ class MemberActions:
         if button.get("disabled"):
             raise CommandUnavailable(f"the button {label!r} is disabled")
         guild, channel = self.guild_of_channel(current.channel_id)
+        self.archive_if_idle(guild, channel)  # its buttons still work; edits do not
         data = {"custom_id": button["custom_id"], "component_type": 2}
         interaction = await self._create_interaction(
             3, guild, channel, member, data, message=current

@@ -208,5 +208,7 @@ def check_event_times(event: dict[str, Any], *, external: bool) -> None:
 
 
 def check_event_status(current: int, new: int) -> None:
-    if current != new and (current, new) not in EVENT_MOVES:
+    """Discord's transitions: SCHEDULED to ACTIVE or CANCELED, ACTIVE to COMPLETED; a
+    completed or cancelled event's status can no longer be updated."""
+    if current in (3, 4) or (current != new and (current, new) not in EVENT_MOVES):
         raise invalid(f"status: cannot change an event from {current} to {new}")

@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -68,11 +69,14 @@ EVENT_INTENTS = {
     "MESSAGE_UPDATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_DELETE": GUILD_MESSAGES_INTENT,
 }
+# How long after its start an event that never began is cancelled ("a few hours").
+EVENT_FORGOTTEN = timedelta(hours=3)
 # Discord's invalid-request limit: 10,000 401, 403 or 429 answers in 10 minutes.
 INVALID_LIMIT, INVALID_WINDOW = 10_000, 600
 # How long Discord remembers a nonce for enforce_nonce ("the past few minutes").
 NONCE_WINDOW = 5 * 60
 LOADING = 1 << 7
+THREAD_ARCHIVED, THREAD_LOCKED = 50083, 160005
 
 
 @dataclass
@@ -359,6 +363,80 @@ class Emulator(MemberActions):
             "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_json()}, guild.id
         )
 
+    def archive_if_idle(self, guild: Guild, thread: Channel) -> bool:
+        """Archive `thread` if it has been idle for its auto-archive duration on the
+        clock, as Discord does on its own (telling the bot in a THREAD_UPDATE)."""
+        idle = self.now() - thread.last_activity
+        if thread.is_thread and not thread.archived and idle >= thread.auto_archive_duration * 60:
+            self._set_archived(guild, thread, True)
+        return thread.archived
+
+    def pass_time(self) -> None:
+        """What Discord does on its own once the clock has moved: threads idle for their
+        auto-archive duration archive; external events go live at their start and end at
+        their end; an event that never began is cancelled some hours after its start."""
+        for guild in self.guilds.values():
+            for channel in list(guild.channels.values()):
+                self.archive_if_idle(guild, channel)
+            for event in guild.scheduled_events.values():
+                status = self._automatic_status(event)
+                if status is not None:
+                    event["status"] = status
+                    self._announce_later("GUILD_SCHEDULED_EVENT_UPDATE", dict(event), guild.id)
+
+    def next_automation(self) -> datetime | None:
+        """The next instant after now at which pass_time would change something."""
+        now = self.clock.now()
+        found: list[datetime] = []
+        for guild in self.guilds.values():
+            for channel in guild.channels.values():
+                if channel.is_thread and not channel.archived:
+                    idle_at = channel.last_activity + channel.auto_archive_duration * 60
+                    found.append(datetime.fromtimestamp(idle_at, UTC))
+            for event in guild.scheduled_events.values():
+                start = datetime.fromisoformat(event["scheduled_start_time"])
+                end_text = event.get("scheduled_end_time")
+                external = event.get("entity_type") == 3
+                if event["status"] == 1:
+                    found.append(start if external else start + EVENT_FORGOTTEN)
+                elif event["status"] == 2 and external and end_text:
+                    found.append(datetime.fromisoformat(end_text))
+        later = [at for at in found if at > now]
+        return min(later, default=None)
+
+    def _automatic_status(self, event: dict[str, Any]) -> int | None:
+        now = self.clock.now()
+        start = datetime.fromisoformat(event["scheduled_start_time"])
+        end_text = event.get("scheduled_end_time")
+        end = datetime.fromisoformat(end_text) if end_text else None
+        external = event.get("entity_type") == 3
+        if event["status"] == 1 and external and now >= start:
+            return 3 if end is not None and now >= end else 2
+        if event["status"] == 2 and external and end is not None and now >= end:
+            return 3
+        if event["status"] == 1 and now >= start + EVENT_FORGOTTEN:
+            return 4
+        return None
+
+    def announcing(self) -> bool:
+        """Whether events of changes made to the emulator are still on their way."""
+        self._pending = [f for f in self._pending if not f.done()]
+        return bool(self._pending)
+
+    def _set_archived(self, guild: Guild, thread: Channel, archived: bool) -> None:
+        thread.archived = archived
+        thread.archive_timestamp = iso(self.clock.now())
+        if not archived:
+            thread.last_activity = self.now()
+        self._announce_later("THREAD_UPDATE", thread.to_json(), guild.id)
+
+    async def set_thread(self, thread: Channel, *, locked: bool, archived: bool) -> None:
+        """What a moderator does to a thread (lock, close); Discord tells the bot."""
+        guild, _ = self.guild_of_channel(thread.id)
+        thread.locked = locked
+        self._set_archived(guild, thread, archived)
+        await self.settle()
+
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         role = Role(self.ids.next(), name, permissions, len(guild.roles))
         guild.roles[role.id] = role
@@ -400,6 +478,7 @@ class Emulator(MemberActions):
             kind,
             position=len(guild.channels),
             overwrites=dict(overwrites or {}),
+            last_activity=self.now(),
         )
         guild.channels[channel.id] = channel
         self._announce_later("CHANNEL_CREATE", channel.to_json(), guild.id)
@@ -918,11 +997,21 @@ class Emulator(MemberActions):
         guild, channel = self.guild_of_channel(int(match["channel"]))
         payload = payload or {}
         if channel.is_thread:
+            # The thread's creator may rename, archive and unarchive it (a locked one
+            # too); locking and anyone else's thread need Manage Threads.
             member = guild.members[self.bot_user.id]
-            if not guild.permissions_in(member, channel) & MANAGE_THREADS:
+            manages = bool(guild.permissions_in(member, channel) & MANAGE_THREADS)
+            creator = channel.owner_id == self.bot_user.id
+            if ("locked" in payload and not manages) or not (manages or creator):
                 raise DiscordError(403, rules.MISSING_PERMISSIONS, "Missing Permissions")
-            channel.archived = bool(payload.get("archived", channel.archived))
+            self.archive_if_idle(guild, channel)
             channel.locked = bool(payload.get("locked", channel.locked))
+            archived = bool(payload.get("archived", channel.archived))
+            if archived != channel.archived:
+                channel.archived = archived
+                channel.archive_timestamp = iso(self.clock.now())
+                if not archived:
+                    channel.last_activity = self.now()
         if "name" in payload:
             channel.name = str(payload["name"])[:100]
         await self.dispatch(
@@ -961,8 +1050,14 @@ class Emulator(MemberActions):
             if payload.get("enforce_nonce") and seen and self.now() - seen[1] < NONCE_WINDOW:
                 # Discord returns the first message instead of creating a second one.
                 return seen[0].data
-        if channel.is_thread and (channel.archived or channel.locked):
-            channel.archived = False
+        if channel.is_thread:
+            self.archive_if_idle(guild, channel)
+            may_manage = guild.permissions_in(guild.members[self.bot_user.id], channel)
+            if channel.locked and not may_manage & MANAGE_THREADS:
+                raise DiscordError(400, THREAD_LOCKED, "Thread is locked")
+            if channel.archived:
+                # Sending a message unarchives the thread (unless it is locked).
+                self._set_archived(guild, channel, False)
         message = self.store_message(guild, channel, self.bot_user, payload, files)
         if nonce is not None:
             self._nonces[(self.bot_user.id, str(nonce))] = (message, self.now())
@@ -1047,6 +1142,9 @@ class Emulator(MemberActions):
             PUBLIC_THREAD,
             parent_id=parent.id,
             owner_id=self.bot_user.id,
+            auto_archive_duration=int(payload.get("auto_archive_duration") or 1440),
+            last_activity=self.now(),
+            archive_timestamp=iso(self.clock.now()),
         )
         guild.channels[thread.id] = thread
         data = thread.to_json() | {"newly_created": True}
@@ -1363,6 +1461,8 @@ class Emulator(MemberActions):
                 "guild_id": str(guild.id),
             }
             data["type"] = 19
+        if not data["flags"] & EPHEMERAL:
+            channel.last_activity = self.now()  # a message is a thread's activity
         message = Message(data, ephemeral=bool(flags & EPHEMERAL), attachments=dict(files))
         self._resolve_mentions(guild, message, payload.get("allowed_mentions"), author)
         self.messages[message.id] = message
@@ -1372,6 +1472,16 @@ class Emulator(MemberActions):
     async def update_message(
         self, message: Message, payload: dict[str, Any], files: dict[str, bytes]
     ) -> None:
+        guild, channel = self.guild_of_channel(message.channel_id)
+        if channel.is_thread:
+            self.archive_if_idle(guild, channel)
+            if channel.archived:
+                # Nobody can edit a message in an archived thread (Discord: 50083).
+                raise DiscordError(400, THREAD_ARCHIVED, "Thread is archived")
+            bot_member = guild.members[self.bot_user.id]
+            if channel.locked and not guild.permissions_in(bot_member, channel) & MANAGE_THREADS:
+                # Nor, without Manage Threads, in a locked one.
+                raise DiscordError(400, THREAD_LOCKED, "Thread is locked")
         merged = {k: message.data.get(k) for k in ("content", "embeds", "components")}
         merged |= {k: v for k, v in payload.items() if k in ("content", "embeds", "components")}
         rules.check_message(merged, require_content=False)

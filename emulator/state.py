@@ -147,6 +147,11 @@ class Channel:
     overwrites: dict[int, tuple[int, int]] = field(default_factory=dict)
     archived: bool = False
     locked: bool = False
+    # A thread archives after this many minutes without activity (a message sent, an
+    # unarchive); `last_activity` is when that last happened, on the emulator's clock.
+    auto_archive_duration: int = 1440
+    last_activity: float = 0.0
+    archive_timestamp: str | None = None
 
     @property
     def is_thread(self) -> bool:
@@ -173,8 +178,8 @@ class Channel:
                 "total_message_sent": 0,
                 "thread_metadata": {
                     "archived": self.archived,
-                    "auto_archive_duration": 1440,
-                    "archive_timestamp": iso(),
+                    "auto_archive_duration": self.auto_archive_duration,
+                    "archive_timestamp": self.archive_timestamp,
                     "locked": self.locked,
                 },
             }

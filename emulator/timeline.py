@@ -15,6 +15,9 @@ from bot.settings import Settings
 from emulator.clock import ManualClock
 from emulator.server import Emulator
 
+# How far before one of Discord's own changes the clock stops first (see Timeline._move).
+JUST_BEFORE = timedelta(milliseconds=1)
+
 
 class Timeline:
     """The test's hold on time: it moves the clock that the bots and the emulator read,
@@ -35,6 +38,8 @@ class Timeline:
     def busy(self) -> list[str]:
         """What is still going on; empty when idle."""
         found = [f"{self.emulator.in_flight} REST request(s)"] if self.emulator.in_flight else []
+        if self.emulator.announcing():
+            found.append("emulator events on their way")
         for client in self.bots:
             if client.is_closed():
                 continue
@@ -61,13 +66,26 @@ class Timeline:
 
     async def advance(self, seconds: float) -> None:
         """Let `seconds` pass, then wait for the bots to be idle."""
-        await self.idle()
-        self.clock.advance(seconds)
-        await self.idle()
+        await self.advance_to(self.clock.now() + timedelta(seconds=seconds))
 
     async def advance_to(self, instant: datetime) -> None:
+        """Let time pass until `instant`, stopping at each moment Discord changes
+        something on its own (an event going live, a thread archiving) so that the bots
+        see those changes in order with their own alarms; then wait for them to be idle."""
         await self.idle()
-        self.clock.advance_to(instant)
+        while (due := self.emulator.next_automation()) is not None and due <= instant:
+            await self._move(due)
+        await self._move(instant)
+
+    async def _move(self, instant: datetime) -> None:
+        # The bots' alarms before the instant ring first; Discord's change at the instant
+        # comes before theirs at the same instant (the harder order for the bot).
+        if instant > self.clock.now() + JUST_BEFORE:
+            self.clock.advance_to(instant - JUST_BEFORE)
+            await self.idle()
+        if instant > self.clock.now():
+            self.clock.advance_to(instant)
+        self.emulator.pass_time()
         await self.idle()
 
     async def until(self, condition: Callable[[], Any], *, within: float, what: str = "") -> Any:
@@ -79,9 +97,12 @@ class Timeline:
             if value := condition():
                 return value
             ahead = self.clock.next_deadline()
+            automation = self.emulator.next_automation()
+            if automation is not None and (ahead is None or automation < ahead):
+                ahead = automation
             if ahead is None or ahead > limit:
                 raise AssertionError(f"not within {within:g} s on the clock: {what or condition}")
-            self.clock.advance_to(ahead)
+            await self._move(ahead)
 
     async def start(self, settings: Settings) -> tuple[MootBot, asyncio.Task[None]]:
         """The real bot, in this process, on this timeline's clock."""

@@ -43,6 +43,10 @@ LONGEST_REMINDER = 7 * 24 * 60
 MAX_COUNT = 100
 # A round short of speakers is put off at most this many times, then cancelled.
 POSTPONE_LIMIT = 3
+# Whether a side has nobody is decided this long before the start: the server's event
+# (an external one) goes live by itself at the start time, and a postponed round must
+# not show as live, nor can a live event be cancelled.
+DECIDE_AHEAD = timedelta(seconds=30)
 WHEN_SHORT = ("postpone", "cancel")
 ABSENT = "absent"
 CHOICES = (Side.REALIST.value, Side.VALUES.value, AUDIENCE, ABSENT)
@@ -162,7 +166,11 @@ def _done_by(starts_at: datetime, marks: tuple[int, ...], now: datetime) -> int:
 
 
 def _due(starts_at: datetime, marks: tuple[int, ...], done: int) -> datetime:
-    return starts_at - timedelta(minutes=marks[done]) if done < len(marks) else starts_at
+    """The next reminder's time, or once they are all sent, the roll call before the start
+    (see DECIDE_AHEAD)."""
+    if done < len(marks):
+        return starts_at - timedelta(minutes=marks[done])
+    return starts_at - DECIDE_AHEAD
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -543,12 +551,31 @@ async def remind(planned_id: int, *, now: datetime, session: AsyncSession) -> Re
 async def begin(
     planned_id: int, *, formats: Mapping[str, Format], now: datetime, session: AsyncSession
 ) -> Begun | None:
-    """Start time: claim the occurrence, then seat the signed-up speakers in a new round,
-    or, when a side has nobody, postpone or cancel as the schedule says. None when it is
-    not due or another timer took it."""
+    """The roll call (DECIDE_AHEAD before the start): when a side has nobody, claim the
+    occurrence and postpone or cancel it as the schedule says, while its event has not
+    gone live. Start time: claim it and seat the signed-up speakers in a new round (or,
+    if a side emptied since the roll call, postpone or cancel after all). None when
+    nothing is due or another timer took it."""
     view = (await load_planned([planned_id], session=session)).get(planned_id)
-    if view is None or view.status is not PlannedStatus.UPCOMING or view.starts_at > now:
+    if view is None or view.status is not PlannedStatus.UPCOMING:
         return None
+    fmt = formats.get(view.format_key)
+    missing = tuple(side for side in Side if not view.chose(side.value))
+    if view.starts_at > now:
+        if now < view.starts_at - DECIDE_AHEAD:
+            return None
+        if fmt is not None and not missing:
+            # The roll call: both sides have someone; the round starts at its time.
+            await session.exec(
+                update(PlannedRound)
+                .where(
+                    col(PlannedRound.id) == planned_id,
+                    col(PlannedRound.status) == PlannedStatus.UPCOMING.value,
+                    col(PlannedRound.starts_at) == view.starts_at,
+                )
+                .values(due_at=view.starts_at)
+            )
+            return None
     claimed = await session.exec(
         update(PlannedRound)
         .where(
@@ -560,8 +587,6 @@ async def begin(
     )
     if claimed.rowcount != 1:
         return None
-    fmt = formats.get(view.format_key)
-    missing = tuple(side for side in Side if not view.chose(side.value))
     if fmt is None or missing:
         return await _short(view, missing, fmt, now, session)
     created = await rounds.create_round(
@@ -602,14 +627,14 @@ async def _short(
 ) -> Begun:
     who = " or ".join(side.label for side in missing) or "anyone"
     if fmt is not None and view.when_short == "postpone" and view.postponed < POSTPONE_LIMIT:
-        later = now + timedelta(minutes=view.postpone_minutes)
+        later = max(now, view.starts_at) + timedelta(minutes=view.postpone_minutes)
         await session.exec(
             update(PlannedRound)
             .where(col(PlannedRound.id) == view.id)
             .values(
                 status=PlannedStatus.UPCOMING.value,
                 starts_at=later,
-                due_at=later,
+                due_at=later - DECIDE_AHEAD,
                 reminders_done=len(view.reminders),
                 postponed=view.postponed + 1,
                 note=f"Postponed: nobody signed up for {who}.",

@@ -260,6 +260,54 @@ async def test_thread_votes_count_once_per_member_and_survive_a_restart(
     ]
 
 
+async def test_a_vote_in_a_thread_that_archived_itself_is_counted_and_answered(
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    """A discussion thread archives after a day without activity; nobody can then edit
+    its messages, but its buttons still reach the bot. A vote is counted and answered;
+    the bot unarchives its own thread to show the tally. In a thread a moderator locked,
+    the tally is left as it is, and not retried."""
+    await bots.start()
+    await setup(emulator, world, time="8am", thread=True)
+    await emulator.slash(world.member("mod"), world.general, "excerpt now", timeout=10)
+    [post] = posts(emulator, world.debates)
+    thread = world.guild.channels[post.id]
+    prompt = await emulator.wait_for_message(thread, containing="Which side")
+    await timeline.advance(25 * 3600)
+    assert thread.archived
+    with pytest.raises(CommandUnavailable):  # no commands in an archived thread
+        await emulator.slash(world.member("alice"), thread, "quote random")
+
+    voted = await emulator.click(world.member("alice"), emulator.messages[prompt.id], "Realist · 0")
+    await timeline.idle()  # the edit of the message was refused; the answer comes after
+    assert voted.ephemeral and "supports **Realist**" in voted.reply.content  # type: ignore[union-attr]
+    assert not thread.archived
+    assert [b["label"] for b in emulator.messages[prompt.id].buttons()] == [
+        "Realist · 1",
+        "Values · 0",
+    ]
+
+    # Locked and archived by a moderator: the vote is counted, the tally stays.
+    await emulator.set_thread(thread, locked=True, archived=True)
+    edits = len([c for c in emulator.calls if c.method == "PATCH"])
+    voted = await emulator.click(world.member("bob"), emulator.messages[prompt.id], "Realist · 1")
+    await timeline.idle()
+    assert voted.ephemeral and "supports **Realist**" in voted.reply.content  # type: ignore[union-attr]
+    await let_sweeps_pass(bots)
+    assert [b["label"] for b in emulator.messages[prompt.id].buttons()] == [
+        "Realist · 1",
+        "Values · 0",
+    ]
+    assert len([c for c in emulator.calls if c.method == "PATCH"]) <= edits + 1  # one try
+    await emulator.set_thread(thread, locked=False, archived=False)
+    voted = await emulator.click(world.member("carol"), emulator.messages[prompt.id], "Realist · 1")
+    await timeline.idle()
+    assert [b["label"] for b in emulator.messages[prompt.id].buttons()] == [
+        "Realist · 3",
+        "Values · 0",
+    ]
+
+
 async def test_pause_skips_days_and_resume_starts_from_the_next_time(
     bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
