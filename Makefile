@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/quotes.py
 	$(BIN)/python bench/excerpts.py
+	-$(BIN)/python bench/excerpts.py --processes 4 --servers 8000 --database postgresql --lead 150
 	$(BIN)/python bench/round_ticks.py
 	-$(BIN)/python bench/round_ticks.py --database postgresql
 	$(BIN)/python bench/rounds.py

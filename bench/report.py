@@ -27,6 +27,8 @@ ABOUT = {
     "corpus scaled up 1000 times.",
     "excerpts": "Daily excerpts for many servers due in the same minute, under Discord's "
     "global rate limit.",
+    "excerpts_processes": "The same with the bot as several processes on one PostgreSQL, "
+    "the shards split between them, sharing the token's global rate limit.",
     "round_ticks": "The round service's own CPU per turn change, by how many rounds change "
     "together (no Discord).",
     "rounds": "500 concurrent rounds with 2-second turns in one bot process, against the "

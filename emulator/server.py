@@ -177,6 +177,8 @@ class Call:
     status: int
     body: dict[str, Any] | None
     at: float
+    # A 429 of the token's global limit (not of one route's).
+    global_limit: bool = False
 
 
 class Emulator(MemberActions):
@@ -683,8 +685,18 @@ class Emulator(MemberActions):
             self.in_flight -= 1
             with contextlib.suppress(Exception):
                 body = request.get(BODY)
-            self.calls.append(Call(request.method, request.path, status, body, self.now()))
-            shared = answer is not None and answer.headers.get("X-RateLimit-Scope") == "shared"
+            scope = answer.headers.get("X-RateLimit-Scope") if answer is not None else None
+            self.calls.append(
+                Call(
+                    request.method,
+                    request.path,
+                    status,
+                    body,
+                    self.now(),
+                    global_limit=status == 429 and scope == "global",
+                )
+            )
+            shared = scope == "shared"
             if status in (401, 403) or (status == 429 and not shared):
                 self.invalid.append(self.now())
             if self.check_contract:
