@@ -488,9 +488,11 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         channel = self.bot.get_channel(view.channel_id)
         return f"#{channel.name}" if isinstance(channel, discord.TextChannel) else "Discord"
 
-    async def publish(self, view: PlannedView) -> PlannedView:
+    async def publish(self, view: PlannedView, *, recovering: bool = False) -> PlannedView:
         """Post an upcoming occurrence's sign-up message and create its event, whichever is
-        missing. A failure is logged; the sweeper tries again."""
+        missing. A failure is logged; the sweeper tries again. `recovering`: the sweeper's
+        catch-up, after which a sign-up message may already be in the channel (posted
+        before a crash, longer ago than Discord remembers its nonce)."""
         if view.id in self.busy or view.status is not PlannedStatus.UPCOMING:
             return view
         self.busy.add(view.id)
@@ -502,6 +504,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                     embed=signup_embed(view, self.format_of(view)),
                     view=signup_buttons(view),
                     nonce=f"signup{view.id}",
+                    recover=recovering,
                 )
                 async with self.bot.db.session() as session:
                     await schedules.record_discord(
@@ -571,6 +574,17 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                 "status" in change and now_status == wanted
             ):
                 return  # Discord moved it already (it starts and ends external events)
+            if now_status == EVENT_ACTIVE and view.status is PlannedStatus.UPCOMING:
+                # Live already (a side emptied after the roll call) and postponed: a live
+                # event cannot move back. End it, and give the new time an event of its own.
+                await self.bot.http.edit_scheduled_event(
+                    view.guild_id, view.event_id, status=EVENT_COMPLETED
+                )
+                async with self.bot.db.session() as session:
+                    await schedules.forget_event(view.id, view.event_id, session=session)
+                    fresh = (await schedules.load_planned([view.id], session=session))[view.id]
+                await self.publish(fresh)
+                return
             if now_status == EVENT_ACTIVE and wanted == EVENT_CANCELLED:
                 # Discord put it live at its start; a live event cannot be cancelled,
                 # only ended, which at least takes it off the server's "happening now".
@@ -622,7 +636,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
     async def catch_up(self, view: PlannedView) -> None:
         """Do what a stopped process left undone for one occurrence."""
         if view.status is PlannedStatus.UPCOMING:
-            await self.publish(view)
+            await self.publish(view, recovering=True)
             return
         round_view = None
         if view.round_id is not None:

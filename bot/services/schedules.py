@@ -503,6 +503,16 @@ async def record_discord(
         )
 
 
+async def forget_event(planned_id: int, event_id: int, *, session: AsyncSession) -> None:
+    """The occurrence's event is over on Discord though the occurrence is not (it went
+    live, then the round was postponed): the next publish creates a new one."""
+    await session.exec(
+        update(PlannedRound)
+        .where(col(PlannedRound.id) == planned_id, col(PlannedRound.event_id) == event_id)
+        .values(event_id=None)
+    )
+
+
 # --- what the timers do ----------------------------------------------------------------
 
 

@@ -157,6 +157,22 @@ def bot_settings(emulator: Emulator, e2e_database: str) -> Settings:
 
 
 @pytest.fixture
+async def bots(
+    request: pytest.FixtureRequest, bot_settings: Settings, world: World, timeline: Timeline
+) -> AsyncIterator[Bots]:
+    """The real bot, in this process, started and stopped by the test (more than once if
+    it likes). Marked reads_messages: with the Message Content intent."""
+    settings = bot_settings
+    if request.node.get_closest_marker("reads_messages") is not None:
+        settings = settings.model_copy(update={"message_content": True})
+    runner = Bots(settings, timeline)
+    try:
+        yield runner
+    finally:
+        await runner.stop()
+
+
+@pytest.fixture
 async def bot(
     request: pytest.FixtureRequest, bot_settings: Settings, world: World, timeline: Timeline
 ) -> AsyncIterator[MootBot]:

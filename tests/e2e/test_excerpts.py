@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -27,15 +26,6 @@ from emulator.state import SEND_MESSAGES, Channel
 from tests.e2e.conftest import Bots, Timeline, eventually
 
 TIMESTAMP = re.compile(r"<t:(\d+):F>")
-
-
-@pytest.fixture
-async def bots(bot_settings: Settings, timeline: Timeline, world: World) -> AsyncIterator[Bots]:
-    runner = Bots(bot_settings, timeline)
-    try:
-        yield runner
-    finally:
-        await runner.stop()
 
 
 def posts(emulator: Emulator, channel: Channel) -> list[Message]:

@@ -9,13 +9,11 @@ before" is reached by moving the clock there, and a sweep by moving it past
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot.settings import Settings
 from emulator import Emulator, Interaction, Message, World
 from emulator.members import CommandUnavailable
 from emulator.state import CREATE_EVENTS, MANAGE_EVENTS
@@ -23,15 +21,6 @@ from emulator.timeline import Timeline
 from tests.e2e.conftest import Bots, eventually
 
 MOTION = "Alliances outlast their reasons @everyone"
-
-
-@pytest.fixture
-async def bots(bot_settings: Settings, world: World, timeline: Timeline) -> AsyncIterator[Bots]:
-    runner = Bots(bot_settings, timeline)
-    try:
-        yield runner
-    finally:
-        await runner.stop()
 
 
 async def sweeps(bots: Bots, timeline: Timeline, count: int = 3) -> None:
@@ -248,6 +237,31 @@ async def test_a_side_with_nobody_postpones_then_cancels(
     await eventually(
         lambda: [e["status"] for e in events(world) if e["name"].endswith("short")] == [4]
     )
+
+
+async def test_a_side_that_empties_after_the_roll_call_gets_a_new_event(
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    """Both sides had someone 30 s before the start, so the event went live at the start
+    as Discord does; then Values withdrew. A live event cannot move back: it is ended,
+    and the postponed round gets an event of its own."""
+    await bots.start()
+    planned, _ = await schedule(emulator, world, when="in 1 hour", motion="Last-minute")
+    start = timeline.now() + timedelta(hours=1)
+    message = signup_message(emulator, world, planned)
+    await sign_up(emulator, world, "alice", message, "Realist")
+    await sign_up(emulator, world, "bob", message, "Values")
+    await timeline.advance_to(start - timedelta(seconds=10))  # past the roll call
+    await sign_up(emulator, world, "bob", emulator.messages[message.id], "Can't make it")
+    await timeline.advance_to(start)
+    await eventually(lambda: said(emulator, world, "nobody signed up for Values"))
+    # The sweeper gives the new time its event.
+    await timeline.until(lambda: len(events(world)) == 2, within=2 * bots.settings.sweep_seconds)
+    old, new = sorted(events(world), key=lambda e: int(e["id"]))
+    assert old["status"] == 3  # ended: it was live
+    assert new["status"] == 1 and starts(new) == start + timedelta(minutes=30)
+    await sweeps(bots, timeline)
+    assert len(events(world)) == 2
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select, update
 
 from bot.client import MootBot
 from bot.db import Database
+from bot.models import Round as RoundRow
 from bot.models import Speech
 from bot.runtime import stop
 from bot.services import rounds
@@ -21,7 +22,7 @@ from bot.settings import Settings
 from emulator import Emulator, Interaction, ManualClock, Message, World
 from emulator.state import MANAGE_MESSAGES, Channel
 from emulator.timeline import Timeline
-from tests.e2e.conftest import BotProcess, eventually, wait_until_serving
+from tests.e2e.conftest import BotProcess, Bots, eventually, wait_until_serving
 
 MOTION = "This house would put values before interests @everyone"
 
@@ -530,3 +531,30 @@ async def test_opening_a_round_again_after_a_crash_opens_nothing_twice(
     again = await cog.open_thread(view, bot.formats[view.format_key])  # type: ignore[attr-defined]
     assert again.thread_id == r.thread.id and again.lobby_message_id == view.lobby_message_id
     assert (len(emulator.messages), len(world.guild.channels)) == before
+
+
+async def test_a_result_posted_before_a_crash_is_not_posted_again_an_hour_later(
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    """The process posted the result and died before saving its id; the bot is down for
+    an hour, far longer than Discord remembers a nonce. The sweeper's resend finds the
+    result in the thread instead of posting it twice."""
+    client = await bots.start()
+    r = await started_round(emulator, world)
+    await play_through(r)
+    await voting_opens(r, timeline)
+    result = await result_posted(r, timeline)
+    async with client.db.session() as session:
+        round_id = await rounds.round_here(world.guild.id, r.thread.id, session=session)
+        await session.exec(
+            update(RoundRow).where(col(RoundRow.id) == round_id).values(result_message_id=None)
+        )
+    await bots.stop()
+    timeline.clock.advance(3600)
+    client = await bots.start()
+    for _ in range(3):
+        await timeline.advance(bots.settings.sweep_seconds)
+    assert [m.id for m in r.messages() if "Result:" in m.text()] == [result.id]
+    async with client.db.session() as session:
+        view = await rounds.get_round(round_id, session=session)
+    assert view.result_message_id == result.id
