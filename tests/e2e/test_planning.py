@@ -239,6 +239,19 @@ async def test_a_side_with_nobody_postpones_then_cancels(
     )
 
 
+async def an_hour_ahead_with_both_sides(
+    emulator: Emulator, world: World, motion: str
+) -> tuple[datetime, Message]:
+    """A round planned an hour ahead with Alice for Realist and Bob for Values: its start
+    and its sign-up message."""
+    planned, _ = await schedule(emulator, world, when="in 1 hour", motion=motion)
+    start = emulator.clock.now() + timedelta(hours=1)
+    message = signup_message(emulator, world, planned)
+    await sign_up(emulator, world, "alice", message, "Realist")
+    await sign_up(emulator, world, "bob", message, "Values")
+    return start, message
+
+
 async def test_a_side_that_empties_after_the_roll_call_gets_a_new_event(
     bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
@@ -246,11 +259,7 @@ async def test_a_side_that_empties_after_the_roll_call_gets_a_new_event(
     as Discord does; then Values withdrew. A live event cannot move back: it is ended,
     and the postponed round gets an event of its own."""
     await bots.start()
-    planned, _ = await schedule(emulator, world, when="in 1 hour", motion="Last-minute")
-    start = timeline.now() + timedelta(hours=1)
-    message = signup_message(emulator, world, planned)
-    await sign_up(emulator, world, "alice", message, "Realist")
-    await sign_up(emulator, world, "bob", message, "Values")
+    start, message = await an_hour_ahead_with_both_sides(emulator, world, "Last-minute")
     await timeline.advance_to(start - timedelta(seconds=10))  # past the roll call
     await sign_up(emulator, world, "bob", emulator.messages[message.id], "Can't make it")
     await timeline.advance_to(start)
@@ -391,13 +400,10 @@ async def test_a_round_whose_channel_is_gone_is_cancelled_not_retried(
     bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await bots.start()
-    planned, _ = await schedule(emulator, world, when="in 1 hour", motion="Lost channel")
-    start = timeline.now() + timedelta(hours=1)
-    message = signup_message(emulator, world, planned)
     # Each sign-up is noted before the channel goes (the note follows the press), so
     # nothing of the bot's is still on its way there.
-    await sign_up(emulator, world, "alice", message, "Realist")
-    await sign_up(emulator, world, "bob", message, "Values")
+    start, message = await an_hour_ahead_with_both_sides(emulator, world, "Lost channel")
+    planned = int(re.search(r"#(\d+)", message.embeds[0]["footer"]["text"])[1])  # type: ignore[index]
     await timeline.idle()
     emulator.remove_channel(world.debates)
     await timeline.advance_to(start)
