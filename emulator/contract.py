@@ -106,6 +106,7 @@ class Operation:
     pointer: str  # JSON pointer to the operation in the document
     spec: dict[str, Any]
     query: dict[str, dict[str, Any]]  # query parameter name -> its schema
+    path: dict[str, dict[str, Any]]  # path parameter name -> its schema
 
     @property
     def name(self) -> str:
@@ -130,10 +131,11 @@ class Contract:
                     continue
                 parameters = [*shared, *spec.get("parameters", [])]
                 query = {p["name"]: p.get("schema", {}) for p in parameters if p["in"] == "query"}
+                path = {p["name"]: p.get("schema", {}) for p in parameters if p["in"] == "path"}
                 self._operations[(method.upper(), template)] = Operation(
-                    template, method.upper(), _pointer("paths", template, method), spec, query
+                    template, method.upper(), _pointer("paths", template, method), spec, query, path
                 )
-            pattern = re.sub(r"\\\{[^}]+\\\}", r"[^/]+", re.escape(template))
+            pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
             self._routes.append((re.compile(pattern), template))
         # Literal segments before parameters: /users/@me is not /users/{user_id}.
         self._routes.sort(key=lambda r: r[1].count("{"))
@@ -157,11 +159,17 @@ class Contract:
     # --- lookups ---------------------------------------------------------------------
 
     def operation(self, method: str, path: str) -> Operation | None:
+        found = self._match(method, path)
+        return found[0] if found is not None else None
+
+    def _match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        """The operation of `method path`, and the values of its path parameters."""
         for pattern, template in self._routes:
-            if pattern.fullmatch(path):
+            matched = pattern.fullmatch(path)
+            if matched:
                 found = self._operations.get((method, template))
                 if found is not None:
-                    return found
+                    return found, matched.groupdict()
         return None
 
     def _validator(self, pointer: str, mode: str) -> Draft202012Validator:
@@ -205,10 +213,17 @@ class Contract:
         """A request as the bot sent it: `path` below /api/v10, `body` the JSON (or the
         multipart's payload_json) or None; `read` False when the emulator answered before
         reading the body (a rate limit, a fault), which then goes unchecked."""
-        operation = self.operation(method, path)
-        if operation is None:
+        found = self._match(method, path)
+        if found is None:
             return [Violation("request", f"{method} {path}", "$", "no such route and method")]
+        operation, values = found
         problems = []
+        for name, value in values.items():
+            schema = operation.path.get(name, {})
+            if not self._query_validator(name, schema).is_valid(_query_value(value, schema)):
+                problems.append(
+                    Violation("request", operation.name, f"{{{name}}}", f"{value!r} is not valid")
+                )
         for name, value in query.items():
             schema = operation.query.get(name)
             if schema is None:

@@ -87,3 +87,12 @@ def test_gateway_events_are_checked_in_the_parts_the_spec_describes() -> None:
     [violation, *_] = spec.check_event("GUILD_CREATE", {"members": [member]})
     assert violation.what == "GUILD_CREATE members[0]"
     assert spec.check_event("TYPING_START", {"anything": 1}) == []
+
+
+def test_path_parameters_are_checked_against_their_schemas() -> None:
+    spec = contract()
+    assert spec.check_request("GET", "/channels/123/messages", {}, None) == []
+    [violation] = spec.check_request("GET", "/channels/general/messages", {}, None)
+    assert violation.where == "{channel_id}" and "'general'" in violation.problem
+    # A literal segment is its own route: /messages/@original is not a bad message id.
+    assert spec.check_request("GET", "/webhooks/1/token/messages/@original", {}, None) == []
