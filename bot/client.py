@@ -300,8 +300,20 @@ class MootBot(commands.AutoShardedBot):
             def matches(data: Any) -> bool:
                 return message_identity(data) == wanted
 
+        channel = self.get_channel(channel_id)
+        if isinstance(channel, discord.abc.GuildChannel | discord.Thread) and not (
+            channel.permissions_for(channel.guild.me).read_message_history
+        ):
+            # Discord then lists no messages at all: nothing can be found; post.
+            log.warning("no Read Message History in %s: can't look for a sent post", channel_id)
+            return None
         me = self.user.id if self.user is not None else None
-        for data in await self.http.logs_from(channel_id, RECOVERY_MESSAGES):
+        try:
+            latest = await self.http.logs_from(channel_id, RECOVERY_MESSAGES)
+        except discord.HTTPException as error:
+            log.warning("could not read %s to look for a sent post (%s)", channel_id, error.status)
+            return None
+        for data in latest:
             if int(data["author"]["id"]) == me and matches(data):
                 log.info("found message %s already posted in %s", data["id"], channel_id)
                 return int(data["id"])

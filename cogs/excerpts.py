@@ -168,8 +168,11 @@ def is_post(claim: Claim, data: Any) -> bool:
     if not embeds:
         return False
     footer = str((embeds[0].get("footer") or {}).get("text") or "")
-    day = f"Daily excerpt · {claim.day.isoformat()}" if claim.day else "Daily excerpt"
-    return embeds[0].get("description") == claim.excerpt.text and footer.startswith(day)
+    if embeds[0].get("description") != claim.excerpt.text:
+        return False
+    if claim.day is None:  # posted with /excerpt now: no day, perhaps marked late
+        return footer == "Daily excerpt" or footer.startswith("Daily excerpt · late")
+    return footer.startswith(f"Daily excerpt · {claim.day.isoformat()}")
 
 
 def missing_permissions(channel: discord.abc.GuildChannel, *, thread: bool) -> list[str]:
@@ -445,27 +448,34 @@ class Excerpts(
         thread_id = None
         if schedule.thread:
             try:
-                thread_id = await self.open_thread(claim, message)
+                thread_id = await self.open_thread(claim, message, recovering=recovering)
             except discord.HTTPException as error:
                 warning = f"Posted, but I could not open the discussion thread ({error.text})."
         return message, thread_id, warning
 
     async def open_thread(
-        self, claim: Claim, message: discord.Message | discord.PartialMessage
+        self,
+        claim: Claim,
+        message: discord.Message | discord.PartialMessage,
+        *,
+        recovering: bool = False,
     ) -> int:
         name = f"Discuss: {claim.excerpt.essay_title}"[:100]
+        reused = False
         try:
-            thread = await message.create_thread(name=name, auto_archive_duration=1440)
-            target: discord.abc.Messageable = thread
+            await message.create_thread(name=name, auto_archive_duration=1440)
         except discord.HTTPException as error:
             if error.code != THREAD_ALREADY_EXISTS:
                 raise
-            # A resent post whose thread was opened before the crash: reuse it.
-            target = self.bot.get_partial_messageable(
-                message.id, guild_id=message.guild.id if message.guild else None
-            )
-        await target.send(
-            PROMPT, view=vote_view(claim.post_id, Tally(0, 0)), nonce=f"{claim.nonce}t"
+            reused = True  # a resent post whose thread was opened before the crash
+        # The thread's id is the post's. In a reused thread the prompt may be there
+        # already, from longer ago than Discord remembers its nonce: look first.
+        await self.bot.post(
+            message.id,
+            content=PROMPT,
+            view=vote_view(claim.post_id, Tally(0, 0)),
+            nonce=f"{claim.nonce}t",
+            recover=reused and recovering,
         )
         return message.id
 

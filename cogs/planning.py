@@ -570,21 +570,23 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
             )
             now_status = int(event["status"])
             wanted = change.get("status", EVENT_SCHEDULED)
+            if view.status is PlannedStatus.UPCOMING and now_status != EVENT_SCHEDULED:
+                # Postponed after Discord put the event live (a side emptied after the
+                # roll call) or ended it (the bot was down through its time): an event
+                # cannot move back. End a live one; the new time gets an event of its own.
+                if now_status == EVENT_ACTIVE:
+                    await self.bot.http.edit_scheduled_event(
+                        view.guild_id, view.event_id, status=EVENT_COMPLETED
+                    )
+                async with self.bot.db.session() as session:
+                    await schedules.forget_event(view.id, view.event_id, session=session)
+                    fresh = (await schedules.load_planned([view.id], session=session))[view.id]
+                await self.publish(fresh)  # or, while busy with it, the next sweep
+                return
             if now_status in (EVENT_COMPLETED, EVENT_CANCELLED) or (
                 "status" in change and now_status == wanted
             ):
                 return  # Discord moved it already (it starts and ends external events)
-            if now_status == EVENT_ACTIVE and view.status is PlannedStatus.UPCOMING:
-                # Live already (a side emptied after the roll call) and postponed: a live
-                # event cannot move back. End it, and give the new time an event of its own.
-                await self.bot.http.edit_scheduled_event(
-                    view.guild_id, view.event_id, status=EVENT_COMPLETED
-                )
-                async with self.bot.db.session() as session:
-                    await schedules.forget_event(view.id, view.event_id, session=session)
-                    fresh = (await schedules.load_planned([view.id], session=session))[view.id]
-                await self.publish(fresh)
-                return
             if now_status == EVENT_ACTIVE and wanted == EVENT_CANCELLED:
                 # Discord put it live at its start; a live event cannot be cancelled,
                 # only ended, which at least takes it off the server's "happening now".

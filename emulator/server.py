@@ -381,8 +381,9 @@ class Emulator(MemberActions):
             for channel in list(guild.channels.values()):
                 self.archive_if_idle(guild, channel)
             for event in guild.scheduled_events.values():
-                status = self._automatic_status(event)
-                if status is not None:
+                # One move at a time: an event whose start and end both passed goes
+                # live, then ends, in two updates, as Discord sends them.
+                while (status := self._automatic_status(event)) is not None:
                     event["status"] = status
                     self._announce_later("GUILD_SCHEDULED_EVENT_UPDATE", dict(event), guild.id)
 
@@ -413,7 +414,7 @@ class Emulator(MemberActions):
         end = datetime.fromisoformat(end_text) if end_text else None
         external = event.get("entity_type") == 3
         if event["status"] == 1 and external and now >= start:
-            return 3 if end is not None and now >= end else 2
+            return 2
         if event["status"] == 2 and external and end is not None and now >= end:
             return 3
         if event["status"] == 1 and now >= start + EVENT_FORGOTTEN:
@@ -1014,7 +1015,9 @@ class Emulator(MemberActions):
             member = guild.members[self.bot_user.id]
             manages = bool(guild.permissions_in(member, channel) & MANAGE_THREADS)
             creator = channel.owner_id == self.bot_user.id
-            if ("locked" in payload and not manages) or not (manages or creator):
+            unlocking = channel.locked and payload.get("archived") is False
+            if (("locked" in payload or unlocking) and not manages) or not (manages or creator):
+                # A locked thread is unarchived only with Manage Threads.
                 raise DiscordError(403, rules.MISSING_PERMISSIONS, "Missing Permissions")
             self.archive_if_idle(guild, channel)
             channel.locked = bool(payload.get("locked", channel.locked))
@@ -1080,7 +1083,11 @@ class Emulator(MemberActions):
 
     async def _list_messages(self, request: web.Request, match: re.Match[str], *_: Any) -> Any:
         guild, channel = self.guild_of_channel(int(match["channel"]))
-        self._require(guild, channel, VIEW_CHANNEL, READ_MESSAGE_HISTORY)
+        self._require(guild, channel, VIEW_CHANNEL)
+        if not guild.permissions_in(guild.members[self.bot_user.id], channel) & (
+            READ_MESSAGE_HISTORY
+        ):
+            return []  # Discord: without Read Message History no messages are returned
         limit_text = request.query.get("limit", "50")
         if not limit_text.isdigit() or not 1 <= int(limit_text) <= 100:
             raise rules.invalid("limit: Value must be an integer between 1 and 100.")
@@ -1485,7 +1492,7 @@ class Emulator(MemberActions):
         self, message: Message, payload: dict[str, Any], files: dict[str, bytes]
     ) -> None:
         guild, channel = self.guild_of_channel(message.channel_id)
-        if channel.is_thread:
+        if channel.is_thread and not message.ephemeral:
             self.archive_if_idle(guild, channel)
             if channel.archived:
                 # Nobody can edit a message in an archived thread (Discord: 50083).
