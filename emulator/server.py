@@ -54,7 +54,7 @@ from emulator.state import (
 )
 
 if TYPE_CHECKING:
-    from emulator.contract import Violation
+    from emulator.contract import Contract, Violation
 
 log = logging.getLogger("emulator")
 
@@ -199,12 +199,12 @@ class Emulator(MemberActions):
         # Every request, answer and event held to Discord's OpenAPI document (the tests
         # turn this on; it needs the dev dependency jsonschema). What breaks it is kept in
         # `violations`.
-        self.check_contract = check_contract
+        self.contract: Contract | None = None
         self.violations: list[Violation] = []
         if check_contract:
             from emulator.contract import contract
 
-            contract()  # loaded and checked once, before the first request
+            self.contract = contract()  # loaded once per process, before the first request
         # Discord's own timers (interaction tokens, nonces, rate-limit windows) and the
         # times it stamps on ids and messages follow this clock: the test's, when it has
         # one, so that "an hour passes" means an hour to the bot and to Discord alike.
@@ -368,8 +368,8 @@ class Emulator(MemberActions):
     def archive_if_idle(self, guild: Guild, thread: Channel) -> bool:
         """Archive `thread` if it has been idle for its auto-archive duration on the
         clock, as Discord does on its own (telling the bot in a THREAD_UPDATE)."""
-        idle = self.now() - thread.last_activity
-        if thread.is_thread and not thread.archived and idle >= thread.auto_archive_duration * 60:
+        due = _archives_at(thread)
+        if due is not None and self.clock.now() >= due:
             self._set_archived(guild, thread, True)
         return thread.archived
 
@@ -392,34 +392,13 @@ class Emulator(MemberActions):
         now = self.clock.now()
         found: list[datetime] = []
         for guild in self.guilds.values():
-            for channel in guild.channels.values():
-                if channel.is_thread and not channel.archived:
-                    idle_at = channel.last_activity + channel.auto_archive_duration * 60
-                    found.append(datetime.fromtimestamp(idle_at, UTC))
-            for event in guild.scheduled_events.values():
-                start = datetime.fromisoformat(event["scheduled_start_time"])
-                end_text = event.get("scheduled_end_time")
-                external = event.get("entity_type") == 3
-                if event["status"] == 1:
-                    found.append(start if external else start + EVENT_FORGOTTEN)
-                elif event["status"] == 2 and external and end_text:
-                    found.append(datetime.fromisoformat(end_text))
-        later = [at for at in found if at > now]
-        return min(later, default=None)
+            found += [at for c in guild.channels.values() if (at := _archives_at(c))]
+            found += [move[0] for e in guild.scheduled_events.values() if (move := _next_move(e))]
+        return min((at for at in found if at > now), default=None)
 
     def _automatic_status(self, event: dict[str, Any]) -> int | None:
-        now = self.clock.now()
-        start = datetime.fromisoformat(event["scheduled_start_time"])
-        end_text = event.get("scheduled_end_time")
-        end = datetime.fromisoformat(end_text) if end_text else None
-        external = event.get("entity_type") == 3
-        if event["status"] == 1 and external and now >= start:
-            return 2
-        if event["status"] == 2 and external and end is not None and now >= end:
-            return 3
-        if event["status"] == 1 and now >= start + EVENT_FORGOTTEN:
-            return 4
-        return None
+        move = _next_move(event)
+        return move[1] if move is not None and self.clock.now() >= move[0] else None
 
     def announcing(self) -> bool:
         """Whether events of changes made to the emulator are still on their way."""
@@ -613,10 +592,8 @@ class Emulator(MemberActions):
     async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.seq += 1
         payload = {"op": 0, "t": event, "s": session.seq, "d": data}
-        if self.check_contract:
-            from emulator.contract import contract
-
-            self.violations += contract().check_event(event, data)
+        if self.contract is not None:
+            self.violations += self.contract.check_event(event, data)
         session.buffer.append(payload)
         del session.buffer[:-1000]
         if session.socket is not None and not session.socket.closed:
@@ -700,8 +677,8 @@ class Emulator(MemberActions):
             shared = scope == "shared"
             if status in (401, 403) or (status == 429 and not shared):
                 self.invalid.append(self.now())
-            if self.check_contract:
-                self._check_call(request, answer, status)
+            if self.contract is not None:
+                self._check_call(self.contract, request, answer, status)
 
     def invalid_requests(self) -> int:
         """Invalid requests in the last INVALID_WINDOW seconds of the clock."""
@@ -709,14 +686,15 @@ class Emulator(MemberActions):
         return sum(1 for at in self.invalid if at > since)
 
     def _check_call(
-        self, request: web.Request, answer: web.StreamResponse | None, status: int
+        self,
+        spec: Contract,
+        request: web.Request,
+        answer: web.StreamResponse | None,
+        status: int,
     ) -> None:
         """The request against the operation the spec gives its route, and the answer
         against that operation's documented statuses and schemas. Server errors (the
         faults a test injects) are not described by the spec and go unchecked."""
-        from emulator.contract import contract
-
-        spec = contract()
         path = request.path[len(API_PREFIX) :]
         query = dict(request.query)
         self.violations += spec.check_request(
@@ -1578,6 +1556,29 @@ class Emulator(MemberActions):
 
 
 Handler = Callable[[web.Request, re.Match[str], Any, dict[str, bytes]], Awaitable[Any]]
+
+
+def _archives_at(channel: Channel) -> datetime | None:
+    """When an active thread archives itself: its auto-archive duration after its last
+    activity. None for a channel, or a thread already archived."""
+    if not channel.is_thread or channel.archived:
+        return None
+    idle_at = channel.last_activity + channel.auto_archive_duration * 60
+    return datetime.fromtimestamp(idle_at, UTC)
+
+
+def _next_move(event: dict[str, Any]) -> tuple[datetime, int] | None:
+    """The next status Discord gives a scheduled event on its own, and when: an external
+    event goes live at its start and ends at its end; one that never began is cancelled
+    EVENT_FORGOTTEN after its start."""
+    start = datetime.fromisoformat(event["scheduled_start_time"])
+    end = event.get("scheduled_end_time")
+    external = event.get("entity_type") == 3
+    if event["status"] == 1:
+        return (start, 2) if external else (start + EVENT_FORGOTTEN, 4)
+    if event["status"] == 2 and external and end:
+        return datetime.fromisoformat(end), 3
+    return None
 
 
 def _fetched(message: Message) -> dict[str, Any]:
