@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import random
 import re
 import time
@@ -757,10 +758,14 @@ class Emulator(MemberActions):
         now = self._window_now()
         limits = self.rate_limits
         if global_applies:
-            self._global = [t for t in self._global if now - t < 1.0]
+            # 50 requests in each second of the window clock. A refused request is told
+            # to wait for the next second, when the whole allowance is back: a rolling
+            # window would tell it to wait for one slot that a second process takes
+            # first, and discord.py's five tries would be gone within milliseconds.
+            second = math.floor(now)
+            self._global = [t for t in self._global if math.floor(t) == second]
             if len(self._global) >= limits.global_per_second:
-                retry = 1.0 - (now - self._global[0])
-                return self._too_many(retry, is_global=True, bucket=bucket)
+                return self._too_many(second + 1 - now, is_global=True, bucket=bucket)
             self._global.append(now)
         hits = self._buckets[bucket] = [t for t in self._buckets[bucket] if now - t < limits.window]
         if len(hits) >= limits.per_route:
