@@ -23,6 +23,7 @@ from bot.clock import Clock, SchedulerClock
 from bot.db import Database
 from bot.errors import CheckError, MootError, NotModerator
 from bot.formats import Format, load_formats
+from bot.services.budget import take_slot
 from bot.services.command_sync import needs_sync, record_sync, tree_hash
 from bot.services.guild_config import get_settings
 from bot.settings import Settings
@@ -183,10 +184,10 @@ class MootBot(commands.AutoShardedBot):
         # and are not limited): `post_rate` a second, so a minute in which many servers
         # are due, or many rounds change turns at once, stays under Discord's global
         # limit instead of provoking 429s that discord.py gives up on after five tries.
-        # Discord's limit is the bot's, not the process's: each process takes its shards'
-        # share of the budget.
-        self.post_limiter = AsyncLimiter(1, 1 / settings.process_post_rate)
-        pace_requests(self.http, self.post_limiter)
+        # Discord's limit is the bot's, not the process's: on PostgreSQL the processes
+        # share the budget through the database; on SQLite (one process) it is this one's.
+        self.pacer = RequestPacer(settings, db)
+        pace_requests(self.http, self.pacer)
         self.sync_policy = sync_policy
         self.extension_names = extensions
         self._db_closed = False
@@ -346,6 +347,7 @@ class MootBot(commands.AutoShardedBot):
         if not self._db_closed:
             self._db_closed = True
             await self.db.close()
+            await self.pacer.close()
 
 
 # Answers to interactions: Discord must have one within 3 seconds of the interaction.
@@ -401,13 +403,60 @@ def message_identity(payload: Mapping[str, Any]) -> tuple[Any, ...]:
     return (payload.get("content") or "", embeds, tuple(custom_ids))
 
 
-def pace_requests(http: HTTPClient, limiter: AsyncLimiter) -> None:
-    """Make every request of `http` wait its turn at `limiter` first. (discord.py's own
+class RequestPacer:
+    """Spaces this process's REST requests at `post_rate` a second and, on PostgreSQL,
+    takes each one's slot in the budget the bot's processes share (bot/services/budget.py),
+    waiting for the next second when the bot has spent this one. If the database cannot
+    be reached the request goes on, paced by this process alone (and that is logged)."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.limit = max(1, math.floor(settings.post_rate))
+        # Its own small pool: a request waiting for a slot must never wait for a
+        # connection held by the very session that is making the request.
+        self.shared = Database(db.url, pool_size=2) if db.dialect == "postgresql" else None
+        rate = settings.post_rate if self.shared else settings.process_post_rate
+        self.local = AsyncLimiter(1, 1 / rate)
+        self.waits = 0  # requests that found the bot's second spent and waited
+        self._failing = False
+
+    async def __aenter__(self) -> None:
+        await self.local.acquire()
+        if self.shared is not None:
+            await self._take_slot(self.shared)
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+    async def _take_slot(self, shared: Database) -> None:
+        while True:
+            second = math.floor(time.time())
+            try:
+                async with shared.session() as session:
+                    taken = await take_slot(session, second, self.limit)
+            except Exception:
+                if not self._failing:
+                    log.exception("the shared request budget is unreachable; pacing alone")
+                self._failing = True
+                return
+            self._failing = False
+            if taken:
+                return
+            self.waits += 1
+            # Pacing, not synchronisation: the budget is counted in seconds of this clock.
+            await asyncio.sleep(max(0.0, second + 1 - time.time()))
+
+    async def close(self) -> None:
+        if self.shared is not None:
+            await self.shared.close()
+
+
+def pace_requests(http: HTTPClient, pacer: RequestPacer) -> None:
+    """Make every request of `http` wait its turn at `pacer` first. (discord.py's own
     retries after a 429 happen inside the request and take no second turn.)"""
     request = http.request
 
     async def paced(route: Route, **kwargs: Any) -> Any:
-        async with limiter:
+        async with pacer:
             return await request(route, **kwargs)
 
     http.request = paced  # type: ignore[method-assign]

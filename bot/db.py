@@ -39,7 +39,7 @@ def ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, pool_size: int | None = None) -> AsyncEngine:
     """Build the async engine for `url`, with SQLite's pragmas on every connection."""
     ensure_sqlite_folder(url)
     parsed = make_url(url)
@@ -55,15 +55,16 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    sizes = {"pool_size": pool_size, "max_overflow": 0} if pool_size else {}
+    return create_async_engine(url, pool_pre_ping=True, **sizes)
 
 
 class Database:
     """Owns the engine and hands out sessions that commit on success, roll back on error."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool_size)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )

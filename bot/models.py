@@ -618,3 +618,17 @@ class ScoreAdjustment(SQLModel, table=True):
     by_id: int = Field(sa_type=BigInteger)
     by_name: str = Field(max_length=100)
     at: datetime = Field(default_factory=utcnow)
+
+
+class RequestBudget(SQLModel, table=True):
+    """How many REST requests the bot's processes have sent in one second of the system
+    clock: Discord's global limit is the bot's, across every process, so processes sharing
+    a PostgreSQL database take each request's slot from here (bot/services/budget.py).
+    Rows older than a minute are dropped as new seconds begin."""
+
+    __tablename__ = "request_budget"
+
+    second: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    used: int

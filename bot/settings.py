@@ -88,7 +88,8 @@ class Settings(BaseSettings):
         le=10_000,
         description="Requests per second the whole bot allows itself for its own posts and "
         "edits, across every process (Discord's global limit is 50 a second per bot unless "
-        "Discord raised it); a process running some of the shards takes their share.",
+        "Discord raised it). On PostgreSQL the processes share it through the database; on "
+        "SQLite a process running some of the shards takes their share.",
     )
     message_content: bool = Field(
         default=False,
