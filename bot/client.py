@@ -414,8 +414,9 @@ class RequestPacer:
         # Its own small pool: a request waiting for a slot must never wait for a
         # connection held by the very session that is making the request.
         self.shared = Database(db.url, pool_size=2) if db.dialect == "postgresql" else None
-        rate = settings.post_rate if self.shared else settings.process_post_rate
-        self.local = AsyncLimiter(1, 1 / rate)
+        # Spread evenly: a process running some of the shards paces at their share, so
+        # slots are not all taken in the first moments of each second.
+        self.local = AsyncLimiter(1, 1 / settings.process_post_rate)
         self.waits = 0  # requests that found the bot's second spent and waited
         self._failing = False
 
