@@ -180,6 +180,7 @@ async def main() -> int:
     results: dict[str, Any] = {
         "benchmark": NAME if shards == 1 else f"{NAME}_processes",
         "machine": machine(),
+        "command": " ".join(["python bench/excerpts.py", *sys.argv[1:]]),
         "servers": args.servers,
         "processes": shards,
         "post_rate": args.post_rate or Settings().post_rate,

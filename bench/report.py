@@ -28,7 +28,8 @@ ABOUT = {
     "excerpts": "Daily excerpts for many servers due in the same minute, under Discord's "
     "global rate limit.",
     "excerpts_processes": "The same with the bot as several processes on one PostgreSQL, "
-    "the shards split between them, sharing the token's global rate limit.",
+    "the shards split between them, sharing the token's global rate limit through the "
+    "request schedule kept in that database.",
     "round_ticks": "The round service's own CPU per turn change, by how many rounds change "
     "together (no Discord).",
     "rounds": "500 concurrent rounds with 2-second turns in one bot process, against the "
@@ -99,7 +100,9 @@ def render(documents: list[tuple[str, dict[str, Any]]]) -> str:
             "",
             ABOUT.get(kind, f"`bench/{kind}.py`."),
             "",
-            f"- Script: `bench/{kind}.py`",
+            f"- Command: `{results['command']}`"
+            if "command" in results
+            else f"- Script: `bench/{kind}.py`",
             f"- Ran at: {results.get('ran_at', 'not recorded')}",
             f"- Machine: {machine_text(results.get('machine') or {})}",
             f"- Target: {results.get('target') or results.get('targets') or NO_TARGET}",

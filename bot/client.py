@@ -23,7 +23,7 @@ from bot.clock import Clock, SchedulerClock
 from bot.db import Database
 from bot.errors import CheckError, MootError, NotModerator
 from bot.formats import Format, load_formats
-from bot.services.budget import take_slot
+from bot.services.budget import pace_engine, reserve
 from bot.services.command_sync import needs_sync, record_sync, tree_hash
 from bot.services.guild_config import get_settings
 from bot.settings import Settings
@@ -404,51 +404,49 @@ def message_identity(payload: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 class RequestPacer:
-    """Spaces this process's REST requests at `post_rate` a second and, on PostgreSQL,
-    takes each one's slot in the budget the bot's processes share (bot/services/budget.py),
-    waiting for the next second when the bot has spent this one. If the database cannot
-    be reached the request goes on, paced by this process alone (and that is logged)."""
+    """Paces the bot's REST requests at `post_rate` a second. On PostgreSQL every request
+    reserves its instant in the schedule the bot's processes share (bot/services/budget.py),
+    so together they send at the bot's rate, evenly spaced. On SQLite (one process), or
+    while the database cannot be reached (logged once), the process paces itself at its
+    shards' share of the rate."""
+
+    # After a failed reservation, pace alone this long before asking the database again.
+    RETRY_SECONDS = 5.0
 
     def __init__(self, settings: Settings, db: Database) -> None:
-        self.limit = max(1, math.floor(settings.post_rate))
-        # Its own small pool: a request waiting for a slot must never wait for a
-        # connection held by the very session that is making the request.
-        self.shared = Database(db.url, pool_size=2) if db.dialect == "postgresql" else None
-        # Spread evenly: a process running some of the shards paces at their share, so
-        # slots are not all taken in the first moments of each second.
+        self.interval = 1 / settings.post_rate
+        self.shared = pace_engine(db.url) if db.dialect == "postgresql" else None
         self.local = AsyncLimiter(1, 1 / settings.process_post_rate)
-        self.waits = 0  # requests that found the bot's second spent and waited
-        self._failing = False
+        self._retry_at: float | None = None  # set while the database is unreachable
 
     async def __aenter__(self) -> None:
-        await self.local.acquire()
-        if self.shared is not None:
-            await self._take_slot(self.shared)
+        if self.shared is None or (
+            self._retry_at is not None and time.monotonic() < self._retry_at
+        ):
+            await self.local.acquire()
+            return
+        asked = time.monotonic()
+        try:
+            async with self.shared.connect() as connection:
+                wait = await reserve(connection, self.interval)
+        except Exception:
+            if self._retry_at is None:
+                log.exception("the shared request budget is unreachable; pacing alone")
+            self._retry_at = time.monotonic() + self.RETRY_SECONDS
+            await self.local.acquire()
+            return
+        if self._retry_at is not None:
+            log.warning("the shared request budget is back")
+            self._retry_at = None
+        # Pacing, not synchronisation: the instant was reckoned from when it was asked for.
+        await asyncio.sleep(max(0.0, asked + wait - time.monotonic()))
 
     async def __aexit__(self, *_: object) -> None:
         return None
 
-    async def _take_slot(self, shared: Database) -> None:
-        while True:
-            second = math.floor(time.time())
-            try:
-                async with shared.session() as session:
-                    taken = await take_slot(session, second, self.limit)
-            except Exception:
-                if not self._failing:
-                    log.exception("the shared request budget is unreachable; pacing alone")
-                self._failing = True
-                return
-            self._failing = False
-            if taken:
-                return
-            self.waits += 1
-            # Pacing, not synchronisation: the budget is counted in seconds of this clock.
-            await asyncio.sleep(max(0.0, second + 1 - time.time()))
-
     async def close(self) -> None:
         if self.shared is not None:
-            await self.shared.close()
+            await self.shared.dispose()
 
 
 def pace_requests(http: HTTPClient, pacer: RequestPacer) -> None:

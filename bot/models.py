@@ -6,7 +6,16 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -620,15 +629,14 @@ class ScoreAdjustment(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
-class RequestBudget(SQLModel, table=True):
-    """How many REST requests the bot's processes have sent in one second of the system
-    clock: Discord's global limit is the bot's, across every process, so processes sharing
-    a PostgreSQL database take each request's slot from here (bot/services/budget.py).
-    Rows older than a minute are dropped as new seconds begin."""
+class RequestPace(SQLModel, table=True):
+    """When the bot's next REST request may leave, on the database's clock: Discord's global
+    limit is the bot's, across every process, so processes sharing a PostgreSQL database
+    reserve each request's instant here, one after another at the bot's rate
+    (bot/services/budget.py). One row per limit ("global")."""
 
-    __tablename__ = "request_budget"
+    __tablename__ = "request_pace"
 
-    second: int = Field(
-        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
-    used: int
+    scope: str = Field(primary_key=True, max_length=20)
+    # Unix seconds; double precision keeps microseconds at today's epoch.
+    next_at: float = Field(sa_type=Double)

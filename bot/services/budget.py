@@ -2,38 +2,47 @@
 share: Discord counts requests per bot across every process and shard, so a process
 pacing only itself lets four processes send four times the allowance.
 
-Each second of the system clock has one row counting the requests sent in it; a process
-takes a slot with one atomic statement before each request and, when the second is full,
-waits for the next. Requests leave in the second they were counted in, which is the
-second Discord counts them in (less the network's latency)."""
+One row holds the earliest instant at which the bot's next request may leave. Before each
+request a process reserves an instant with one atomic statement that moves the row on by
+one interval (1 / rate): the requests of every process leave one after another, evenly
+spaced, as a single process pacing itself would send them (the generic cell rate
+algorithm, with no burst). No second ever holds more than the rate, and nobody's requests
+bunch at the start of a second waiting for a new count. The instant is reckoned on the
+database's clock and handed back as a wait, so the processes' own clocks need not agree."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.models import RequestBudget
+from bot.models import RequestPace
 
-# Seconds of rows kept behind the current one (only the current one is ever read).
-KEEP_SECONDS = 60
+GLOBAL = "global"
 
 
-async def take_slot(session: AsyncSession, second: int, limit: int) -> bool:
-    """Count one request in `second` unless `limit` are counted there already (PostgreSQL).
-    True when the slot was taken."""
-    table = RequestBudget.__table__  # type: ignore[attr-defined]
+def pace_engine(url: str) -> AsyncEngine:
+    """Connections for reservations (PostgreSQL): two, in autocommit, so a reservation is
+    one round trip (no BEGIN, COMMIT or pre-ping), and a request waiting for its instant
+    never waits for a connection held by the session that is making the request."""
+    return create_async_engine(
+        url, pool_size=2, max_overflow=0, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+    )
+
+
+async def reserve(connection: AsyncConnection, interval: float, scope: str = GLOBAL) -> float:
+    """Reserve the bot's next free instant for one request, `interval` seconds after the
+    instant reserved before it; the seconds to wait for it (0 when the bot is idle)."""
+    table = RequestPace.__table__  # type: ignore[attr-defined]
+    now = func.extract("epoch", func.statement_timestamp())
     statement = (
         postgresql.insert(table)
-        .values(second=second, used=1)
+        .values(scope=scope, next_at=now + interval)
         .on_conflict_do_update(
-            index_elements=["second"],
-            set_={"used": table.c.used + 1},
-            where=table.c.used < limit,
+            index_elements=["scope"],
+            set_={"next_at": func.greatest(table.c.next_at, now) + interval},
         )
-        .returning(table.c.used)
+        .returning(table.c.next_at - interval - now)
     )
-    used = (await session.exec(statement)).scalar_one_or_none()
-    if used == 1:  # the first request of a new second: forget old ones
-        await session.exec(delete(table).where(table.c.second < second - KEEP_SECONDS))
-    return used is not None
+    wait = (await connection.execute(statement)).scalar_one()
+    return max(0.0, float(wait))
