@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import re
@@ -18,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.http import HTTPClient, Route, handle_message_parameters
 from discord.utils import MISSING
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SchedulerClock
 from bot.db import Database
@@ -405,18 +407,25 @@ def message_identity(payload: Mapping[str, Any]) -> tuple[Any, ...]:
 
 class RequestPacer:
     """Paces the bot's REST requests at `post_rate` a second. On PostgreSQL every request
-    reserves its instant in the schedule the bot's processes share (bot/services/budget.py),
-    so together they send at the bot's rate, evenly spaced. On SQLite (one process), or
-    while the database cannot be reached (logged once), the process paces itself at its
-    shards' share of the rate."""
+    has its instant reserved in the schedule the bot's processes share
+    (bot/services/budget.py), so together they send at the bot's rate, evenly spaced; the
+    requests waiting together are reserved in one statement, so a burst (hundreds of
+    rounds changing turns at once) costs one round trip, not one each. On SQLite (one
+    process), or while the database cannot be reached (logged once), the process paces
+    itself at its shards' share of the rate."""
 
     # After a failed reservation, pace alone this long before asking the database again.
     RETRY_SECONDS = 5.0
+    # At most this many instants in one statement.
+    BATCH = 100
 
     def __init__(self, settings: Settings, db: Database) -> None:
         self.interval = 1 / settings.post_rate
         self.shared = pace_engine(db.url) if db.dialect == "postgresql" else None
         self.local = AsyncLimiter(1, 1 / settings.process_post_rate)
+        # Requests waiting for their instant: each future gets its monotonic send time.
+        self._waiting: list[asyncio.Future[float]] = []
+        self._reserver: asyncio.Task[None] | None = None
         self._retry_at: float | None = None  # set while the database is unreachable
 
     async def __aenter__(self) -> None:
@@ -425,26 +434,52 @@ class RequestPacer:
         ):
             await self.local.acquire()
             return
-        asked = time.monotonic()
+        instant: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiting.append(instant)
+        if self._reserver is None or self._reserver.done():
+            self._reserver = asyncio.create_task(self._reserve_waiting(self.shared))
         try:
-            async with self.shared.connect() as connection:
-                wait = await reserve(connection, self.interval)
-        except Exception:
-            if self._retry_at is None:
-                log.exception("the shared request budget is unreachable; pacing alone")
-            self._retry_at = time.monotonic() + self.RETRY_SECONDS
+            send_at = await instant
+        except ConnectionError:
             await self.local.acquire()
             return
-        if self._retry_at is not None:
-            log.warning("the shared request budget is back")
-            self._retry_at = None
-        # Pacing, not synchronisation: the instant was reckoned from when it was asked for.
-        await asyncio.sleep(max(0.0, asked + wait - time.monotonic()))
+        # Pacing, not synchronisation: Discord counts requests in real time.
+        await asyncio.sleep(max(0.0, send_at - time.monotonic()))
 
     async def __aexit__(self, *_: object) -> None:
         return None
 
+    async def _reserve_waiting(self, shared: AsyncEngine) -> None:
+        """Reserve instants for everyone waiting, a batch per statement, until nobody is.
+        If that fails (or the pacer closes), everyone waiting paces alone instead."""
+        batch: list[asyncio.Future[float]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[: self.BATCH], self._waiting[self.BATCH :]
+                asked = time.monotonic()
+                async with shared.connect() as connection:
+                    wait = await reserve(connection, self.interval, len(batch))
+                if self._retry_at is not None:
+                    log.warning("the shared request budget is back")
+                    self._retry_at = None
+                for place, instant in enumerate(batch):
+                    if not instant.done():  # its request may have been cancelled meanwhile
+                        instant.set_result(asked + wait + place * self.interval)
+        except Exception:
+            if self._retry_at is None:
+                log.exception("the shared request budget is unreachable; pacing alone")
+            self._retry_at = time.monotonic() + self.RETRY_SECONDS
+        finally:
+            for instant in [*batch, *self._waiting]:
+                if not instant.done():
+                    instant.set_exception(ConnectionError("no shared request budget"))
+            self._waiting = []
+
     async def close(self) -> None:
+        if self._reserver is not None:
+            self._reserver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reserver
         if self.shared is not None:
             await self.shared.dispose()
 

@@ -22,27 +22,31 @@ GLOBAL = "global"
 
 
 def pace_engine(url: str) -> AsyncEngine:
-    """Connections for reservations (PostgreSQL): two, in autocommit, so a reservation is
-    one round trip (no BEGIN, COMMIT or pre-ping), and a request waiting for its instant
-    never waits for a connection held by the session that is making the request."""
+    """The connection reservations are made on (PostgreSQL): its own, so a request waiting
+    for its instant never waits for a connection held by the session making the request,
+    and in autocommit, so a reservation is one round trip (no BEGIN, COMMIT or pre-ping)."""
     return create_async_engine(
-        url, pool_size=2, max_overflow=0, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+        url, pool_size=1, max_overflow=0, isolation_level="AUTOCOMMIT", pool_pre_ping=False
     )
 
 
-async def reserve(connection: AsyncConnection, interval: float, scope: str = GLOBAL) -> float:
-    """Reserve the bot's next free instant for one request, `interval` seconds after the
-    instant reserved before it; the seconds to wait for it (0 when the bot is idle)."""
+async def reserve(
+    connection: AsyncConnection, interval: float, count: int = 1, scope: str = GLOBAL
+) -> float:
+    """Reserve the bot's next `count` free instants, `interval` seconds apart and after
+    the instant reserved before them; the seconds to wait for the first (0 when the bot is
+    idle). The others follow it one interval apart."""
     table = RequestPace.__table__  # type: ignore[attr-defined]
     now = func.extract("epoch", func.statement_timestamp())
+    span = interval * count
     statement = (
         postgresql.insert(table)
-        .values(scope=scope, next_at=now + interval)
+        .values(scope=scope, next_at=now + span)
         .on_conflict_do_update(
             index_elements=["scope"],
-            set_={"next_at": func.greatest(table.c.next_at, now) + interval},
+            set_={"next_at": func.greatest(table.c.next_at, now) + span},
         )
-        .returning(table.c.next_at - interval - now)
+        .returning(table.c.next_at - span - now)
     )
     wait = (await connection.execute(statement)).scalar_one()
     return max(0.0, float(wait))

@@ -1,6 +1,7 @@
 """The schedule the bot's processes share for Discord's global limit (PostgreSQL): every
 reservation gets an instant of its own, one interval after the one before, whichever
-process made it, and a bot that has been idle may send at once."""
+process made it, and a bot that has been idle may send at once; requests waiting together
+are reserved in one statement."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import itertools
 import time
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
+from bot.client import RequestPacer
 from bot.db import Database
 from bot.models import RequestPace
 from bot.services.budget import GLOBAL, pace_engine, reserve
+from bot.settings import load_settings
 
 pytestmark = pytest.mark.parametrize(
     "backend", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
@@ -65,3 +68,39 @@ async def test_an_idle_bot_sends_at_once(db: Database) -> None:
             assert await reserve(connection, INTERVAL) == 0.0
     finally:
         await engine.dispose()
+
+
+async def test_a_reservation_of_several_instants_spans_them_all(db: Database) -> None:
+    engine = pace_engine(db.url)
+    try:
+        async with engine.connect() as connection:
+            assert await reserve(connection, INTERVAL, count=5) == pytest.approx(0.0, abs=1)
+            # The next request waits behind all five.
+            assert await reserve(connection, INTERVAL) == pytest.approx(5 * INTERVAL, abs=1)
+    finally:
+        await engine.dispose()
+
+
+async def test_requests_waiting_together_are_reserved_in_one_statement(db: Database) -> None:
+    """A burst (hundreds of rounds changing turns at once) costs one round trip to the
+    database, not one per request; each request still gets an instant of its own."""
+    pacer = RequestPacer(load_settings(post_rate=10_000), db)
+    assert pacer.shared is not None
+    statements: list[str] = []
+    event.listen(
+        pacer.shared.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: statements.append(statement),
+    )
+    sent: list[float] = []
+
+    async def request() -> None:
+        async with pacer:
+            sent.append(time.monotonic())
+
+    try:
+        await asyncio.gather(*(request() for _ in range(50)))
+    finally:
+        await pacer.close()
+    assert len(sent) == 50
+    assert len([s for s in statements if "request_pace" in s]) == 1
