@@ -7,10 +7,10 @@ import contextlib
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from emulator.state import Channel, Guild, Member, Message, Role, User
+from emulator.state import Channel, Guild, Interaction, Member, Message, Role, User
 
 if TYPE_CHECKING:
-    from emulator.server import Emulator, Interaction
+    from emulator.server import Emulator
 
 
 class CommandUnavailable(Exception):
@@ -406,8 +406,6 @@ class MemberActions:
         message: Message | None = None,
         trigger: Interaction | None = None,
     ) -> Interaction:
-        from emulator.server import Interaction
-
         await self.settle()
         interaction = Interaction(
             id=self.ids.next(),

@@ -1,7 +1,9 @@
-"""What the emulated Discord holds: users, guilds, roles, channels, members, messages."""
+"""What the emulated Discord holds: users, guilds, roles, channels, members, messages and
+the interactions members start."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +42,10 @@ EVERYONE_DEFAULT = (
     | SEND_MESSAGES_IN_THREADS
     | CREATE_PUBLIC_THREADS
 )
+
+# Message flags.
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
 
 TEXT_CHANNEL = 0
 PUBLIC_THREAD = 11
@@ -243,6 +249,60 @@ class Message:
                 parts += [item.get("name") or "", item.get("value") or ""]
             parts.append((embed.get("footer") or {}).get("text") or "")
         return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class Interaction:
+    """One interaction the emulator created, and everything the bot answered to it."""
+
+    id: int
+    token: str
+    type: int
+    guild_id: int
+    channel_id: int
+    member: Member
+    data: dict[str, Any]
+    created: float
+    message: Message | None = None
+    # For a modal submit: the interaction the modal answered.
+    trigger: Interaction | None = None
+    response_type: int | None = None
+    original: Message | None = None
+    followups: list[Message] = field(default_factory=list)
+    choices: list[dict[str, Any]] | None = None
+    modal: dict[str, Any] | None = None
+    errors: list[str] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def reply(self) -> Message | None:
+        """The message the member sees as the answer: the original or its first followup."""
+        if self.original is not None and not self.original.data.get("flags", 0) & LOADING:
+            return self.original
+        if self.followups:
+            return self.followups[0]
+        return None
+
+    @property
+    def ephemeral(self) -> bool:
+        reply = self.reply
+        return bool(reply and reply.ephemeral)
+
+    def metadata(self) -> dict[str, Any]:
+        """The interaction_metadata Discord puts on a message that answers this one."""
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "user": self.member.user.to_json(),
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+        }
+        if self.original is not None:
+            data["original_response_message_id"] = str(self.original.id)
+        if self.type == 3 and self.message is not None:
+            data["interacted_message_id"] = str(self.message.id)
+        if self.type == 5 and self.trigger is not None:
+            data["triggering_interaction_metadata"] = self.trigger.metadata()
+        return data
 
 
 @dataclass
