@@ -21,11 +21,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.batch import Batched
-from bot.client import MootBot, confirm, is_moderator, moderator_status, report_error
+from bot.checks import is_moderator, moderator_status
+from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.formats import DEFAULT_FORMAT, Format
 from bot.models import RoundStatus, Side, Tally, TurnStatus
+from bot.replies import confirm, report_error
 from bot.schedule import discord_time
 from bot.services import rounds
 from bot.services.guild_config import get_settings

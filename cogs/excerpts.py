@@ -20,10 +20,12 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.exc import IntegrityError
 
-from bot.client import MootBot, is_moderator, report_error
+from bot.checks import is_moderator
+from bot.client import MootBot
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import THREAD_ALREADY_EXISTS, THREAD_ARCHIVED, MootError
 from bot.models import Rotation, ScheduleStatus, Side, Tally
+from bot.replies import report_error
 from bot.schedule import discord_time, parse_time_of_day
 from bot.services import excerpts
 from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView

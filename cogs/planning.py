@@ -19,11 +19,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MootBot, confirm, is_moderator, report_error
+from bot.checks import is_moderator
+from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import PlannedStatus, RoundStatus
+from bot.replies import confirm, report_error
 from bot.schedule import REPEATS, discord_time, format_local, local_day, parse_when
 from bot.services import rounds, schedules
 from bot.services.guild_config import get_settings

@@ -11,11 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import escape_mentions
 
-from bot.client import MootBot, is_moderator, moderator_status, report_error
+from bot.checks import is_moderator, moderator_status
+from bot.client import MootBot
 from bot.db import Database
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import MootError
 from bot.models import Side
+from bot.replies import report_error
 from bot.services.quotes import (
     MessageToSave,
     QuoteHit,
