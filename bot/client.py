@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -27,6 +27,9 @@ from bot.pacing import (
 from bot.replies import report_error
 from bot.services.command_sync import needs_sync, record_sync, tree_hash
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.actions.rounds.runner import RoundRunner
 
 log = logging.getLogger("moot.bot")
 
@@ -113,6 +116,9 @@ class MootBot(commands.AutoShardedBot):
         self.work_sources: list[Busy] = []
         self.tasks: set[asyncio.Task[Any]] = set()
         self.formats = formats or load_formats(settings.formats_dir)
+        # Rounds' alarms and announcements, set up by the /debate extension and shared
+        # with planned rounds.
+        self.rounds: RoundRunner | None = None
         # Paces every REST request the bot makes (answers to interactions go another way
         # and are not limited): `post_rate` a second, so a minute in which many servers
         # are due, or many rounds change turns at once, stays under Discord's global

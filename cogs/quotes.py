@@ -11,9 +11,9 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import escape_mentions
 
+from bot.autocomplete import essay_suggestions
 from bot.checks import is_moderator, moderator_status
 from bot.client import MootBot
-from bot.db import Database
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import MootError
 from bot.models import Side
@@ -27,7 +27,6 @@ from bot.services.quotes import (
     as_json,
     check_essay,
     delete_quote,
-    essay_choices,
     export_quotes,
     get_quote,
     import_quotes,
@@ -83,13 +82,6 @@ def member_embed(quote: QuoteView, matches: tuple[tuple[int, int], ...] = ()) ->
     embed.add_field(name="Said by", value=escape_mentions(quote.author_name))
     embed.add_field(name="Saved by", value=f"<@{quote.saved_by_id}>")
     return embed
-
-
-async def essay_suggestions(db: Database, typed: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete choices: the active essays whose title or slug holds what is typed."""
-    async with db.session() as session:
-        found = await essay_choices(typed, session=session)
-    return [app_commands.Choice(name=label, value=slug) for label, slug in found]
 
 
 class Pager(

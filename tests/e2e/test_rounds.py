@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select, update
 
+from bot.actions.rounds.opening import open_thread
 from bot.client import MootBot
 from bot.db import Database
 from bot.models import Round as RoundRow
@@ -520,15 +521,13 @@ async def test_opening_a_round_again_after_a_crash_opens_nothing_twice(
     """A process killed after opening the thread but before saving it opens it again on
     recovery: the same opener, thread and lobby come back, none doubled."""
     r = await open_round(emulator, world)
-    cog = bot.get_cog("Debate")
-    assert cog is not None
     async with bot.db.session() as session:
         view = await rounds.get_round(
             await rounds.round_here(world.guild.id, r.thread.id, session=session),
             session=session,
         )
     before = len(emulator.messages), len(world.guild.channels)
-    again = await cog.open_thread(view, bot.formats[view.format_key])  # type: ignore[attr-defined]
+    again = await open_thread(bot, view, bot.formats[view.format_key])
     assert again.thread_id == r.thread.id and again.lobby_message_id == view.lobby_message_id
     assert (len(emulator.messages), len(world.guild.channels)) == before
 
