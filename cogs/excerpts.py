@@ -18,7 +18,6 @@ import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy.exc import IntegrityError
 
 from bot.checks import is_moderator
 from bot.client import MootBot
@@ -328,7 +327,7 @@ class Excerpts(
                         due = await excerpts.claim_due(
                             guild_id, now=self.bot.clock.now(), grace=self.grace, session=session
                         )
-                except IntegrityError:
+                except excerpts.ClaimedElsewhere:
                     log.info("another process claimed server %s's excerpt first", guild_id)
                     async with self.bot.db.session() as session:
                         schedule = await excerpts.get_schedule(guild_id, session=session)
