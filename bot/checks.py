@@ -45,20 +45,26 @@ async def moderator_status(interaction: discord.Interaction) -> tuple[bool, int 
     return has_role, role_id
 
 
+async def require_moderator(interaction: discord.Interaction, to: str = "do that") -> None:
+    """NotModerator unless the member is a moderator; the refusal says what `to` needed
+    and what makes a moderator here. For buttons and forms; commands use is_moderator."""
+    allowed, role_id = await moderator_status(interaction)
+    if not allowed:
+        where = f" or the <@&{role_id}> role" if role_id else ""
+        raise NotModerator(f"Only moderators can {to}: it needs Manage Server{where}.")
+
+
 async def _moderators_only(interaction: discord.Interaction) -> bool:
     if interaction.permissions.manage_guild:
         return True
     try:
-        allowed, role_id = await moderator_status(interaction)
+        await require_moderator(interaction)
     except app_commands.AppCommandError:
         raise
     except Exception as exc:
         # discord.py passes only AppCommandErrors from checks to the tree's on_error.
         raise CheckError(exc) from exc
-    if allowed:
-        return True
-    where = f" or the <@&{role_id}> role" if role_id else ""
-    raise NotModerator(f"Only moderators can do that: it needs Manage Server{where}.")
+    return True
 
 
 def is_moderator() -> Callable[[T], T]:

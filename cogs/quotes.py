@@ -120,7 +120,7 @@ class Pager(
         async with client.db.session() as session:
             saved = await recall_search(self.search_id, interaction.guild_id, session=session)
             page = await page_of(saved, self.index, session=session)
-            embed = await render(page, session=session) if page else None
+            embed = render(page) if page else None
         if page is None or embed is None:
             await interaction.response.send_message(
                 "There are no more results that way.", ephemeral=True
@@ -136,10 +136,10 @@ def pager_view(search_id: int, page: QuotePage) -> discord.ui.View:
     return view
 
 
-async def render(page: QuotePage, *, session: Any) -> discord.Embed:
+def render(page: QuotePage) -> discord.Embed:
+    """One result of a search, as its page shows it."""
     if page.essay_hit is not None:
-        total = await paragraph_count(page.essay_hit.essay_id, session=session)
-        embed = essay_embed(page.essay_hit, total)
+        embed = essay_embed(page.essay_hit, page.paragraphs)
     else:
         assert page.member_hit is not None
         embed = member_embed(page.member_hit.quote, page.member_hit.matches)
@@ -205,7 +205,7 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
                 session=session,
             )
             page = await page_of(saved, 0, session=session)
-            embed = await render(page, session=session) if page else None
+            embed = render(page) if page else None
         if page is None or embed is None:
             shortened = " (only its beginning was searched)" if len(query) > 300 else ""
             await interaction.response.send_message(

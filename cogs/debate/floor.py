@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.actions.rounds.buttons import RoundButton
 from bot.actions.rounds.render import lobby_embed, lobby_view, vote_view
 from bot.actions.rounds.runner import RoundRunner
-from bot.checks import moderator_status
+from bot.checks import moderator_status, require_moderator
 from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
@@ -117,9 +117,7 @@ class RoundFloor(commands.Cog):
         saved is time the running rounds' turns get back. The round starts in the
         database first; if the answer then cannot be delivered, the lobby is refreshed
         with an ordinary edit."""
-        allowed, _ = await moderator_status(interaction)
-        if not allowed:
-            raise MootError("Only moderators can start the round.")
+        await require_moderator(interaction, "start the round")
         [changes] = await self.runner.starting.run([(round_id, interaction.user.id)])
         if isinstance(changes, MootError):
             raise changes
