@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import math
-import re
-import time
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-import aiohttp
 import discord
-from aiolimiter import AsyncLimiter
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
-from discord.http import HTTPClient, Route, handle_message_parameters
+from discord.http import handle_message_parameters
 from discord.utils import MISSING
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SchedulerClock
 from bot.db import Database
-from bot.errors import CheckError, MootError, NotModerator
 from bot.formats import Format, load_formats
-from bot.services.budget import pace_engine, reserve
+from bot.pacing import (
+    RequestPacer,
+    add_http_middleware,
+    pace_requests,
+    retry_answers_quickly,
+    throttle_bucket_sweep,
+)
+from bot.replies import report_error
 from bot.services.command_sync import needs_sync, record_sync, tree_hash
-from bot.services.guild_config import get_settings
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.actions.rounds.runner import RoundRunner
 
 log = logging.getLogger("moot.bot")
 
@@ -58,14 +59,6 @@ class Busy(Protocol):
     def busy(self) -> bool: ...
 
 
-# How often discord.py may look for idle rate-limit buckets to drop (see throttle_bucket_sweep).
-BUCKET_SWEEP_SECONDS = 60.0
-
-UNEXPECTED = (
-    "Something went wrong on our side and it has been logged. Please try again in a moment."
-)
-
-
 def intents(message_content: bool = False) -> discord.Intents:
     """Only what moot uses: guilds (servers, channels, roles and threads in the cache), and
     with `message_content` the messages of round threads, to record speeches."""
@@ -75,65 +68,6 @@ def intents(message_content: bool = False) -> discord.Intents:
         chosen.guild_messages = True
         chosen.message_content = True
     return chosen
-
-
-async def reply(interaction: discord.Interaction, content: str, *, ephemeral: bool = True) -> None:
-    """Answer whether or not the interaction was already answered or deferred."""
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=ephemeral)
-    else:
-        await interaction.response.send_message(content, ephemeral=ephemeral)
-
-
-async def confirm(interaction: discord.Interaction, content: str) -> None:
-    """A private note after the interaction was answered and its change made and shown
-    (a vote counted, a sign-up taken). If Discord refuses the note, the change still
-    stands: log it rather than tell the member something went wrong."""
-    try:
-        await interaction.followup.send(content, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not send a confirmation to user %s", interaction.user.id, exc_info=True)
-
-
-async def report_error(interaction: discord.Interaction, error: Exception) -> None:
-    """Tell the member what went wrong in one ephemeral sentence; log what was unexpected.
-
-    Used by the command tree's on_error and by components (buttons), whose errors do not
-    pass through the tree.
-    """
-    original = getattr(error, "original", error)
-    if isinstance(original, MootError):
-        message = str(original)
-    elif isinstance(error, NotModerator):
-        message = str(error)
-    elif isinstance(error, app_commands.NoPrivateMessage):
-        message = "That command works only inside a server."
-    elif isinstance(error, app_commands.MissingPermissions):
-        message = "You need the Manage Server permission for that."
-    elif isinstance(error, app_commands.BotMissingPermissions):
-        needed = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
-        message = f"I am missing permissions here: {needed}. Ask a server admin to add them."
-    elif isinstance(error, app_commands.TransformerError):
-        message = f"“{str(error.value)[:80]}” is not a valid value for that option."
-    elif isinstance(error, app_commands.CommandOnCooldown):
-        message = f"Slow down: try again in {error.retry_after:.0f} seconds."
-    else:
-        command = interaction.command.qualified_name if interaction.command else "?"
-        data: dict[str, Any] = dict(interaction.data or {})
-        custom_id = data.get("custom_id", "")
-        log.error(
-            "unexpected error in /%s %s (guild %s, user %s)",
-            command,
-            custom_id,
-            interaction.guild_id,
-            interaction.user.id,
-            exc_info=original,
-        )
-        message = UNEXPECTED
-    try:
-        await reply(interaction, message)
-    except discord.HTTPException:
-        log.warning("could not tell the member about an error", exc_info=True)
 
 
 class MootTree(app_commands.CommandTree["MootBot"]):
@@ -182,6 +116,9 @@ class MootBot(commands.AutoShardedBot):
         self.work_sources: list[Busy] = []
         self.tasks: set[asyncio.Task[Any]] = set()
         self.formats = formats or load_formats(settings.formats_dir)
+        # Rounds' alarms and announcements, set up by the /debate extension and shared
+        # with planned rounds.
+        self.rounds: RoundRunner | None = None
         # Paces every REST request the bot makes (answers to interactions go another way
         # and are not limited): `post_rate` a second, so a minute in which many servers
         # are due, or many rounds change turns at once, stays under Discord's global
@@ -352,38 +289,6 @@ class MootBot(commands.AutoShardedBot):
             await self.pacer.close()
 
 
-# Answers to interactions: Discord must have one within 3 seconds of the interaction.
-INTERACTION_ANSWER = re.compile(r"/interactions/\d+/[^/]+/callback$")
-QUICK_RETRIES = (0.2, 0.4)
-
-
-async def retry_answers_quickly(
-    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
-) -> aiohttp.ClientResponse:
-    """An aiohttp middleware: a server error in answer to an interaction is retried after
-    0.2 and 0.4 seconds. discord.py waits 1, then 3 seconds, which after one rate-limited
-    try lands past Discord's 3-second window, and the member is told the interaction
-    failed though the bot answered at once."""
-    response = await handler(request)
-    if request.method != "POST" or not INTERACTION_ANSWER.search(request.url.path):
-        return response
-    for pause in QUICK_RETRIES:
-        if response.status < 500:
-            break
-        response.release()
-        await asyncio.sleep(pause)
-        response = await handler(request)
-    return response
-
-
-def add_http_middleware(http: HTTPClient, middleware: Any) -> None:
-    """Add an aiohttp middleware to the session discord.py made at login (it offers no
-    way to pass one)."""
-    session = getattr(http, "_HTTPClient__session", None)
-    if isinstance(session, aiohttp.ClientSession):
-        session._middlewares = (*session._middlewares, middleware)
-
-
 # How many of a channel's latest messages a recovering resend looks through.
 RECOVERY_MESSAGES = 50
 
@@ -403,155 +308,3 @@ def message_identity(payload: Mapping[str, Any]) -> tuple[Any, ...]:
             custom_ids.append(str(item["custom_id"]))
         rows.extend(item.get("components") or [])
     return (payload.get("content") or "", embeds, tuple(custom_ids))
-
-
-class RequestPacer:
-    """Paces the bot's REST requests at `post_rate` a second. On PostgreSQL every request
-    has its instant reserved in the schedule the bot's processes share
-    (bot/services/budget.py), so together they send at the bot's rate, evenly spaced; the
-    requests waiting together are reserved in one statement, so a burst (hundreds of
-    rounds changing turns at once) costs one round trip, not one each. On SQLite (one
-    process), or while the database cannot be reached (logged once), the process paces
-    itself at its shards' share of the rate."""
-
-    # After a failed reservation, pace alone this long before asking the database again.
-    RETRY_SECONDS = 5.0
-    # At most this many instants in one statement.
-    BATCH = 100
-
-    def __init__(self, settings: Settings, db: Database) -> None:
-        self.interval = 1 / settings.post_rate
-        self.shared = pace_engine(db.url) if db.dialect == "postgresql" else None
-        self.local = AsyncLimiter(1, 1 / settings.process_post_rate)
-        # Requests waiting for their instant: each future gets its monotonic send time.
-        self._waiting: list[asyncio.Future[float]] = []
-        self._reserver: asyncio.Task[None] | None = None
-        self._retry_at: float | None = None  # set while the database is unreachable
-
-    async def __aenter__(self) -> None:
-        if self.shared is None or (
-            self._retry_at is not None and time.monotonic() < self._retry_at
-        ):
-            await self.local.acquire()
-            return
-        instant: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self._waiting.append(instant)
-        if self._reserver is None or self._reserver.done():
-            self._reserver = asyncio.create_task(self._reserve_waiting(self.shared))
-        try:
-            send_at = await instant
-        except ConnectionError:
-            await self.local.acquire()
-            return
-        # Pacing, not synchronisation: Discord counts requests in real time.
-        await asyncio.sleep(max(0.0, send_at - time.monotonic()))
-
-    async def __aexit__(self, *_: object) -> None:
-        return None
-
-    async def _reserve_waiting(self, shared: AsyncEngine) -> None:
-        """Reserve instants for everyone waiting, a batch per statement, until nobody is.
-        If that fails (or the pacer closes), everyone waiting paces alone instead."""
-        batch: list[asyncio.Future[float]] = []
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting[: self.BATCH], self._waiting[self.BATCH :]
-                asked = time.monotonic()
-                async with shared.connect() as connection:
-                    wait = await reserve(connection, self.interval, len(batch))
-                if self._retry_at is not None:
-                    log.warning("the shared request budget is back")
-                    self._retry_at = None
-                for place, instant in enumerate(batch):
-                    if not instant.done():  # its request may have been cancelled meanwhile
-                        instant.set_result(asked + wait + place * self.interval)
-        except Exception:
-            if self._retry_at is None:
-                log.exception("the shared request budget is unreachable; pacing alone")
-            self._retry_at = time.monotonic() + self.RETRY_SECONDS
-        finally:
-            for instant in [*batch, *self._waiting]:
-                if not instant.done():
-                    instant.set_exception(ConnectionError("no shared request budget"))
-            self._waiting = []
-
-    async def close(self) -> None:
-        if self._reserver is not None:
-            self._reserver.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reserver
-        if self.shared is not None:
-            await self.shared.dispose()
-
-
-def pace_requests(http: HTTPClient, pacer: RequestPacer) -> None:
-    """Make every request of `http` wait its turn at `pacer` first. (discord.py's own
-    retries after a 429 happen inside the request and take no second turn.)"""
-    request = http.request
-
-    async def paced(route: Route, **kwargs: Any) -> Any:
-        async with pacer:
-            return await request(route, **kwargs)
-
-    http.request = paced  # type: ignore[method-assign]
-
-
-def throttle_bucket_sweep(http: HTTPClient, every: float = BUCKET_SWEEP_SECONDS) -> None:
-    """Once it holds 256 rate-limit buckets, discord.py walks all of them for idle ones each
-    time it opens a new one. A bot posting in hundreds of threads opens new buckets all the
-    time, and each walk covers thousands: walk at most once every `every` seconds (a bucket
-    is only dropped after five idle minutes anyway)."""
-    sweep = http._try_clear_expired_ratelimits
-    last = -math.inf
-
-    def throttled() -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last >= every:
-            last = now
-            sweep()
-
-    http._try_clear_expired_ratelimits = throttled  # type: ignore[method-assign]
-
-
-async def moderator_status(interaction: discord.Interaction) -> tuple[bool, int | None]:
-    """(is the member a moderator, the server's moderator role id if one is set). Members
-    with Manage Server are moderators without a look at the settings (the role id is then
-    None): it is what a refusal names."""
-    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
-        raise app_commands.NoPrivateMessage()
-    if interaction.permissions.manage_guild:
-        return True, None
-    client = interaction.client
-    assert isinstance(client, MootBot)
-    async with client.db.session() as session:
-        settings = await get_settings(interaction.guild.id, session=session)
-    role_id = settings.moderator_role_id
-    has_role = role_id is not None and any(r.id == role_id for r in interaction.user.roles)
-    return has_role, role_id
-
-
-async def _moderators_only(interaction: discord.Interaction) -> bool:
-    if interaction.permissions.manage_guild:
-        return True
-    try:
-        allowed, role_id = await moderator_status(interaction)
-    except app_commands.AppCommandError:
-        raise
-    except Exception as exc:
-        # discord.py passes only AppCommandErrors from checks to the tree's on_error.
-        raise CheckError(exc) from exc
-    if allowed:
-        return True
-    where = f" or the <@&{role_id}> role" if role_id else ""
-    raise NotModerator(f"Only moderators can do that: it needs Manage Server{where}.")
-
-
-def is_moderator() -> Callable[[T], T]:
-    """A check for moderator commands: Manage Server, or the server's moderator role."""
-    return app_commands.check(_moderators_only)
-
-
-def moderators_only(command: app_commands.Command[Any, ..., Any]) -> bool:
-    """Is `command` one only moderators may use (it has the is_moderator check)?"""
-    return _moderators_only in command.checks

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from discord import app_commands
-
 # Discord's error code for a second thread on a message: "A thread has already been
 # created for this message". Retries after a crash meet it, and reuse that thread.
 THREAD_ALREADY_EXISTS = 160004
@@ -13,15 +11,3 @@ THREAD_ARCHIVED = 50083
 
 class MootError(Exception):
     """A domain error raised by services: a sentence the member can act on."""
-
-
-class NotModerator(app_commands.CheckFailure):
-    """The member ran a moderator command without being a moderator."""
-
-
-class CheckError(app_commands.CheckFailure):
-    """A check that failed unexpectedly (say, the database); `original` is the cause."""
-
-    def __init__(self, original: Exception) -> None:
-        super().__init__(str(original))
-        self.original = original

@@ -6,7 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MootBot, is_moderator
+from bot.checks import is_moderator
+from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR
 from bot.services.guild_config import (
     GuildSettings,

@@ -18,12 +18,13 @@ import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy.exc import IntegrityError
 
-from bot.client import MootBot, is_moderator, report_error
+from bot.checks import is_moderator
+from bot.client import MootBot
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import THREAD_ALREADY_EXISTS, THREAD_ARCHIVED, MootError
 from bot.models import Rotation, ScheduleStatus, Side, Tally
+from bot.replies import report_error
 from bot.schedule import discord_time, parse_time_of_day
 from bot.services import excerpts
 from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView
@@ -326,7 +327,7 @@ class Excerpts(
                         due = await excerpts.claim_due(
                             guild_id, now=self.bot.clock.now(), grace=self.grace, session=session
                         )
-                except IntegrityError:
+                except excerpts.ClaimedElsewhere:
                     log.info("another process claimed server %s's excerpt first", guild_id)
                     async with self.bot.db.session() as session:
                         schedule = await excerpts.get_schedule(guild_id, session=session)

@@ -11,11 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import escape_mentions
 
-from bot.client import MootBot, is_moderator, moderator_status, report_error
-from bot.db import Database
+from bot.autocomplete import essay_suggestions
+from bot.checks import is_moderator, moderator_status
+from bot.client import MootBot
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import MootError
 from bot.models import Side
+from bot.replies import report_error
 from bot.services.quotes import (
     MessageToSave,
     QuoteHit,
@@ -25,7 +27,6 @@ from bot.services.quotes import (
     as_json,
     check_essay,
     delete_quote,
-    essay_choices,
     export_quotes,
     get_quote,
     import_quotes,
@@ -83,13 +84,6 @@ def member_embed(quote: QuoteView, matches: tuple[tuple[int, int], ...] = ()) ->
     return embed
 
 
-async def essay_suggestions(db: Database, typed: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete choices: the active essays whose title or slug holds what is typed."""
-    async with db.session() as session:
-        found = await essay_choices(typed, session=session)
-    return [app_commands.Choice(name=label, value=slug) for label, slug in found]
-
-
 class Pager(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"quote:(?P<search>\d+):(?P<index>\d+):(?P<way>[pn])",
@@ -126,7 +120,7 @@ class Pager(
         async with client.db.session() as session:
             saved = await recall_search(self.search_id, interaction.guild_id, session=session)
             page = await page_of(saved, self.index, session=session)
-            embed = await render(page, session=session) if page else None
+            embed = render(page) if page else None
         if page is None or embed is None:
             await interaction.response.send_message(
                 "There are no more results that way.", ephemeral=True
@@ -142,10 +136,10 @@ def pager_view(search_id: int, page: QuotePage) -> discord.ui.View:
     return view
 
 
-async def render(page: QuotePage, *, session: Any) -> discord.Embed:
+def render(page: QuotePage) -> discord.Embed:
+    """One result of a search, as its page shows it."""
     if page.essay_hit is not None:
-        total = await paragraph_count(page.essay_hit.essay_id, session=session)
-        embed = essay_embed(page.essay_hit, total)
+        embed = essay_embed(page.essay_hit, page.paragraphs)
     else:
         assert page.member_hit is not None
         embed = member_embed(page.member_hit.quote, page.member_hit.matches)
@@ -211,7 +205,7 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
                 session=session,
             )
             page = await page_of(saved, 0, session=session)
-            embed = await render(page, session=session) if page else None
+            embed = render(page) if page else None
         if page is None or embed is None:
             shortened = " (only its beginning was searched)" if len(query) > 300 else ""
             await interaction.response.send_message(

@@ -13,10 +13,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import rating_chart, sides_chart
-from bot.client import MootBot, is_moderator, report_error
+from bot.checks import is_moderator
+from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.models import MemberScore
+from bot.replies import report_error
 from bot.services import scores
 from bot.services.scores import PAGE, Standing
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -421,6 +422,11 @@ async def preview(guild_id: int, *, session: AsyncSession) -> ExcerptView:
 # --- claims --------------------------------------------------------------------------
 
 
+class ClaimedElsewhere(Exception):
+    """Another process claimed the same day's post at the same moment; the claim is void
+    and its transaction must roll back."""
+
+
 async def _claim(
     row: ExcerptSchedule,
     *,
@@ -430,7 +436,8 @@ async def _claim(
     by: int | None,
     session: AsyncSession,
 ) -> Claim:
-    excerpt_id, side, cycle = await _choose(row.guild_id, Rotation(row.rotation), session)
+    guild_id = row.guild_id  # read now: a failed flush expires the row
+    excerpt_id, side, cycle = await _choose(guild_id, Rotation(row.rotation), session)
     post = ExcerptPost(
         guild_id=row.guild_id,
         day=day,
@@ -444,8 +451,11 @@ async def _claim(
         requested_by=by,
     )
     session.add(post)
-    # A second claim of the same day fails here, on the unique (guild_id, day).
-    await session.flush()
+    try:
+        # A second claim of the same day fails here, on the unique (guild_id, day).
+        await session.flush()
+    except IntegrityError as error:
+        raise ClaimedElsewhere(guild_id) from error
     assert post.id is not None
     late = scheduled_for is not None and now - scheduled_for > timedelta(minutes=1)
     return Claim(
@@ -472,8 +482,9 @@ async def claim_due(
     """Claim the latest occurrence's post if it is due and nobody claimed that day yet.
 
     A post missed by more than `grace` (the bot was down) is recorded as skipped, with
-    why, as is each whole day missed before it. Raises IntegrityError when another process
-    claimed the same day at the same moment: the caller's transaction must roll back.
+    why, as is each whole day missed before it. Raises ClaimedElsewhere when another
+    process claimed the same day at the same moment: the caller's transaction must roll
+    back.
     """
     row = await session.get(ExcerptSchedule, guild_id)
     if row is None or row.status != ScheduleStatus.ACTIVE.value:

@@ -380,6 +380,8 @@ class QuotePage:
     has_previous: bool
     has_next: bool
     widened: bool
+    # How many paragraphs the essay of an essay hit has (its embed says "¶ 3 of 12").
+    paragraphs: int = 0
 
 
 async def page_of(saved: SavedSearch, index: int, *, session: AsyncSession) -> QuotePage | None:
@@ -392,7 +394,9 @@ async def page_of(saved: SavedSearch, index: int, *, session: AsyncSession) -> Q
         widened = result.mode == "any"
         if result.hits:
             more = result.has_more or saved.scope == "all"
-            return QuotePage(index, result.hits[0], None, index > 0, more, widened)
+            hit = result.hits[0]
+            paragraphs = await paragraph_count(hit.essay_id, session=session)
+            return QuotePage(index, hit, None, index > 0, more, widened, paragraphs)
         if saved.scope == "essays":
             return None
         essay_total = await _count_essay_hits(saved, session=session)

@@ -12,9 +12,9 @@ import time
 import pytest
 from sqlalchemy import event, update
 
-from bot.client import RequestPacer
 from bot.db import Database
 from bot.models import RequestPace
+from bot.pacing import RequestPacer
 from bot.services.budget import GLOBAL, pace_engine, reserve
 from bot.settings import load_settings
 

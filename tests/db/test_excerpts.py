@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.db import Database
@@ -122,7 +121,7 @@ async def test_concurrent_claims_of_one_day_make_one_post(corpus_db: Database) -
         try:
             async with corpus_db.session() as s:
                 return (await excerpts.claim_due(GUILD, now=due, grace=GRACE, session=s)).claim
-        except IntegrityError:
+        except excerpts.ClaimedElsewhere:
             return None
 
     results = await asyncio.gather(*(attempt() for _ in range(8)))

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from bot.client import MootBot, moderators_only
+from bot.checks import moderators_only
+from bot.client import MootBot
 from bot.db import Database
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, World

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.client import UNEXPECTED, MootBot
+from bot.client import MootBot
+from bot.replies import UNEXPECTED
 from emulator import Emulator, Message, World
 from emulator.state import Channel
 from emulator.timeline import Timeline

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select, update
 
+from bot.actions.rounds.opening import open_thread
 from bot.client import MootBot
 from bot.db import Database
 from bot.models import Round as RoundRow
@@ -20,7 +21,7 @@ from bot.runtime import stop
 from bot.services import rounds
 from bot.settings import Settings
 from emulator import Emulator, Interaction, ManualClock, Message, World
-from emulator.state import MANAGE_MESSAGES, Channel
+from emulator.state import CREATE_PUBLIC_THREADS, MANAGE_MESSAGES, Channel
 from emulator.timeline import Timeline
 from tests.e2e.conftest import BotProcess, Bots, eventually, wait_until_serving
 
@@ -520,17 +521,47 @@ async def test_opening_a_round_again_after_a_crash_opens_nothing_twice(
     """A process killed after opening the thread but before saving it opens it again on
     recovery: the same opener, thread and lobby come back, none doubled."""
     r = await open_round(emulator, world)
-    cog = bot.get_cog("Debate")
-    assert cog is not None
     async with bot.db.session() as session:
         view = await rounds.get_round(
             await rounds.round_here(world.guild.id, r.thread.id, session=session),
             session=session,
         )
     before = len(emulator.messages), len(world.guild.channels)
-    again = await cog.open_thread(view, bot.formats[view.format_key])  # type: ignore[attr-defined]
+    again = await open_thread(bot, view, bot.formats[view.format_key])
     assert again.thread_id == r.thread.id and again.lobby_message_id == view.lobby_message_id
     assert (len(emulator.messages), len(world.guild.channels)) == before
+
+
+async def test_a_round_whose_thread_discord_refuses_is_not_left_open(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    """The bot's cached permissions say it may open threads, but Discord refuses (the
+    role changed, and the update has not reached the bot yet). The moderator is told why,
+    and no lobby that nobody can see is left counting as an open round."""
+    roles = [world.guild.roles[world.guild.id]]  # @everyone
+    roles += [r for r in world.guild.roles.values() if r.name == "moot"]
+    allowed = [role.permissions for role in roles]
+    for role in roles:  # on Discord's side only, for now
+        role.permissions &= ~CREATE_PUBLIC_THREADS
+    refused = await emulator.slash(
+        world.member("mod"), world.general, "debate start", motion=MOTION
+    )
+    assert refused.ephemeral
+    assert "could not open the round's thread" in refused.reply.content  # type: ignore[union-attr]
+    assert "not allowed" in refused.reply.content  # type: ignore[union-attr]
+    status = await emulator.slash(world.member("alice"), world.general, "debate status")
+    assert "No round is open" in status.reply.content  # type: ignore[union-attr]
+    async with bot.db.session() as session:
+        [row] = (await session.exec(select(RoundRow))).all()
+    assert row.status == "ended" and row.thread_id is None
+
+    # Given the permission back, the next /debate start opens the one round there is.
+    for role, permissions in zip(roles, allowed, strict=True):
+        await emulator.update_role(world.guild, role, permissions=permissions)
+    r = await open_round(emulator, world)
+    status = await emulator.slash(world.member("alice"), world.general, "debate status")
+    assert MOTION[:40] in status.reply.embeds[0]["title"]  # type: ignore[union-attr]
+    assert r.lobby() is not None
 
 
 async def test_a_result_posted_before_a_crash_is_not_posted_again_an_hour_later(

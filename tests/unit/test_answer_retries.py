@@ -9,7 +9,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.client import retry_answers_quickly
+from bot.pacing import retry_answers_quickly
 
 
 async def test_interaction_answers_are_retried_quickly_and_nothing_else() -> None:

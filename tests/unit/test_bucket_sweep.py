@@ -7,7 +7,7 @@ import asyncio
 
 from discord.http import HTTPClient
 
-from bot.client import throttle_bucket_sweep
+from bot.pacing import throttle_bucket_sweep
 
 
 def fill_then_idle(http: HTTPClient, count: int) -> None:

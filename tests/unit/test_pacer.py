@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot.client import RequestPacer
 from bot.db import Database
+from bot.pacing import RequestPacer
 from bot.settings import load_settings
 
 

@@ -1,0 +1,208 @@
+"""Opening a round in Discord: its channel checked, then an opener message, a thread on it
+and the lobby inside, whether the round was asked for with /debate start or is a planned
+one whose time has come. Each step can be done again after a failure part way without
+doubling anything, and a round whose thread cannot be opened is ended, not left as a
+lobby that counts as open."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.actions.rounds.render import lobby_embed, lobby_view
+from bot.actions.rounds.runner import RoundRunner
+from bot.embeds import MOOT_COLOUR
+from bot.errors import THREAD_ALREADY_EXISTS, MootError
+from bot.formats import DEFAULT_FORMAT, Format
+from bot.models import RoundStatus
+from bot.services import rounds, schedules
+from bot.services.guild_config import get_settings
+from bot.services.rounds import RoundView
+from bot.services.schedules import PlannedView
+
+if TYPE_CHECKING:
+    from bot.client import MootBot
+
+log = logging.getLogger("moot.debate")
+
+
+def format_named(formats: Mapping[str, Format], key: str | None) -> Format:
+    """The installed format `key` (the default format if None); MootError if none is."""
+    key = key or DEFAULT_FORMAT
+    fmt = formats.get(key)
+    if fmt is None:
+        raise MootError(f"There is no format “{key[:40]}”. See /debate formats.")
+    return fmt
+
+
+async def round_channel(
+    bot: MootBot, interaction: discord.Interaction, channel: discord.TextChannel | None
+) -> discord.TextChannel:
+    """The channel a round opens its thread in: the one given, else the server's debate
+    channel, else this one; MootError unless moot may run a round there."""
+    assert interaction.guild is not None
+    if channel is None:
+        async with bot.db.session() as session:
+            settings = await get_settings(interaction.guild.id, session=session)
+        configured = (
+            interaction.guild.get_channel(settings.debate_channel_id)
+            if settings.debate_channel_id
+            else None
+        )
+        here = interaction.channel
+        channel = (
+            configured
+            if isinstance(configured, discord.TextChannel)
+            else here
+            if isinstance(here, discord.TextChannel)
+            else None
+        )
+    if channel is None:
+        raise MootError("Pick a text channel for the round (the channel option).")
+    perms = channel.permissions_for(interaction.guild.me)
+    missing = [
+        label
+        for label, ok in (
+            ("View Channel", perms.view_channel),
+            ("Send Messages", perms.send_messages),
+            ("Embed Links", perms.embed_links),
+            ("Create Public Threads", perms.create_public_threads),
+            ("Send Messages in Threads", perms.send_messages_in_threads),
+        )
+        if not ok
+    ]
+    if missing:
+        raise MootError(
+            f"I can't run a round in {channel.mention}: I'm missing {', '.join(missing)} there."
+        )
+    return channel
+
+
+async def open_thread(bot: MootBot, view: RoundView, fmt: Format) -> RoundView:
+    """Post the round's opener in its channel, open its thread there and put the lobby
+    in it. Returns the round with its thread.
+
+    Done again after a crash part way (before the thread was saved), it opens nothing
+    twice: the opener and the lobby carry nonces, so Discord hands back the messages it
+    already has, and a message has one thread at most, whose id is the message's."""
+    channel = bot.get_channel(view.channel_id) or await bot.fetch_channel(view.channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        raise MootError("The round's channel is gone or is not a text channel.")
+    opener = await channel.send(
+        embed=discord.Embed(
+            title=f"Debate: {view.motion}"[:256],
+            description=f"{fmt.name} · join in the thread below.",
+            colour=MOOT_COLOUR,
+        ),
+        nonce=f"open{view.id}",
+    )
+    try:
+        thread: discord.abc.Messageable = await opener.create_thread(
+            name=f"Round {view.id}: {view.motion}"[:100], auto_archive_duration=1440
+        )
+    except discord.HTTPException as error:
+        if error.code != THREAD_ALREADY_EXISTS:
+            raise
+        thread = bot.get_partial_messageable(opener.id, guild_id=channel.guild.id)
+    lobby = await thread.send(
+        embed=lobby_embed(view, fmt), view=lobby_view(view, fmt), nonce=f"lobby{view.id}"
+    )
+    async with bot.db.session() as session:
+        await rounds.attach_thread(
+            view.id, thread_id=opener.id, lobby_message_id=lobby.id, session=session
+        )
+        return await rounds.get_round(view.id, session=session)
+
+
+async def start_planned(
+    bot: MootBot, runner: RoundRunner, view: PlannedView, round_view: RoundView
+) -> PlannedView:
+    """Open the round's thread (unless it has one) and start it (unless started). If
+    the channel is gone or closed to moot, the occurrence is cancelled with the reason
+    instead of being retried at every sweep. Returns the occurrence as it now is."""
+    fmt = bot.formats.get(view.format_key)
+    if fmt is None:
+        return view
+    if round_view.thread_id is None:
+        try:
+            round_view = await open_thread(bot, round_view, fmt)
+        except (discord.NotFound, discord.Forbidden, MootError) as error:
+            log.warning("planned round %s: cannot open its round: %s", view.id, error)
+            now = bot.clock.now()
+            async with bot.db.session() as session:
+                with contextlib.suppress(MootError):
+                    await rounds.end(round_view.id, by=view.created_by, now=now, session=session)
+                return await schedules.abandon(
+                    view.id,
+                    "Cancelled: the round's channel is gone, or moot may no longer post there.",
+                    session=session,
+                )
+    if round_view.status is not RoundStatus.LOBBY:
+        return view
+    try:
+        async with bot.db.session() as session:
+            changes = await rounds.start(
+                round_view.id,
+                fmt=fmt,
+                by=view.created_by,
+                now=bot.clock.now(),
+                session=session,
+            )
+    except MootError:
+        return view  # started by someone else meanwhile
+    await runner.after(changes)
+    return view
+
+
+async def open_new_round(
+    bot: MootBot,
+    guild_id: int,
+    channel_id: int,
+    *,
+    motion: str,
+    fmt: Format,
+    pace: float,
+    by: int,
+    essay: str | None,
+) -> RoundView:
+    """Save a new round and open it in Discord. If Discord will not let it open, the round
+    is ended (it would otherwise count as open, a lobby nobody can see) and MootError says
+    why."""
+    async with bot.db.session() as session:
+        view = await rounds.create_round(
+            guild_id,
+            channel_id,
+            motion=motion,
+            fmt=fmt,
+            pace=pace,
+            by=by,
+            now=bot.clock.now(),
+            session=session,
+            essay=essay,
+        )
+    try:
+        return await open_thread(bot, view, fmt)
+    except (discord.HTTPException, MootError) as error:
+        log.warning("round %s: could not open it: %s", view.id, error)
+        async with bot.db.session() as session:
+            with contextlib.suppress(MootError):
+                await rounds.end(view.id, by=by, now=bot.clock.now(), session=session)
+        raise MootError(
+            f"I could not open the round's thread in <#{channel_id}> ({_refusal(error)}), so "
+            "no round was opened. Check my permissions there and try again."
+        ) from error
+
+
+def _refusal(error: Exception) -> str:
+    """Why Discord refused, in a few words."""
+    if isinstance(error, discord.Forbidden):
+        return "Discord says I am not allowed to"
+    if isinstance(error, discord.NotFound):
+        return "the channel is gone"
+    if isinstance(error, discord.HTTPException):
+        return f"Discord answered {error.status}"
+    return str(error)

@@ -1,0 +1,170 @@
+"""How a round looks in Discord: pure functions from the round's read model to embeds and
+views, testable without a bot."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.actions.rounds.buttons import RoundButton
+from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
+from bot.formats import Format
+from bot.models import RoundStatus, Side, Tally
+from bot.schedule import discord_time
+from bot.services import rounds
+from bot.services.rounds import AUDIENCE, JUDGE, Notice, RoundView
+
+
+def roster_lines(view: RoundView) -> list[str]:
+    """Who is in the round, side by side."""
+    lines = []
+    for side in Side:
+        names = ", ".join(s.name for s in view.speakers(side)) or "nobody yet"
+        lines.append(f"**{side.label}**: {names}")
+    audience = [s for s in view.seats if s.role == AUDIENCE]
+    judges = [s.name for s in view.seats if s.role == JUDGE]
+    lines.append(f"**Audience**: {len(audience)}")
+    if judges:
+        lines.append(f"**Judges**: {', '.join(judges)}")
+    return lines
+
+
+def lobby_embed(view: RoundView, fmt: Format) -> discord.Embed:
+    """The round's lobby: motion, format, running order, roster and state."""
+    embed = discord.Embed(title=view.motion[:256], colour=MOOT_COLOUR)
+    embed.description = f"**{fmt.name}** · pace {view.pace:g}\n{fmt.description}"
+    order = "\n".join(fmt.running_order(view.pace))
+    embed.add_field(name="Running order", value=order[:1024], inline=False)
+    embed.add_field(name="Roster", value="\n".join(roster_lines(view))[:1024], inline=False)
+    state = {
+        RoundStatus.LOBBY: f"Lobby: up to {fmt.speakers_per_side} speaker(s) a side. "
+        "A moderator presses Start.",
+        RoundStatus.RUNNING: "Under way.",
+        RoundStatus.PAUSED: "Paused.",
+        RoundStatus.VOTING: "Voting.",
+        RoundStatus.DECIDED: "Decided.",
+        RoundStatus.ENDED: "Ended early.",
+    }[view.status]
+    embed.set_footer(text=f"Round {view.id} · {state}")
+    return embed
+
+
+def lobby_view(view: RoundView, fmt: Format) -> discord.ui.View:
+    """The lobby's buttons: join, leave, start (and the before-vote of a swing format)."""
+    ui = discord.ui.View(timeout=None)
+    if view.status is RoundStatus.LOBBY:
+        ui.add_item(
+            RoundButton(
+                view.id, "join", "realist", label="Join Realist", style=discord.ButtonStyle.primary
+            )
+        )
+        ui.add_item(
+            RoundButton(
+                view.id, "join", "values", label="Join Values", style=discord.ButtonStyle.success
+            )
+        )
+        ui.add_item(RoundButton(view.id, "join", "audience", label="Audience"))
+        ui.add_item(RoundButton(view.id, "leave", label="Leave"))
+        ui.add_item(RoundButton(view.id, "start", label="Start", style=discord.ButtonStyle.danger))
+        if fmt.decision == "swing":
+            ui.add_item(RoundButton(view.id, "vote", "realist", label="Before: Realist"))
+            ui.add_item(RoundButton(view.id, "vote", "values", label="Before: Values"))
+    return ui
+
+
+def vote_view(round_id: int, tally: Tally, *, closed: bool = False) -> discord.ui.View:
+    """The vote buttons with their counts, and the ballot button."""
+    ui = discord.ui.View(timeout=None)
+    for side in Side:
+        ui.add_item(
+            RoundButton(
+                round_id,
+                "vote",
+                side.value,
+                label=f"{side.label} · {tally.of(side)}",
+                style=discord.ButtonStyle.primary
+                if side is Side.REALIST
+                else discord.ButtonStyle.success,
+                disabled=closed,
+            )
+        )
+    ui.add_item(RoundButton(round_id, "ballot", label="Submit ballot", disabled=closed))
+    return ui
+
+
+def describe(notice: Notice, view: RoundView) -> str:
+    """The line posted in the thread for a notice that has no embed of its own."""
+    turn = next((t for t in view.turns if t.id == notice.turn_id), None)
+    what = turn.role if turn else "the turn"
+    return {
+        "yield": f"✅ {view.name_of(turn.speaker_id) if turn else 'The speaker'} finished "
+        f"{what} early.",
+        "skip": f"⏭ A moderator skipped {what}.",
+        "removed": f"🚪 {notice.text or what} was removed from the round.",
+        "paused": f"⏸ The round is paused with {notice.text} left in {what}.",
+        "resumed": f"▶️ The round resumes: {what} continues.",
+        "extended": f"➕ {what} was extended by {notice.text} seconds.",
+        "ended": "⏹ A moderator ended the round early. No decision will be made.",
+        "no-speaker": f"⏭ {what}: nobody is left on that side to speak, so it is passed over.",
+    }.get(notice.kind, notice.kind)
+
+
+def turn_embed(view: RoundView, turn: rounds.TurnView, fmt: Format) -> discord.Embed:
+    """The announcement of a turn: who has the floor, until when."""
+    who = (
+        view.name_of(turn.speaker_id)
+        if turn.speaker_id
+        else (turn.side.label if turn.side else "Both sides")
+    )
+    colour = SIDE_COLOURS[turn.side] if turn.side else MOOT_COLOUR
+    embed = discord.Embed(
+        title=f"{turn.position}/{len(view.turns)} · {turn.role}"[:256], colour=colour
+    )
+    lines = [f"**{who}** has the floor" if turn.kind != "prep" else "Preparation time"]
+    if turn.kind == "cross-examination":
+        lines.append(f"{who} asks, {view.name_of(turn.answerer_id)} answers.")
+    if turn.ends_at:
+        lines.append(f"Ends {discord_time(turn.ends_at, 'R')} ({rounds.clock_text(turn.seconds)}).")
+    if turn.kind != "prep":
+        lines.append(
+            "Post your speech in this thread, or use Submit speech; press Done to finish early."
+        )
+    embed.description = "\n".join(lines)
+    return embed
+
+
+def turn_view(view: RoundView, turn: rounds.TurnView) -> discord.ui.View:
+    """The speaker's buttons on a turn's announcement."""
+    ui = discord.ui.View(timeout=None)
+    if turn.kind != "prep":
+        ui.add_item(
+            RoundButton(
+                view.id, "done", str(turn.id), label="Done", style=discord.ButtonStyle.success
+            )
+        )
+        ui.add_item(RoundButton(view.id, "speech", str(turn.id), label="Submit speech"))
+    return ui
+
+
+def voting_embed(view: RoundView, fmt: Format) -> discord.Embed:
+    """The announcement that voting is open."""
+    ends = view.voting_ends_at
+    return discord.Embed(
+        title="Voting is open",
+        description="Which side won the debate? Voting closes "
+        f"{discord_time(ends, 'R') if ends else 'soon'}. "
+        "One vote each; you can change it. Debaters cannot vote."
+        + ("\nJudges and moderators: submit a ballot." if fmt.decision == "judges" else ""),
+        colour=MOOT_COLOUR,
+    )
+
+
+def result_embed(view: RoundView) -> discord.Embed:
+    """The announcement of the decision."""
+    colour = (
+        SIDE_COLOURS[Side(view.winner)] if view.winner in ("realist", "values") else MOOT_COLOUR
+    )
+    return discord.Embed(
+        title=f"Result: {view.motion}"[:256],
+        description=(view.result or "")[:4000],
+        colour=colour,
+    )

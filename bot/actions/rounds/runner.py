@@ -1,0 +1,300 @@
+"""A round's life between commands: its alarms (one batched desk for every round of this
+process's shards, swept for anything overdue), and what its changes announce, posted in
+its thread in order. Both /debate and planned rounds hand their changes here."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.actions.rounds.render import (
+    describe,
+    lobby_embed,
+    lobby_view,
+    result_embed,
+    turn_embed,
+    turn_view,
+    vote_view,
+    voting_embed,
+)
+from bot.batch import Batched
+from bot.errors import MootError
+from bot.formats import Format
+from bot.models import Tally
+from bot.services import rounds
+from bot.services.rounds import Changes, Notice, RoundView
+from bot.timers import Alarms, TimerWork
+
+if TYPE_CHECKING:
+    from bot.client import MootBot
+
+log = logging.getLogger("moot.debate")
+
+# A turn start, vote or result not announced this long after it happened is announced
+# again by the sweeper (its process was killed in between); the nonce keeps it single.
+ANNOUNCE_LEASE = timedelta(seconds=5)
+# How many messages of a round's thread are read back after a restart.
+BACKFILL_MESSAGES = 500
+
+
+class RoundRunner:
+    """The rounds of this process: alarms, sweeps, and announcements in order."""
+
+    def __init__(self, bot: MootBot) -> None:
+        self.bot = bot
+        self.timers = TimerWork(bot.clock, "round")
+        self.alarms = Alarms(bot.clock, self.tick)
+        self.timers_built = False
+        # Announcements under way, by round: a round's next waits for its previous.
+        self.posting: dict[int, asyncio.Task[None]] = {}
+        self.backfilling: asyncio.Task[None] | None = None
+        # Rounds starting, and message ids of announcements: each done together for every
+        # round asking at the same time (hundreds may start in one second).
+        self.starting: Batched[tuple[int, int], Changes | MootError] = Batched(self.start_rounds)
+        self.message_ids: Batched[tuple[Notice, int], None] = Batched(self.save_message_ids)
+        for source in (self.timers, self.alarms, self.starting, self.message_ids):
+            bot.track(source)
+
+    def start(self) -> None:
+        """Sweep from now on (the first sweep arms every round under way) and, with the
+        Message Content intent, read back speeches posted while the bot was away."""
+        self.timers.every("sweep", self.bot.settings.sweep_seconds, self.sweep)
+        if self.bot.settings.message_content:
+            # A new gateway session (a start, or a resume Discord refused): messages posted
+            # meanwhile never arrive as events. Read them from the threads instead.
+            self.backfilling = self.bot.spawn(self.backfill(), "speech-backfill")
+
+    async def close(self) -> None:
+        await self.timers.close()
+        await self.alarms.close()
+        if self.posting:
+            await asyncio.wait(list(self.posting.values()), timeout=10)
+
+    def format_of(self, view: RoundView) -> Format:
+        fmt = self.bot.formats.get(view.format_key)
+        if fmt is None:
+            raise MootError(f"This round's format ({view.format_key}) is no longer installed.")
+        return fmt
+
+    async def backfill(self) -> None:
+        """Record the speeches posted in rounds under way while the bot was not listening."""
+        count, ids = self.bot.shard_count, self.bot.shard_ids
+        try:
+            async with self.bot.db.session() as session:
+                going = await rounds.under_way(shard_count=count, shard_ids=ids, session=session)
+            for round_id, thread_id, lobby_id in going:
+                thread = self.bot.get_partial_messageable(thread_id)
+                try:
+                    posted = [
+                        rounds.Posted(m.id, m.author.id, m.created_at, m.content)
+                        async for m in thread.history(
+                            after=discord.Object(lobby_id), limit=BACKFILL_MESSAGES
+                        )
+                        if not m.author.bot
+                    ]
+                except discord.HTTPException:
+                    log.warning("round %s: could not read its thread back", round_id)
+                    continue
+                async with self.bot.db.session() as session:
+                    added = await rounds.backfill_speeches(round_id, posted, session=session)
+                if added:
+                    log.warning(
+                        "round %s: recorded %d speech part(s) posted while down", round_id, added
+                    )
+        except Exception:
+            log.exception("could not read back the speeches posted while the bot was down")
+
+    def set_timer(self, round_id: int, at: datetime | None) -> None:
+        self.alarms.set(round_id, at)
+
+    async def sweep(self) -> None:
+        """Set the alarm of every round under way (overdue ones ring at once): all of them
+        after start-up, and later any another process left behind. Re-announce what a
+        killed process left unsaid."""
+        try:
+            now = self.bot.clock.now()
+            count, ids = self.bot.shard_count, self.bot.shard_ids
+            async with self.bot.db.session() as session:
+                due = await rounds.due_rounds(
+                    now=now, shard_count=count, shard_ids=ids, session=session
+                )
+                missing = await rounds.unannounced(
+                    before=now - ANNOUNCE_LEASE, shard_count=count, shard_ids=ids, session=session
+                )
+            if missing:
+                await self.announce(missing)
+            for round_id, at in due:
+                if not self.timers_built or at <= now or round_id not in self.alarms:
+                    self.set_timer(round_id, at)
+            self.timers_built = True
+            self.alarms.start()
+        except Exception:
+            log.exception("the round sweep failed; the next one will try again")
+
+    async def tick(self, round_ids: list[int]) -> None:
+        """The rounds' alarms: apply what fell due (exactly once) in one transaction, re-arm,
+        and announce in the background so the next alarms are not held up by Discord."""
+        if self.timers.closing:
+            return
+        try:
+            async with self.bot.db.session() as session:
+                ticked = await rounds.tick(
+                    round_ids, formats=self.bot.formats, now=self.bot.clock.now(), session=session
+                )
+        except Exception:
+            log.exception("the timers failed for rounds %s", round_ids[:20])
+            return
+        for round_id, result in ticked.items():
+            self.set_timer(round_id, result.due_at)
+            if result.notices and result.view is not None:
+                self.post_in_order(round_id, result.notices, result.view)
+
+    def post_in_order(
+        self, round_id: int, notices: list[Notice], view: RoundView
+    ) -> asyncio.Task[None]:
+        """Announce in the background, after whatever this round is still announcing."""
+        previous = self.posting.get(round_id)
+
+        async def post() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await self.announce(notices, {round_id: view})
+            except Exception:
+                # The change is saved; the sweeper announces what is still unsaid.
+                log.exception("round %s: the announcement failed", round_id)
+
+        task = self.bot.spawn(post(), f"round-{round_id}-post")
+        self.posting[round_id] = task
+        task.add_done_callback(
+            lambda done: self.posting.pop(round_id) if self.posting.get(round_id) is done else None
+        )
+        return task
+
+    async def answer_then_follow(
+        self, interaction: discord.Interaction, content: str, changes: Changes
+    ) -> None:
+        """Tell the member it is done, then announce and re-arm the round even if that
+        answer could not be delivered: the change is already in the database."""
+        try:
+            await interaction.response.send_message(content, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("round %s: could not answer the member", changes.round.id, exc_info=True)
+        await self.after(changes)
+
+    async def after(self, changes: Changes) -> None:
+        """Set the round's next alarm, then announce the change (after anything the round
+        is still announcing)."""
+        view = changes.round
+        self.set_timer(view.id, view.due_at)
+        if changes.notices:
+            await self.post_in_order(view.id, changes.notices, view)
+
+    async def announce(
+        self, notices: list[Notice], views: dict[int, RoundView] | None = None
+    ) -> None:
+        """Post notices in their rounds' threads. Rounds not in `views` are read once, after
+        the change; the ids of the messages that must be remembered are written at once."""
+        known = dict(views or {})
+        wanted = [r for r in dict.fromkeys(n.round_id for n in notices) if r not in known]
+        voting = {n.round_id for n in notices if n.kind in ("voting", "decided")}
+        tallies: dict[int, Tally] = {}
+        if wanted or voting:
+            async with self.bot.db.session() as session:
+                known |= await rounds.load_rounds(wanted, session=session)
+                for round_id in voting:
+                    tallies[round_id] = await rounds.tally(round_id, "post", session=session)
+        sent: list[tuple[Notice, int]] = []
+        for notice in notices:
+            view = known.get(notice.round_id)
+            if view is None:
+                continue
+            try:
+                message_id = await self._announce(
+                    notice, view, tallies.get(notice.round_id, Tally(0, 0))
+                )
+            except discord.HTTPException:
+                log.warning(
+                    "round %s: could not post %s", notice.round_id, notice.kind, exc_info=True
+                )
+                continue
+            if message_id is not None and notice.kind in ("turn", "voting", "decided"):
+                sent.append((notice, message_id))
+        await self.message_ids.run(sent)
+
+    async def save_message_ids(self, sent: list[tuple[Notice, int]]) -> list[None]:
+        async with self.bot.db.session() as session:
+            await rounds.announced(sent, session=session)
+        return [None] * len(sent)
+
+    async def _announce(self, notice: Notice, view: RoundView, tally: Tally) -> int | None:
+        """Post one notice; the id of the message if it is one to remember."""
+        if view.thread_id is None:
+            return None
+        fmt = self.format_of(view)
+        post = functools.partial(self.bot.post, view.thread_id, recover=notice.recovering)
+        turn = next((t for t in view.turns if t.id == notice.turn_id), None)
+        message_id: int | None = None
+        if notice.kind == "turn" and turn is not None:
+            message_id = await post(
+                content=f"<@{turn.speaker_id}>" if turn.speaker_id else None,
+                embed=turn_embed(view, turn, fmt),
+                view=turn_view(view, turn),
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False,
+                    roles=False,
+                    users=[discord.Object(u) for u in (turn.speaker_id, turn.answerer_id) if u],
+                ),
+                nonce=f"turn{turn.id}",
+            )
+        elif notice.kind == "warning" and turn is not None:
+            await post(
+                content=f"⏱ {notice.text} left for "
+                f"{view.name_of(turn.speaker_id) if turn.speaker_id else turn.role}."
+            )
+        elif notice.kind == "voting":
+            message_id = await post(
+                embed=voting_embed(view, fmt),
+                view=vote_view(view.id, tally),
+                nonce=f"vote{view.id}",
+            )
+        elif notice.kind == "decided":
+            message_id = await post(embed=result_embed(view), nonce=f"result{view.id}")
+            if view.voting_message_id:
+                try:
+                    await self.bot.edit(
+                        view.thread_id,
+                        view.voting_message_id,
+                        view=vote_view(view.id, tally, closed=True),
+                    )
+                except discord.HTTPException:
+                    log.info("round %s: could not close the vote buttons", view.id)
+        elif notice.kind == "started":
+            await self.refresh_lobby(view, fmt)
+        else:
+            await post(content=describe(notice, view))
+        return message_id
+
+    async def refresh_lobby(self, view: RoundView, fmt: Format) -> None:
+        if view.thread_id is None or view.lobby_message_id is None:
+            return
+        try:
+            await self.bot.edit(
+                view.thread_id,
+                view.lobby_message_id,
+                embed=lobby_embed(view, fmt),
+                view=lobby_view(view, fmt),
+            )
+        except discord.HTTPException:
+            log.info("round %s: could not update the lobby message", view.id)
+
+    async def start_rounds(self, requests: list[tuple[int, int]]) -> list[Changes | MootError]:
+        async with self.bot.db.session() as session:
+            return await rounds.start_many(
+                requests, formats=self.bot.formats, now=self.bot.clock.now(), session=session
+            )

@@ -1,0 +1,276 @@
+"""/debate: open a round, join it, run it and read it back. The commands turn into
+service calls; what the round then announces is posted by the round runner
+(bot/actions/rounds)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.actions.rounds.opening import format_named, open_new_round, round_channel
+from bot.actions.rounds.render import lobby_embed
+from bot.actions.rounds.runner import RoundRunner
+from bot.autocomplete import essay_suggestions, format_choices
+from bot.checks import is_moderator
+from bot.client import MootBot
+from bot.embeds import MOOT_COLOUR
+from bot.models import RoundStatus, TurnStatus
+from bot.schedule import discord_time
+from bot.services import rounds
+from bot.services.quotes import check_essay
+from bot.services.rounds import RoundView
+
+SIDE_CHOICES = [
+    app_commands.Choice(name="Realist", value="realist"),
+    app_commands.Choice(name="Values", value="values"),
+    app_commands.Choice(name="Audience", value="audience"),
+]
+
+
+@app_commands.guild_only()
+class Debate(commands.GroupCog, group_name="debate", group_description="Debate rounds"):
+    def __init__(self, bot: MootBot, runner: RoundRunner) -> None:
+        self.bot = bot
+        self.runner = runner
+
+    async def _round(self, interaction: discord.Interaction) -> RoundView:
+        assert interaction.guild_id is not None
+        async with self.bot.db.session() as session:
+            round_id = await rounds.round_here(
+                interaction.guild_id, interaction.channel_id, session=session
+            )
+            return await rounds.get_round(round_id, session=session)
+
+    @app_commands.command(name="formats", description="The debate formats and their running orders")
+    async def formats(self, interaction: discord.Interaction) -> None:
+        embed = discord.Embed(title="Debate formats", colour=MOOT_COLOUR)
+        for fmt in self.bot.formats.values():
+            order = "\n".join(fmt.running_order())
+            value = f"{fmt.description}\n{order}"
+            embed.add_field(name=f"{fmt.name} (`{fmt.key}`)", value=value[:1024], inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="start", description="Open a round: a thread with a lobby")
+    @app_commands.describe(
+        motion="What the round debates",
+        format="Debate format (default Realist vs Values)",
+        channel="Channel for the round's thread (default: the debate channel or this one)",
+        pace="Scale every time by this (0.5 = half as long)",
+        essay="The essay the motion comes from (for the side standings by essay)",
+    )
+    @is_moderator()
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        motion: app_commands.Range[str, 1, rounds.MOTION_MAX],
+        format: str | None = None,
+        channel: discord.TextChannel | None = None,
+        pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
+        essay: str | None = None,
+    ) -> None:
+        assert interaction.guild is not None
+        fmt = format_named(self.bot.formats, format)
+        channel = await round_channel(self.bot, interaction, channel)
+        if essay is not None:
+            async with self.bot.db.session() as session:
+                essay = await check_essay(essay, session=session)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        view = await open_new_round(
+            self.bot,
+            interaction.guild.id,
+            channel.id,
+            motion=motion,
+            fmt=fmt,
+            pace=pace,
+            by=interaction.user.id,
+            essay=essay,
+        )
+        await interaction.followup.send(
+            f"Round {view.id} is open in <#{view.thread_id}>.", ephemeral=True
+        )
+
+    @start.autocomplete("essay")
+    async def essay_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await essay_suggestions(self.bot.db, current)
+
+    @start.autocomplete("format")
+    async def format_names(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return format_choices(self.bot.formats, current)
+
+    @app_commands.command(
+        name="join", description="Join the round here as a speaker or the audience"
+    )
+    @app_commands.choices(side=SIDE_CHOICES)
+    async def join(self, interaction: discord.Interaction, side: app_commands.Choice[str]) -> None:
+        view = await self._round(interaction)
+        fmt = self.runner.format_of(view)
+        user = interaction.user
+        async with self.bot.db.session() as session:
+            view = await rounds.join(
+                view.id,
+                user.id,
+                user.display_name,
+                side.value,
+                fmt=fmt,
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        await interaction.response.send_message(
+            f"You joined round {view.id} as {side.name}.", ephemeral=True
+        )
+        await self.runner.refresh_lobby(view, fmt)
+
+    @app_commands.command(name="leave", description="Leave the round here")
+    async def leave(self, interaction: discord.Interaction) -> None:
+        view = await self._round(interaction)
+        async with self.bot.db.session() as session:
+            view = await rounds.leave(
+                view.id, interaction.user.id, now=self.bot.clock.now(), session=session
+            )
+        await interaction.response.send_message(f"You left round {view.id}.", ephemeral=True)
+        await self.runner.refresh_lobby(view, self.runner.format_of(view))
+
+    @app_commands.command(name="yield", description="Finish your turn early")
+    async def yield_(self, interaction: discord.Interaction) -> None:
+        view = await self._round(interaction)
+        async with self.bot.db.session() as session:
+            changes = await rounds.yield_turn(
+                view.id,
+                None,
+                interaction.user.id,
+                fmt=self.runner.format_of(view),
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        await self.runner.answer_then_follow(interaction, "Your turn is over. Thank you.", changes)
+
+    @app_commands.command(name="status", description="Where the round here stands")
+    async def status(self, interaction: discord.Interaction) -> None:
+        view = await self._round(interaction)
+        fmt = self.runner.format_of(view)
+        embed = lobby_embed(view, fmt)
+        turn = view.current_turn
+        if turn is not None:
+            if turn.status is TurnStatus.PAUSED:
+                left = f"paused with {rounds.clock_text(turn.remaining or 0)} left"
+            else:
+                left = f"ends {discord_time(turn.ends_at, 'R')}" if turn.ends_at else ""
+            who = view.name_of(turn.speaker_id) if turn.speaker_id else "both sides"
+            embed.add_field(
+                name="Now", value=f"{turn.position}. {turn.role}: {who}, {left}", inline=False
+            )
+        if view.status is RoundStatus.VOTING and view.voting_ends_at:
+            embed.add_field(
+                name="Voting",
+                value=f"closes {discord_time(view.voting_ends_at, 'R')}",
+                inline=False,
+            )
+        if view.result:
+            embed.add_field(name="Result", value=view.result[:1024], inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="transcript", description="The round as a Markdown file")
+    async def transcript(self, interaction: discord.Interaction) -> None:
+        view = await self._round(interaction)
+        async with self.bot.db.session() as session:
+            text = await rounds.transcript(view.id, self.runner.format_of(view), session=session)
+        file = discord.File(io.BytesIO(text.encode()), filename=f"round-{view.id}.md")
+        await interaction.response.send_message(
+            f"Transcript of round {view.id}.", file=file, ephemeral=True
+        )
+
+    async def _control(self, interaction: discord.Interaction, action: str, **extra: Any) -> None:
+        view = await self._round(interaction)
+        fmt = self.runner.format_of(view)
+        now = self.bot.clock.now()
+        by = interaction.user.id
+        async with self.bot.db.session() as session:
+            if action == "pause":
+                changes = await rounds.pause(view.id, by=by, now=now, session=session)
+            elif action == "resume":
+                changes = await rounds.resume(view.id, by=by, now=now, session=session)
+            elif action == "extend":
+                changes = await rounds.extend(
+                    view.id, extra["seconds"], by=by, now=now, session=session
+                )
+            elif action == "skip":
+                seen = view.current_turn
+                changes = await rounds.skip(
+                    view.id,
+                    fmt=fmt,
+                    by=by,
+                    now=now,
+                    session=session,
+                    turn_id=seen.id if seen else None,
+                )
+            elif action == "remove":
+                changes = await rounds.remove(
+                    view.id, extra["member"].id, fmt=fmt, by=by, now=now, session=session
+                )
+            else:
+                changes = await rounds.end(view.id, by=by, now=now, session=session)
+        await self.runner.answer_then_follow(interaction, f"Done: {action}.", changes)
+        if action in ("remove", "end"):
+            await self.runner.refresh_lobby(changes.round, fmt)
+
+    @app_commands.command(name="pause", description="Pause the round's clock (moderators)")
+    @is_moderator()
+    async def pause(self, interaction: discord.Interaction) -> None:
+        await self._control(interaction, "pause")
+
+    @app_commands.command(name="resume", description="Resume a paused round (moderators)")
+    @is_moderator()
+    async def resume(self, interaction: discord.Interaction) -> None:
+        await self._control(interaction, "resume")
+
+    @app_commands.command(name="extend", description="Give the current turn more time (moderators)")
+    @is_moderator()
+    async def extend(
+        self, interaction: discord.Interaction, seconds: app_commands.Range[int, 1, 3600]
+    ) -> None:
+        await self._control(interaction, "extend", seconds=seconds)
+
+    @app_commands.command(name="skip", description="End the current turn now (moderators)")
+    @is_moderator()
+    async def skip(self, interaction: discord.Interaction) -> None:
+        await self._control(interaction, "skip")
+
+    @app_commands.command(name="remove", description="Remove a member from the round (moderators)")
+    @is_moderator()
+    async def remove(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self._control(interaction, "remove", member=member)
+
+    @app_commands.command(
+        name="end", description="End the round early, without a decision (moderators)"
+    )
+    @is_moderator()
+    async def end(self, interaction: discord.Interaction) -> None:
+        await self._control(interaction, "end")
+
+    @app_commands.command(
+        name="judge", description="Make a member a judge of the round here (moderators)"
+    )
+    @is_moderator()
+    async def judge(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        view = await self._round(interaction)
+        async with self.bot.db.session() as session:
+            view = await rounds.assign_judge(
+                view.id,
+                member.id,
+                member.display_name,
+                by=interaction.user.id,
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        await interaction.response.send_message(
+            f"{member.display_name} judges round {view.id}.", ephemeral=True
+        )
+        await self.runner.refresh_lobby(view, self.runner.format_of(view))

@@ -1,0 +1,262 @@
+"""What happens on a round's floor: its buttons pressed, its forms submitted, and, with
+the Message Content intent, the messages posted in its thread (a speaker's speech, or an
+out-of-turn message taken off the record)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.actions.rounds.buttons import RoundButton
+from bot.actions.rounds.render import lobby_embed, lobby_view, vote_view
+from bot.actions.rounds.runner import RoundRunner
+from bot.checks import moderator_status, require_moderator
+from bot.client import MootBot
+from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
+from bot.errors import MootError
+from bot.models import RoundStatus, Side
+from bot.replies import confirm, report_error
+from bot.services import rounds
+from bot.services.rounds import JUDGE, Changes
+from cogs.debate.forms import FORM_ID, BallotForm, SpeechForm, show_form
+
+log = logging.getLogger("moot.debate")
+
+
+class RoundFloor(commands.Cog):
+    """Answers the buttons and forms of every round, and reads round threads."""
+
+    def __init__(self, bot: MootBot, runner: RoundRunner) -> None:
+        self.bot = bot
+        self.runner = runner
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(RoundButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(RoundButton)
+        await self.runner.close()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        self.runner.start()
+
+    async def press(self, interaction: discord.Interaction, button: RoundButton) -> None:
+        now = self.bot.clock.now()
+        user = interaction.user
+        if button.action == "start":
+            await self.start_round(interaction, button.round_id)
+            return
+        async with self.bot.db.session() as session:
+            view = await rounds.get_round(button.round_id, session=session)
+        fmt = self.runner.format_of(view)
+        if button.action == "join":
+            async with self.bot.db.session() as session:
+                view = await rounds.join(
+                    view.id,
+                    user.id,
+                    user.display_name,
+                    button.arg,
+                    fmt=fmt,
+                    now=now,
+                    session=session,
+                )
+            await interaction.response.edit_message(
+                embed=lobby_embed(view, fmt), view=lobby_view(view, fmt)
+            )
+        elif button.action == "leave":
+            async with self.bot.db.session() as session:
+                view = await rounds.leave(view.id, user.id, now=now, session=session)
+            await interaction.response.edit_message(
+                embed=lobby_embed(view, fmt), view=lobby_view(view, fmt)
+            )
+        elif button.action == "done":
+            async with self.bot.db.session() as session:
+                changes = await rounds.yield_turn(
+                    view.id, int(button.arg), user.id, fmt=fmt, now=now, session=session
+                )
+            await self.runner.answer_then_follow(
+                interaction, "Your turn is over. Thank you.", changes
+            )
+        elif button.action == "speech":
+            async with self.bot.db.session() as session:
+                turn_id = await rounds.speech_turn(view.id, user.id, session=session)
+            if turn_id != int(button.arg):
+                raise MootError("That turn has ended; use the button on your current turn.")
+            turn = next(t for t in view.turns if t.id == turn_id)
+            await show_form(interaction, SpeechForm(view.id, turn_id, turn.role))
+        elif button.action == "vote":
+            side = Side(button.arg)
+            async with self.bot.db.session() as session:
+                tally = await rounds.vote(
+                    view.id, user.id, user.display_name, side, fmt=fmt, now=now, session=session
+                )
+            if view.status is RoundStatus.VOTING:
+                await interaction.response.edit_message(view=vote_view(view.id, tally))
+            else:
+                await interaction.response.defer()
+            await confirm(
+                interaction, f"Your vote for **{side.label}** is counted; you can change it."
+            )
+        elif button.action == "ballot":
+            allowed, _ = await moderator_status(interaction)
+            if not allowed and view.role_of(user.id) != JUDGE:
+                raise MootError("Only moderators and the round's judges can submit a ballot.")
+            if view.status is not RoundStatus.VOTING:
+                raise MootError("Ballots are taken after the last speech, until voting closes.")
+            await show_form(interaction, BallotForm(view, fmt))
+        else:
+            raise MootError("That button is no longer in use.")
+
+    async def start_round(self, interaction: discord.Interaction, round_id: int) -> None:
+        """The lobby's Start button. One answer both acknowledges the press and shows the
+        lobby as started: when hundreds of rounds start in the same second, every request
+        saved is time the running rounds' turns get back. The round starts in the
+        database first; if the answer then cannot be delivered, the lobby is refreshed
+        with an ordinary edit."""
+        await require_moderator(interaction, "start the round")
+        [changes] = await self.runner.starting.run([(round_id, interaction.user.id)])
+        if isinstance(changes, MootError):
+            raise changes
+        started = changes.round
+        fmt = self.runner.format_of(started)
+        try:
+            await interaction.response.edit_message(
+                embed=lobby_embed(started, fmt), view=lobby_view(started, fmt)
+            )
+        except discord.HTTPException:
+            log.warning("round %s: could not answer the Start button", round_id, exc_info=True)
+        else:
+            changes = Changes(started, [n for n in changes.notices if n.kind != "started"])
+        await self.runner.after(changes)
+
+    async def submit_speech(
+        self, interaction: discord.Interaction, round_id: int, turn_id: int, text: str
+    ) -> None:
+        async with self.bot.db.session() as session:
+            current = await rounds.speech_turn(round_id, interaction.user.id, session=session)
+            if current != turn_id:
+                raise MootError("Your turn ended before the speech arrived; it was not recorded.")
+            await rounds.record_speech(
+                round_id,
+                turn_id,
+                interaction.user.id,
+                text,
+                message_id=None,
+                now=self.bot.clock.now(),
+                session=session,
+            )
+            view = await rounds.get_round(round_id, session=session)
+        turn = next(t for t in view.turns if t.id == turn_id)
+        embed = discord.Embed(
+            description=text.strip()[:4096],
+            colour=SIDE_COLOURS[turn.side] if turn.side else MOOT_COLOUR,
+        )
+        embed.set_author(name=f"{interaction.user.display_name} · {turn.role}"[:256])
+        await interaction.response.send_message(embed=embed)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Submitted forms (speech, ballot), found by their custom ids."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        found = FORM_ID.fullmatch(str(data.get("custom_id", "")))
+        if found is None:
+            return
+        values = {
+            str(field.get("custom_id")): str(field.get("value") or "")
+            for row in data.get("components") or []
+            for field in row.get("components") or []
+        }
+        round_id = int(found["round"])
+        try:
+            if found["kind"] == "speech":
+                turn_id = int(found["turn"] or 0)
+                await self.submit_speech(interaction, round_id, turn_id, values.get("speech", ""))
+            else:
+                await self.submit_ballot(interaction, round_id, values)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def submit_ballot(
+        self, interaction: discord.Interaction, round_id: int, values: dict[str, str]
+    ) -> None:
+        allowed, _ = await moderator_status(interaction)
+        async with self.bot.db.session() as session:
+            view = await rounds.get_round(round_id, session=session)
+            await rounds.submit_ballot(
+                round_id,
+                interaction.user.id,
+                interaction.user.display_name,
+                may_judge=allowed,
+                winner=values.get("winner", ""),
+                points=values.get("points", ""),
+                reason=values.get("reason", ""),
+                fmt=self.runner.format_of(view),
+                now=self.bot.clock.now(),
+                session=session,
+            )
+        await interaction.response.send_message(
+            "Your ballot is recorded. You can submit again to change it.", ephemeral=True
+        )
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if (
+            message.guild is None
+            or message.author.bot
+            or not isinstance(message.channel, discord.Thread)
+        ):
+            return
+        try:
+            await self.handle_message(message)
+        except Exception:
+            log.exception("round thread %s: could not handle a message", message.channel.id)
+
+    async def handle_message(self, message: discord.Message) -> None:
+        assert message.guild is not None
+        async with self.bot.db.session() as session:
+            try:
+                round_id = await rounds.round_here(
+                    message.guild.id, message.channel.id, session=session
+                )
+            except MootError:
+                return
+            view = await rounds.get_round(round_id, session=session)
+            if view.thread_id != message.channel.id:
+                return
+            verdict = rounds.judge_message(view, message.author.id, self.runner.format_of(view))
+            if (
+                verdict.action == "record"
+                and verdict.turn_id is not None
+                and message.content.strip()
+            ):
+                await rounds.record_speech(
+                    round_id,
+                    verdict.turn_id,
+                    message.author.id,
+                    message.content[: rounds.SPEECH_MAX],
+                    message_id=message.id,
+                    now=self.bot.clock.now(),
+                    session=session,
+                )
+                return
+            if verdict.action != "out-of-turn":
+                return
+            await rounds.record_out_of_turn(
+                round_id, message.author.id, now=self.bot.clock.now(), session=session
+            )
+        me = message.guild.me
+        if (
+            isinstance(message.channel, discord.Thread)
+            and message.channel.permissions_for(me).manage_messages
+        ):
+            await message.delete()
+        else:
+            await message.reply(
+                "Not your turn: this message is not part of the record.", mention_author=False
+            )
