@@ -196,3 +196,67 @@ class Alarms(Generic[K]):
         except TimeoutError:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+class AlarmDesk(Generic[K]):
+    """One feature's alarms, and the sweep that keeps them true to the database.
+
+    The feature says what is due (`due`: every key of this process's shards with its
+    instant, after whatever catching up must come first) and how to ring (`ring`, with
+    every key that fell due together). The desk arms every key at its first sweep; later
+    sweeps arm only what is overdue and what it does not know (left behind by a stopped
+    process), then `after_sweep` catches up on the rest. The database stays the truth:
+    a lost alarm is found again at the next sweep."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        name: str,
+        *,
+        due: Callable[[], Awaitable[list[tuple[K, datetime]]]],
+        ring: Callable[[list[K]], Awaitable[None]],
+        after_sweep: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.name = name
+        self._due = due
+        self._after_sweep = after_sweep
+        self.alarms: Alarms[K] = Alarms(clock, ring)
+        self.sweeps = TimerWork(clock, name)
+        self.armed = False  # every key was armed once, at the first sweep
+
+    @property
+    def busy(self) -> bool:
+        return self.alarms.busy or self.sweeps.busy
+
+    @property
+    def closing(self) -> bool:
+        return self.sweeps.closing
+
+    def set(self, key: K, at: datetime | None) -> None:
+        """Ring for `key` at `at` (replacing its alarm); None removes the alarm."""
+        self.alarms.set(key, at)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.alarms
+
+    def start(self, sweep_seconds: float) -> None:
+        """Sweep now and every `sweep_seconds` after each sweep ends (once per desk)."""
+        self.sweeps.every("sweep", sweep_seconds, self.sweep)
+
+    async def sweep(self) -> None:
+        try:
+            now = self.clock.now()
+            for key, at in await self._due():
+                if not self.armed or at <= now or key not in self.alarms:
+                    self.alarms.set(key, at)
+            self.armed = True
+            self.alarms.start()
+            if self._after_sweep is not None:
+                await self._after_sweep()
+        except Exception:
+            log.exception("the %s sweep failed; the next one will try again", self.name)
+
+    async def close(self) -> None:
+        await self.sweeps.close()
+        await self.alarms.close()

@@ -118,7 +118,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                 session=session,
             )
         view = await self.keeper.publish(view)
-        self.keeper.alarms.set(view.id, view.due_at)
+        self.keeper.desk.set(view.id, view.due_at)
         series = "" if not view.is_series else f", repeating {REPEATS[view.repeat]}"
         await interaction.followup.send(
             f"Planned round #{view.id}: {discord_time(view.starts_at, 'F')} "
@@ -265,7 +265,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
             f"Planned round #{id} now starts {discord_time(view.starts_at, 'F')} ({view.when}).",
             ephemeral=True,
         )
-        self.keeper.alarms.set(view.id, view.due_at)
+        self.keeper.desk.set(view.id, view.due_at)
         await self.keeper.refresh(view)
 
     reschedule.autocomplete("when")(understood)

@@ -6,6 +6,7 @@ and a sweep for whatever a stopped process left behind."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -18,7 +19,7 @@ from bot.models import PlannedStatus
 from bot.schedule import discord_time
 from bot.services import rounds, schedules
 from bot.services.schedules import PlannedView
-from bot.timers import Alarms, TimerWork
+from bot.timers import AlarmDesk
 from cogs.planning.events import (
     EVENT_ACTIVE,
     EVENT_CANCELLED,
@@ -45,11 +46,10 @@ class PlanKeeper:
 
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
-        self.timers = TimerWork(bot.clock, "plan")
-        self.alarms = Alarms(bot.clock, self.tick)
-        self.alarms_built = False
-        bot.track(self.timers)
-        bot.track(self.alarms)
+        self.desk: AlarmDesk[int] = AlarmDesk(
+            bot.clock, "planning", due=self.due, ring=self.tick, after_sweep=self.catch_up_all
+        )
+        bot.track(self.desk)
         # Occurrences this process is bringing to Discord right now: the sweeper leaves
         # them alone (another process never has them: servers are split by shard).
         self.busy: set[int] = set()
@@ -58,11 +58,10 @@ class PlanKeeper:
 
     def start(self) -> None:
         """Sweep from now on; the first sweep arms every upcoming occurrence."""
-        self.timers.every("sweep", self.bot.settings.sweep_seconds, self.sweep)
+        self.desk.start(self.bot.settings.sweep_seconds)
 
     async def close(self) -> None:
-        await self.timers.close()
-        await self.alarms.close()
+        await self.desk.close()
 
     def format_of(self, view: PlannedView) -> Format | None:
         return self.bot.formats.get(view.format_key)
@@ -209,33 +208,28 @@ class PlanKeeper:
             log.info("planned round %s: could not update its event", view.id, exc_info=True)
 
     async def moved(self, moved: schedules.Moved) -> None:
-        self.alarms.set(moved.changed.id, None)
+        self.desk.set(moved.changed.id, None)
         await self.refresh(moved.changed)
         if moved.added is not None:
             added = await self.publish(moved.added)
-            self.alarms.set(added.id, added.due_at)
+            self.desk.set(added.id, added.due_at)
 
-    async def sweep(self) -> None:
-        """Set every upcoming occurrence's alarm (once after start-up; later, those that are
-        overdue or unknown), and catch up on Discord what a stopped process left behind."""
-        try:
-            now = self.bot.clock.now()
-            count, ids = self.bot.shard_count, self.bot.shard_ids
-            async with self.bot.db.session() as session:
-                due = await schedules.due_planned(shard_count=count, shard_ids=ids, session=session)
-                behind = await schedules.needing_discord(
-                    shard_count=count, shard_ids=ids, session=session
-                )
-            for planned_id, at in due:
-                if not self.alarms_built or at <= now or planned_id not in self.alarms:
-                    self.alarms.set(planned_id, at)
-            self.alarms_built = True
-            self.alarms.start()
-            for view in behind:
-                if view.id not in self.busy:
-                    await self.catch_up(view)
-        except Exception:
-            log.exception("the planning sweep failed; the next one will try again")
+    async def due(self) -> list[tuple[int, datetime]]:
+        """Every upcoming occurrence with its next instant (the desk arms them)."""
+        count, ids = self.bot.shard_count, self.bot.shard_ids
+        async with self.bot.db.session() as session:
+            return await schedules.due_planned(shard_count=count, shard_ids=ids, session=session)
+
+    async def catch_up_all(self) -> None:
+        """After each sweep: catch up on Discord what a stopped process left behind."""
+        count, ids = self.bot.shard_count, self.bot.shard_ids
+        async with self.bot.db.session() as session:
+            behind = await schedules.needing_discord(
+                shard_count=count, shard_ids=ids, session=session
+            )
+        for view in behind:
+            if view.id not in self.busy:
+                await self.catch_up(view)
 
     async def catch_up(self, view: PlannedView) -> None:
         """Do what a stopped process left undone for one occurrence."""
@@ -261,7 +255,7 @@ class PlanKeeper:
     async def tick(self, planned_ids: list[int]) -> None:
         """Occurrences' alarms: send the reminder that is due, or start the round."""
         for planned_id in planned_ids:
-            if self.timers.closing:
+            if self.desk.closing:
                 return
             try:
                 await self.act(planned_id)
@@ -287,7 +281,7 @@ class PlanKeeper:
         async with self.bot.db.session() as session:
             view = (await schedules.load_planned([planned_id], session=session)).get(planned_id)
         if view is not None and view.status is PlannedStatus.UPCOMING:
-            self.alarms.set(planned_id, view.due_at)
+            self.desk.set(planned_id, view.due_at)
 
     async def send_reminder(self, reminder: schedules.Reminder) -> None:
         view = reminder.view
@@ -326,7 +320,7 @@ class PlanKeeper:
                     f"{missing}, so it is postponed to {discord_time(view.starts_at, 't')} "
                     f"({discord_time(view.starts_at, 'R')}). Sign up on the message above."
                 )
-                self.alarms.set(view.id, view.due_at)
+                self.desk.set(view.id, view.due_at)
             else:
                 text = f"Planned round #{view.id}, **{view.motion}**, is cancelled: {view.note}"
             try:
@@ -336,4 +330,4 @@ class PlanKeeper:
             await self.refresh(view)
         if begun.added is not None:
             added = await self.publish(begun.added)
-            self.alarms.set(added.id, added.due_at)
+            self.desk.set(added.id, added.due_at)

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.timers import Alarms, TimerWork
+from bot.timers import AlarmDesk, Alarms, TimerWork
 from emulator.clock import ManualClock
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -248,3 +248,45 @@ async def test_timer_work_ring_replaces_the_alarm_for_a_key_and_none_removes_it(
     await settled(lambda: timers.busy)
     assert len(fired) == 2  # each alarm rings once
     await timers.close()
+
+
+async def test_an_alarm_desk_arms_everything_once_then_only_the_overdue_and_the_unknown() -> None:
+    """A feature's desk: the first sweep arms every key the database says is due; later
+    sweeps leave alone an alarm the feature moved itself, but arm what is overdue and what
+    the desk does not know (another process left it behind), then catch up."""
+    clock = ManualClock(START)
+    in_database = {1: at(100), 2: at(200)}
+    rung: list[tuple[datetime, list[int]]] = []
+    caught_up: list[datetime] = []
+
+    async def due() -> list[tuple[int, datetime]]:
+        return sorted(in_database.items())
+
+    async def ring(keys: list[int]) -> None:
+        rung.append((clock.now(), sorted(keys)))
+        for key in keys:  # done: the database no longer has it due
+            in_database.pop(key, None)
+
+    async def after_sweep() -> None:
+        caught_up.append(clock.now())
+
+    desk: AlarmDesk[int] = AlarmDesk(clock, "test", due=due, ring=ring, after_sweep=after_sweep)
+    desk.start(60)
+    await settled(lambda: desk.busy)
+    assert 1 in desk and 2 in desk and caught_up == [START]
+    desk.set(2, at(150))  # the feature moved it (say, a turn was extended)
+    in_database[3] = at(90)  # left behind by another process
+    clock.advance_to(at(60))  # the second sweep
+    await settled(lambda: desk.busy)
+    assert caught_up == [START, at(60)]
+    for instant in (at(90), at(100)):
+        clock.advance_to(instant)
+        await settled(lambda: desk.busy)
+    assert rung == [(at(90), [3]), (at(100), [1])]
+    clock.advance_to(at(150))
+    await settled(lambda: desk.busy)
+    assert rung[-1] == (at(150), [2])  # at the feature's instant, not the database's
+    await desk.close()
+    clock.advance(3600)
+    await settled(lambda: desk.busy)
+    assert len(caught_up) == 3  # the sweep at 120, then closed: no more

@@ -28,7 +28,7 @@ from bot.formats import Format
 from bot.models import Tally
 from bot.services import rounds
 from bot.services.rounds import Changes, Notice, RoundView
-from bot.timers import Alarms, TimerWork
+from bot.timers import AlarmDesk
 
 if TYPE_CHECKING:
     from bot.client import MootBot
@@ -47,9 +47,7 @@ class RoundRunner:
 
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
-        self.timers = TimerWork(bot.clock, "round")
-        self.alarms = Alarms(bot.clock, self.tick)
-        self.timers_built = False
+        self.desk: AlarmDesk[int] = AlarmDesk(bot.clock, "round", due=self.due, ring=self.tick)
         # Announcements under way, by round: a round's next waits for its previous.
         self.posting: dict[int, asyncio.Task[None]] = {}
         self.backfilling: asyncio.Task[None] | None = None
@@ -57,21 +55,20 @@ class RoundRunner:
         # round asking at the same time (hundreds may start in one second).
         self.starting: Batched[tuple[int, int], Changes | MootError] = Batched(self.start_rounds)
         self.message_ids: Batched[tuple[Notice, int], None] = Batched(self.save_message_ids)
-        for source in (self.timers, self.alarms, self.starting, self.message_ids):
+        for source in (self.desk, self.starting, self.message_ids):
             bot.track(source)
 
     def start(self) -> None:
         """Sweep from now on (the first sweep arms every round under way) and, with the
         Message Content intent, read back speeches posted while the bot was away."""
-        self.timers.every("sweep", self.bot.settings.sweep_seconds, self.sweep)
+        self.desk.start(self.bot.settings.sweep_seconds)
         if self.bot.settings.message_content:
             # A new gateway session (a start, or a resume Discord refused): messages posted
             # meanwhile never arrive as events. Read them from the threads instead.
             self.backfilling = self.bot.spawn(self.backfill(), "speech-backfill")
 
     async def close(self) -> None:
-        await self.timers.close()
-        await self.alarms.close()
+        await self.desk.close()
         if self.posting:
             await asyncio.wait(list(self.posting.values()), timeout=10)
 
@@ -109,37 +106,26 @@ class RoundRunner:
         except Exception:
             log.exception("could not read back the speeches posted while the bot was down")
 
-    def set_timer(self, round_id: int, at: datetime | None) -> None:
-        self.alarms.set(round_id, at)
-
-    async def sweep(self) -> None:
-        """Set the alarm of every round under way (overdue ones ring at once): all of them
-        after start-up, and later any another process left behind. Re-announce what a
-        killed process left unsaid."""
-        try:
-            now = self.bot.clock.now()
-            count, ids = self.bot.shard_count, self.bot.shard_ids
-            async with self.bot.db.session() as session:
-                due = await rounds.due_rounds(
-                    now=now, shard_count=count, shard_ids=ids, session=session
-                )
-                missing = await rounds.unannounced(
-                    before=now - ANNOUNCE_LEASE, shard_count=count, shard_ids=ids, session=session
-                )
-            if missing:
-                await self.announce(missing)
-            for round_id, at in due:
-                if not self.timers_built or at <= now or round_id not in self.alarms:
-                    self.set_timer(round_id, at)
-            self.timers_built = True
-            self.alarms.start()
-        except Exception:
-            log.exception("the round sweep failed; the next one will try again")
+    async def due(self) -> list[tuple[int, datetime]]:
+        """Every round under way with its next instant (the desk arms them); first, what a
+        killed process left unannounced is announced again."""
+        now = self.bot.clock.now()
+        count, ids = self.bot.shard_count, self.bot.shard_ids
+        async with self.bot.db.session() as session:
+            due = await rounds.due_rounds(
+                now=now, shard_count=count, shard_ids=ids, session=session
+            )
+            missing = await rounds.unannounced(
+                before=now - ANNOUNCE_LEASE, shard_count=count, shard_ids=ids, session=session
+            )
+        if missing:
+            await self.announce(missing)
+        return due
 
     async def tick(self, round_ids: list[int]) -> None:
         """The rounds' alarms: apply what fell due (exactly once) in one transaction, re-arm,
         and announce in the background so the next alarms are not held up by Discord."""
-        if self.timers.closing:
+        if self.desk.closing:
             return
         try:
             async with self.bot.db.session() as session:
@@ -150,7 +136,7 @@ class RoundRunner:
             log.exception("the timers failed for rounds %s", round_ids[:20])
             return
         for round_id, result in ticked.items():
-            self.set_timer(round_id, result.due_at)
+            self.desk.set(round_id, result.due_at)
             if result.notices and result.view is not None:
                 self.post_in_order(round_id, result.notices, result.view)
 
@@ -191,7 +177,7 @@ class RoundRunner:
         """Set the round's next alarm, then announce the change (after anything the round
         is still announcing)."""
         view = changes.round
-        self.set_timer(view.id, view.due_at)
+        self.desk.set(view.id, view.due_at)
         if changes.notices:
             await self.post_in_order(view.id, changes.notices, view)
 
