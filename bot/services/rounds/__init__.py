@@ -10,6 +10,7 @@ names the rest of the bot uses from the modules that hold them.
 """
 
 from bot.services.rounds.controls import end, extend, pause, remove, resume, skip, yield_turn
+from bot.services.rounds.decision import REASON_MAX, Decision, ballot_template
 from bot.services.rounds.finding import round_here
 from bot.services.rounds.lobby import (
     MOTION_MAX,
@@ -52,15 +53,7 @@ from bot.services.rounds.turns import (
     start_many,
     voting_seconds,
 )
-from bot.services.rounds.voting import (
-    REASON_MAX,
-    Decision,
-    ballot_template,
-    decide,
-    submit_ballot,
-    tally,
-    vote,
-)
+from bot.services.rounds.voting import decide, submit_ballot, tally, vote
 
 __all__ = [
     "AUDIENCE",

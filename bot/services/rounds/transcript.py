@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -10,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.formats import Format
 from bot.models import Ballot, RoundEvent, Side, Speech
+from bot.services.rounds.decision import points_of
 from bot.services.rounds.read_models import JUDGE
 from bot.services.rounds.rows import get_round
 from bot.services.rounds.voting import tally
@@ -81,7 +81,7 @@ async def transcript(round_id: int, fmt: Format, *, session: AsyncSession) -> st
         out += ["", "## Ballots"]
         for ballot in ballots:
             points = ", ".join(
-                f"{view.name_of(int(u))} {v:g}" for u, v in json.loads(ballot.points).items()
+                f"{view.name_of(u)} {v:g}" for u, v in points_of(ballot.points).items()
             )
             out.append(
                 f"- {ballot.judge_name}: {Side(ballot.winner).label}; {points}. " + ballot.reason

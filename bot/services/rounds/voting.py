@@ -1,11 +1,9 @@
 """Votes, ballots and the decision: the audience's votes, the judges' ballots, and the
-result when voting closes."""
+result when voting closes. The rule that decides is in `decision`; this module gathers
+what it decides from and stores what it says."""
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, update
@@ -17,10 +15,16 @@ from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Ballot, Participant, Round, RoundStatus, RoundVote, Side, Tally
 from bot.services import scores
+from bot.services.rounds.decision import (
+    BallotView,
+    Decision,
+    points_of,
+    points_text,
+    reach_decision,
+    read_ballot,
+)
 from bot.services.rounds.read_models import AUDIENCE, JUDGE, Notice, RoundView
 from bot.services.rounds.rows import get_round, record_event
-
-REASON_MAX = 1000
 
 
 async def vote(
@@ -87,17 +91,6 @@ async def tally(round_id: int, phase: str, *, session: AsyncSession) -> Tally:
     return Tally(counts.get(Side.REALIST.value, 0), counts.get(Side.VALUES.value, 0))
 
 
-_POINTS_LINE = re.compile(r"^\s*(?P<name>.+?)\s*[:=]\s*(?P<points>-?\d+(?:\.\d+)?)\s*$")
-
-
-def ballot_template(view: RoundView) -> str:
-    """The points field's starting text: one line a speaker, to fill in."""
-    lines = []
-    for side in Side:
-        lines += [f"{s.name} ({side.label}): " for s in view.speakers(side)]
-    return "\n".join(lines)
-
-
 async def submit_ballot(
     round_id: int,
     judge_id: int,
@@ -120,40 +113,13 @@ async def submit_ballot(
         raise MootError("Only moderators and the round's judges can submit a ballot.")
     if view.status is not RoundStatus.VOTING:
         raise MootError("Ballots are taken after the last speech, until voting closes.")
-    problems = []
-    choice = winner.strip().lower()
-    if choice not in (Side.REALIST.value, Side.VALUES.value):
-        problems.append(f"Winner must be Realist or Values, not “{winner.strip()[:30]}”.")
-    low, high = fmt.points
-    speakers = {s.name.lower(): s for side in Side for s in view.speakers(side)}
-    given: dict[int, float] = {}
-    for number, line in enumerate(points.splitlines(), 1):
-        if not line.strip():
-            continue
-        match = _POINTS_LINE.match(line)
-        name = (match["name"] if match else line).strip()
-        name = re.sub(r"\s*\((realist|values)\)$", "", name, flags=re.IGNORECASE).lower()
-        seat = speakers.get(name)
-        if match is None or seat is None:
-            problems.append(
-                f"Line {number} (“{line.strip()[:40]}”): write “name: points” for a speaker."
-            )
-            continue
-        value = float(match["points"])
-        if not low <= value <= high:
-            problems.append(f"{seat.name}: {match['points']} is outside {low}-{high}.")
-            continue
-        given[seat.user_id] = value
-    missing = [s.name for s in speakers.values() if s.user_id not in given]
-    if missing:
-        problems.append(f"Points missing for {', '.join(missing)}.")
-    text = reason.strip()
-    if not text:
-        problems.append("Give a reason for your decision.")
-    elif len(text) > REASON_MAX:
-        problems.append(f"The reason is {len(text)} characters; keep it to {REASON_MAX}.")
-    if problems:
-        raise MootError("Ballot not recorded:\n" + "\n".join(f"• {p}" for p in problems))
+    entry = read_ballot(
+        winner,
+        points,
+        reason,
+        speakers=[s for side in Side for s in view.speakers(side)],
+        points_range=fmt.points,
+    )
     await upsert(
         session,
         Ballot,
@@ -161,23 +127,15 @@ async def submit_ballot(
             "round_id": round_id,
             "judge_id": judge_id,
             "judge_name": judge_name[:100],
-            "winner": choice,
-            "points": json.dumps({str(k): v for k, v in given.items()}),
-            "reason": text,
+            "winner": entry.winner,
+            "points": points_text(entry.points),
+            "reason": entry.reason,
             "submitted_at": now,
         },
         ["round_id", "judge_id"],
     )
-    await record_event(session, round_id, "ballot", now, judge_id, choice)
+    await record_event(session, round_id, "ballot", now, judge_id, entry.winner)
     return view
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A round's result: who won, and the lines that explain it."""
-
-    winner: str  # realist, values or draw
-    summary: str
 
 
 async def close_voting(
@@ -210,58 +168,8 @@ async def decide(round_id: int, fmt: Format, *, session: AsyncSession) -> Decisi
     view = await get_round(round_id, session=session)
     post = await tally(round_id, "post", session=session)
     pre = await tally(round_id, "pre", session=session)
-    ballots = (await session.exec(select(Ballot).where(Ballot.round_id == round_id))).all()
-    ballot_votes = Tally(
-        sum(1 for b in ballots if b.winner == Side.REALIST.value),
-        sum(1 for b in ballots if b.winner == Side.VALUES.value),
+    stored = (await session.exec(select(Ballot).where(Ballot.round_id == round_id))).all()
+    ballots = [BallotView(b.judge_name, b.winner, points_of(b.points), b.reason) for b in stored]
+    return reach_decision(
+        rule=fmt.decision, tie=fmt.tie, pre=pre, post=post, ballots=ballots, name_of=view.name_of
     )
-    lines = [f"Audience: Realist {post.realist} · Values {post.values}"]
-    if fmt.decision == "swing":
-
-        def share(t: Tally) -> float:
-            total = t.realist + t.values
-            return 50.0 if total == 0 else 100.0 * t.realist / total
-
-        before, after = share(pre), share(post)
-        gain = after - before
-        lines.insert(0, f"Before: Realist {pre.realist} · Values {pre.values}")
-        lines.append(f"Realist share {before:.0f}% → {after:.0f}% ({gain:+.0f} points)")
-        winner = _winner(gain, 0.0)
-        margin = f"a swing of {abs(gain):.0f} points"
-    elif fmt.decision == "judges" and ballots:
-        winner = _winner(ballot_votes.realist, ballot_votes.values)
-        high, low = sorted((ballot_votes.realist, ballot_votes.values), reverse=True)
-        margin = f"{high}-{low} on ballots"
-        lines.append(f"Ballots: Realist {ballot_votes.realist} · Values {ballot_votes.values}")
-    else:
-        winner = _winner(post.realist, post.values)
-        margin = f"{abs(post.realist - post.values)} vote(s)"
-        if fmt.decision == "judges":
-            lines.append("No ballot was submitted, so the audience vote decided.")
-    if winner == "draw" and fmt.tie == "ballots" and ballots:
-        winner = _winner(ballot_votes.realist, ballot_votes.values)
-        margin = "the ballots, breaking a tie"
-    lines.append(
-        "Result: a draw" if winner == "draw" else f"Winner: **{Side(winner).label}**, by {margin}"
-    )
-    if ballots:
-        totals: dict[int, list[float]] = {}
-        for ballot in ballots:
-            for user, value in json.loads(ballot.points).items():
-                totals.setdefault(int(user), []).append(float(value))
-        points = ", ".join(
-            f"{view.name_of(user)} {sum(v) / len(v):g}"
-            for user, v in sorted(totals.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))
-        )
-        lines.append(f"Speaker points: {points}")
-        for ballot in ballots:
-            lines.append(f"{ballot.judge_name} ({Side(ballot.winner).label}): {ballot.reason}")
-    return Decision(winner, "\n".join(lines))
-
-
-def _winner(realist: float, values: float) -> str:
-    if realist > values:
-        return Side.REALIST.value
-    if values > realist:
-        return Side.VALUES.value
-    return "draw"
