@@ -1,0 +1,116 @@
+"""Debate rounds: the lobby, turns that run themselves, moderator controls, votes, ballots.
+
+Everything a round is lives in the database, with absolute times, so a restart loses
+nothing. Every change that a timer, a button or a command can race on is a conditional
+UPDATE ("end turn 4 if it is still running"): whoever wins it acts, the others find there
+is nothing left to do. Functions return Notices: what the cog should post in the thread.
+
+The service is used as one module (`rounds.join`, `rounds.tick`): this package gathers the
+names the rest of the bot uses from the modules that hold them.
+"""
+
+from bot.services.rounds.controls import end, extend, pause, remove, resume, skip, yield_turn
+from bot.services.rounds.decision import REASON_MAX, Decision, ballot_template
+from bot.services.rounds.finding import round_here
+from bot.services.rounds.lobby import (
+    MOTION_MAX,
+    PACE_RANGE,
+    assign_judge,
+    attach_thread,
+    check_motion,
+    check_pace,
+    create_round,
+    join,
+    leave,
+)
+from bot.services.rounds.read_models import (
+    AUDIENCE,
+    JUDGE,
+    Changes,
+    Notice,
+    RoundView,
+    Seat,
+    TurnView,
+)
+from bot.services.rounds.rows import EVENTS, ROUNDS, SEATS, TURNS, get_round, load_rounds
+from bot.services.rounds.speeches import (
+    SPEECH_MAX,
+    Posted,
+    Verdict,
+    backfill_speeches,
+    judge_message,
+    record_out_of_turn,
+    record_speech,
+    speech_turn,
+    under_way,
+)
+from bot.services.rounds.timers import Ticked, announced, due_rounds, tick, unannounced
+from bot.services.rounds.transcript import transcript
+from bot.services.rounds.turns import (
+    check_startable,
+    clock_text,
+    start,
+    start_many,
+    voting_seconds,
+)
+from bot.services.rounds.voting import decide, submit_ballot, tally, vote
+
+__all__ = [
+    "AUDIENCE",
+    "EVENTS",
+    "JUDGE",
+    "MOTION_MAX",
+    "PACE_RANGE",
+    "REASON_MAX",
+    "ROUNDS",
+    "SEATS",
+    "SPEECH_MAX",
+    "TURNS",
+    "Changes",
+    "Decision",
+    "Notice",
+    "Posted",
+    "RoundView",
+    "Seat",
+    "Ticked",
+    "TurnView",
+    "Verdict",
+    "announced",
+    "assign_judge",
+    "attach_thread",
+    "backfill_speeches",
+    "ballot_template",
+    "check_motion",
+    "check_pace",
+    "check_startable",
+    "clock_text",
+    "create_round",
+    "decide",
+    "due_rounds",
+    "end",
+    "extend",
+    "get_round",
+    "join",
+    "judge_message",
+    "leave",
+    "load_rounds",
+    "pause",
+    "record_out_of_turn",
+    "record_speech",
+    "remove",
+    "resume",
+    "round_here",
+    "skip",
+    "speech_turn",
+    "start",
+    "start_many",
+    "submit_ballot",
+    "tally",
+    "tick",
+    "transcript",
+    "unannounced",
+    "under_way",
+    "vote",
+    "voting_seconds",
+    "yield_turn",
+]

@@ -1,0 +1,233 @@
+"""What moderators and speakers do to a round under way: finish a turn early, skip it,
+pause, resume, extend, remove a member, end the round."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import MootError
+from bot.formats import Format
+from bot.models import Participant, Round, RoundStatus, Side, Turn, TurnStatus
+from bot.services.rounds.read_models import ACTIVE, Changes, Notice
+from bot.services.rounds.rows import get_round, record_event
+from bot.services.rounds.turns import clock_text, finish_turn, next_due
+
+
+def _marks(turn: Turn) -> tuple[int, ...]:
+    return tuple(int(w) for w in turn.warnings.split(",") if w)
+
+
+async def _current_turn(row: Round, session: AsyncSession) -> Turn:
+    if row.status in (RoundStatus.LOBBY.value,):
+        raise MootError("The round has not started yet.")
+    if (
+        row.status not in (RoundStatus.RUNNING.value, RoundStatus.PAUSED.value)
+        or row.current is None
+    ):
+        raise MootError("No turn is under way in that round.")
+    turn = (
+        await session.exec(
+            select(Turn).where(Turn.round_id == row.id, Turn.position == row.current)
+        )
+    ).first()
+    if turn is None:
+        raise MootError("No turn is under way in that round.")
+    return turn
+
+
+async def _round_row(round_id: int, session: AsyncSession) -> Round:
+    row = await session.get(Round, round_id)
+    if row is None:
+        raise MootError("That round no longer exists.")
+    return row
+
+
+async def yield_turn(
+    round_id: int,
+    turn_id: int | None,
+    user_id: int,
+    *,
+    fmt: Format,
+    now: datetime,
+    session: AsyncSession,
+) -> Changes:
+    """The speaker finishes early ("Done" or /debate yield)."""
+    row = await _round_row(round_id, session)
+    turn = await _current_turn(row, session)
+    if turn_id is not None and turn.id != turn_id:
+        raise MootError("That turn has already ended.")
+    if user_id != turn.speaker_id:
+        raise MootError("Only the speaker whose turn it is can finish it early.")
+    assert turn.id is not None
+    notices = await finish_turn(
+        round_id, turn.id, "yield", fmt=fmt, now=now, session=session, actor=user_id
+    )
+    if not notices:
+        raise MootError("That turn has already ended.")
+    return Changes(await get_round(round_id, session=session), notices)
+
+
+async def skip(
+    round_id: int,
+    *,
+    fmt: Format,
+    by: int,
+    now: datetime,
+    session: AsyncSession,
+    turn_id: int | None = None,
+) -> Changes:
+    """A moderator ends the current turn now: `turn_id`, the turn they saw, if given. Two
+    moderators skipping the turn they both saw move the round one turn, whichever order
+    their skips are applied in."""
+    row = await _round_row(round_id, session)
+    turn = await _current_turn(row, session)
+    assert turn.id is not None
+    if turn_id is not None and turn.id != turn_id:
+        raise MootError("That turn has already ended.")
+    notices = await finish_turn(
+        round_id, turn.id, "skip", fmt=fmt, now=now, session=session, actor=by
+    )
+    if not notices:
+        raise MootError("That turn has already ended.")
+    return Changes(await get_round(round_id, session=session), notices)
+
+
+async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> Changes:
+    """Stop the clock; the turn keeps the time it had left."""
+    row = await _round_row(round_id, session)
+    if row.status == RoundStatus.PAUSED.value:
+        raise MootError("The round is already paused. /debate resume starts the clock again.")
+    turn = await _current_turn(row, session)
+    assert turn.ends_at is not None
+    left = max(0.0, (turn.ends_at - now).total_seconds())
+    claimed = await session.exec(
+        update(Turn)
+        .where(col(Turn.id) == turn.id, col(Turn.status) == TurnStatus.RUNNING.value)
+        .values(status=TurnStatus.PAUSED.value, remaining=left, ends_at=None)
+    )
+    if claimed.rowcount != 1:
+        raise MootError("The round is already paused.")
+    row.status = RoundStatus.PAUSED.value
+    row.due_at = None
+    session.add(row)
+    await record_event(session, round_id, "paused", now, by, clock_text(left))
+    return Changes(
+        await get_round(round_id, session=session),
+        [Notice("paused", round_id, turn.id, clock_text(left))],
+    )
+
+
+async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> Changes:
+    """Start the clock again with the time the turn had left when it was paused."""
+    row = await _round_row(round_id, session)
+    if row.status != RoundStatus.PAUSED.value:
+        raise MootError("The round is not paused.")
+    turn = await _current_turn(row, session)
+    left = turn.remaining or 0.0
+    claimed = await session.exec(
+        update(Turn)
+        .where(col(Turn.id) == turn.id, col(Turn.status) == TurnStatus.PAUSED.value)
+        .values(
+            status=TurnStatus.RUNNING.value, remaining=None, ends_at=now + timedelta(seconds=left)
+        )
+    )
+    if claimed.rowcount != 1:
+        raise MootError("The round is not paused.")
+    await session.refresh(turn)
+    row.status = RoundStatus.RUNNING.value
+    row.due_at = next_due(turn.ends_at, _marks(turn), turn.warnings_sent)
+    session.add(row)
+    await record_event(session, round_id, "resumed", now, by, clock_text(left))
+    return Changes(
+        await get_round(round_id, session=session), [Notice("resumed", round_id, turn.id)]
+    )
+
+
+async def extend(
+    round_id: int, seconds: int, *, by: int, now: datetime, session: AsyncSession
+) -> Changes:
+    """Give the current turn more time (while running or paused)."""
+    if not 1 <= seconds <= 3600:
+        raise MootError("Extend by 1 to 3600 seconds.")
+    row = await _round_row(round_id, session)
+    turn = await _current_turn(row, session)
+    if turn.status == TurnStatus.PAUSED.value:
+        turn.remaining = (turn.remaining or 0.0) + seconds
+    else:
+        assert turn.ends_at is not None
+        turn.ends_at = turn.ends_at + timedelta(seconds=seconds)
+        row.due_at = next_due(turn.ends_at, _marks(turn), turn.warnings_sent)
+        session.add(row)
+    session.add(turn)
+    await session.flush()
+    await record_event(session, round_id, "extended", now, by, str(seconds))
+    return Changes(
+        await get_round(round_id, session=session),
+        [Notice("extended", round_id, turn.id, str(seconds))],
+    )
+
+
+async def remove(
+    round_id: int, user_id: int, *, fmt: Format, by: int, now: datetime, session: AsyncSession
+) -> Changes:
+    """Take a member out of the round. Their later turns pass to a teammate if there is one;
+    if they are speaking now, their turn ends."""
+    view = await get_round(round_id, session=session)
+    role = view.role_of(user_id)
+    if role is None:
+        raise MootError("That member is not in this round.")
+    if view.is_over:
+        raise MootError("That round is over.")
+    await session.exec(
+        delete(Participant).where(
+            col(Participant.round_id) == round_id, col(Participant.user_id) == user_id
+        )
+    )
+    await record_event(session, round_id, "removed", now, by, f"{user_id}")
+    notices = [Notice("removed", round_id, None, view.name_of(user_id))]
+    if role in (Side.REALIST.value, Side.VALUES.value) and view.status is not RoundStatus.LOBBY:
+        mates = [s.user_id for s in view.speakers(Side(role)) if s.user_id != user_id]
+        for column in ("speaker_id", "answerer_id"):
+            await session.exec(
+                update(Turn)
+                .where(
+                    col(Turn.round_id) == round_id,
+                    col(Turn.status) == TurnStatus.PENDING.value,
+                    getattr(Turn, column) == user_id,
+                )
+                .values({column: mates[0] if mates else None})
+            )
+        current = view.current_turn
+        if current is not None and current.speaker_id == user_id:
+            notices += await finish_turn(
+                round_id, current.id, "removed", fmt=fmt, now=now, session=session, actor=by
+            )
+    return Changes(await get_round(round_id, session=session), notices)
+
+
+async def end(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> Changes:
+    """End the round early, without a decision."""
+    row = await _round_row(round_id, session)
+    if row.status in (RoundStatus.DECIDED.value, RoundStatus.ENDED.value):
+        raise MootError("That round is already over.")
+    claimed = await session.exec(
+        update(Round)
+        .where(col(Round.id) == round_id, col(Round.status).in_(ACTIVE))
+        .values(status=RoundStatus.ENDED.value, due_at=None, finished_at=now, current=None)
+    )
+    if claimed.rowcount != 1:
+        raise MootError("That round is already over.")
+    await session.exec(
+        update(Turn)
+        .where(
+            col(Turn.round_id) == round_id,
+            col(Turn.status).in_((TurnStatus.RUNNING.value, TurnStatus.PAUSED.value)),
+        )
+        .values(status=TurnStatus.DONE.value, ended_at=now, end_reason="ended")
+    )
+    await record_event(session, round_id, "ended", now, by)
+    return Changes(await get_round(round_id, session=session), [Notice("ended", round_id)])

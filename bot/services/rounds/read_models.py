@@ -1,0 +1,140 @@
+"""What a round looks like to the rest of the bot: frozen views of a round with its seats
+and turns, and the notices a change leaves for its thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.models import RoundStatus, Side, TurnStatus
+
+AUDIENCE, JUDGE = "audience", "judge"
+ACTIVE = (
+    RoundStatus.LOBBY.value,
+    RoundStatus.RUNNING.value,
+    RoundStatus.PAUSED.value,
+    RoundStatus.VOTING.value,
+)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A member's place in a round: `role` is a side's value, AUDIENCE or JUDGE."""
+
+    user_id: int
+    role: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """One step of a round's running order, as it stands."""
+
+    id: int
+    position: int
+    kind: str
+    side: Side | None
+    role: str
+    seconds: int
+    warnings: tuple[int, ...]
+    warnings_sent: int
+    speaker_id: int | None
+    answerer_id: int | None
+    status: TurnStatus
+    started_at: datetime | None
+    ends_at: datetime | None
+    remaining: float | None
+    ended_at: datetime | None
+    end_reason: str | None
+    announce_message_id: int | None
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """A round with its seats, in joining order, and its turns, in running order."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    thread_id: int | None
+    lobby_message_id: int | None
+    motion: str
+    format_key: str
+    pace: float
+    essay_slug: str | None
+    status: RoundStatus
+    current: int | None
+    due_at: datetime | None
+    voting_ends_at: datetime | None
+    voting_message_id: int | None
+    winner: str | None
+    result: str | None
+    result_message_id: int | None
+    created_by: int
+    started_at: datetime | None
+    seats: list[Seat]
+    turns: list[TurnView]
+
+    def speakers(self, side: Side) -> list[Seat]:
+        return [s for s in self.seats if s.role == side.value]
+
+    def role_of(self, user_id: int) -> str | None:
+        return next((s.role for s in self.seats if s.user_id == user_id), None)
+
+    def name_of(self, user_id: int | None) -> str:
+        return next((s.name for s in self.seats if s.user_id == user_id), "nobody")
+
+    @property
+    def current_turn(self) -> TurnView | None:
+        if self.current is None:
+            return None
+        return next((t for t in self.turns if t.position == self.current), None)
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (RoundStatus.DECIDED, RoundStatus.ENDED)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the thread must be told. `kind`: started, turn, warning, voting, decided,
+    ended, paused, resumed, extended, skipped, removed, yielded."""
+
+    kind: str
+    round_id: int
+    turn_id: int | None = None
+    text: str = ""
+    # Announced again after a crash: it may have gone out already (see MootBot.post).
+    recovering: bool = False
+
+
+@dataclass
+class Changes:
+    """A change's result: the round as it now is, and what to announce."""
+
+    round: RoundView
+    notices: list[Notice] = field(default_factory=list)
+
+
+def turn_view(row: Any) -> TurnView:
+    """A turn from its ORM object or a plain row of its table."""
+    return TurnView(
+        id=row.id,
+        position=row.position,
+        kind=row.kind,
+        side=Side(row.side) if row.side else None,
+        role=row.role,
+        seconds=row.seconds,
+        warnings=tuple(int(w) for w in row.warnings.split(",") if w),
+        warnings_sent=row.warnings_sent,
+        speaker_id=row.speaker_id,
+        answerer_id=row.answerer_id,
+        status=TurnStatus(row.status),
+        started_at=row.started_at,
+        ends_at=row.ends_at,
+        remaining=row.remaining,
+        ended_at=row.ended_at,
+        end_reason=row.end_reason,
+        announce_message_id=row.announce_message_id,
+    )
