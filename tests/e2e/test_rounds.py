@@ -15,6 +15,7 @@ from sqlmodel import col, select, update
 from bot.actions.rounds.opening import open_thread
 from bot.client import MootBot
 from bot.db import Database
+from bot.formats import DEFAULT_FORMAT
 from bot.models import Round as RoundRow
 from bot.models import Speech
 from bot.runtime import stop
@@ -562,6 +563,58 @@ async def test_a_round_whose_thread_discord_refuses_is_not_left_open(
     status = await emulator.slash(world.member("alice"), world.general, "debate status")
     assert MOTION[:40] in status.reply.embeds[0]["title"]  # type: ignore[union-attr]
     assert r.lobby() is not None
+
+
+async def test_a_round_saved_but_never_opened_is_opened_or_ended_by_the_sweep(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    """The process stopped between saving a round and opening it (the moderator's
+    /debate start was never answered). A sweep a minute later opens it: opener, thread
+    and lobby, once. One whose channel is gone meanwhile is ended instead, so neither is
+    left as a lobby nobody can see."""
+    fmt = bot.formats[DEFAULT_FORMAT]
+    mod = world.member("mod").user.id
+    async with bot.db.session() as session:
+        half_open = await rounds.create_round(
+            world.guild.id,
+            world.general.id,
+            motion=MOTION,
+            fmt=fmt,
+            pace=1.0,
+            by=mod,
+            now=bot.clock.now(),
+            session=session,
+        )
+        channel_gone = await rounds.create_round(
+            world.guild.id,
+            emulator.ids.next(),  # no such channel (any longer)
+            motion="This house regrets the channel",
+            fmt=fmt,
+            pace=1.0,
+            by=mod,
+            now=bot.clock.now(),
+            session=session,
+        )
+
+    async def state() -> dict[int, tuple[str, int | None]]:
+        async with bot.db.session() as session:
+            views = await rounds.load_rounds([half_open.id, channel_gone.id], session=session)
+        return {i: (v.status.value, v.thread_id) for i, v in views.items()}
+
+    await timeline.advance(30)  # a sweep, but too soon to tell a stopped process
+    assert await state() == {half_open.id: ("lobby", None), channel_gone.id: ("lobby", None)}
+    await timeline.advance(60 + bot.settings.sweep_seconds)
+    after = await state()
+    assert after[channel_gone.id] == ("ended", None)
+    status, thread_id = after[half_open.id]
+    assert status == "lobby" and thread_id is not None
+    r = Round(emulator, world, world.guild.channels[thread_id])
+    assert MOTION[:40] in r.lobby().text()
+    openers = [m for m in emulator.channel_messages(world.general) if "Debate:" in m.text()]
+    assert len(openers) == 1
+    # Open like any other round: members join from its lobby.
+    await r.click("alice", r.lobby(), "Join Realist")
+    assert "**Realist**: Alice" in r.lobby().text()
 
 
 async def test_a_result_posted_before_a_crash_is_not_posted_again_an_hour_later(

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.actions.rounds.render import lobby_embed, lobby_view
-from bot.actions.rounds.runner import RoundRunner
 from bot.embeds import MOOT_COLOUR
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.formats import DEFAULT_FORMAT, Format
@@ -25,6 +24,7 @@ from bot.services.rounds import RoundView
 from bot.services.schedules import PlannedView
 
 if TYPE_CHECKING:
+    from bot.actions.rounds.runner import RoundRunner
     from bot.client import MootBot
 
 log = logging.getLogger("moot.debate")
@@ -187,14 +187,35 @@ async def open_new_round(
     try:
         return await open_thread(bot, view, fmt)
     except (discord.HTTPException, MootError) as error:
-        log.warning("round %s: could not open it: %s", view.id, error)
-        async with bot.db.session() as session:
-            with contextlib.suppress(MootError):
-                await rounds.end(view.id, by=by, now=bot.clock.now(), session=session)
+        await _end_unopened(bot, view, by, error)
         raise MootError(
             f"I could not open the round's thread in <#{channel_id}> ({_refusal(error)}), so "
             "no round was opened. Check my permissions there and try again."
         ) from error
+
+
+async def finish_opening(bot: MootBot, view: RoundView) -> None:
+    """Open a round whose process stopped between saving it and opening it (the member
+    who asked was never answered). If Discord will not let it open, the round is ended; a
+    passing failure is left for the next sweep."""
+    try:
+        fmt = bot.formats.get(view.format_key)
+        if fmt is None:
+            raise MootError(f"its format ({view.format_key}) is no longer installed")
+        await open_thread(bot, view, fmt)
+        log.warning("round %s: opened after an interruption", view.id)
+    except (discord.NotFound, discord.Forbidden, MootError) as error:
+        await _end_unopened(bot, view, view.created_by, error)
+    except discord.HTTPException:
+        log.info("round %s: could not open it yet", view.id, exc_info=True)
+
+
+async def _end_unopened(bot: MootBot, view: RoundView, by: int, error: Exception) -> None:
+    """End a round that cannot be opened, so it does not count as open."""
+    log.warning("round %s: could not open it, so it is ended: %s", view.id, error)
+    async with bot.db.session() as session:
+        with contextlib.suppress(MootError):
+            await rounds.end(view.id, by=by, now=bot.clock.now(), session=session)
 
 
 def _refusal(error: Exception) -> str:

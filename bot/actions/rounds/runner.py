@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.actions.rounds.opening import finish_opening
 from bot.actions.rounds.render import (
     describe,
     lobby_embed,
@@ -38,6 +39,8 @@ log = logging.getLogger("moot.debate")
 # A turn start, vote or result not announced this long after it happened is announced
 # again by the sweeper (its process was killed in between); the nonce keeps it single.
 ANNOUNCE_LEASE = timedelta(seconds=5)
+# A round saved this long ago without a thread was left half-open by a stopped process.
+OPENING_LEASE = timedelta(minutes=1)
 # How many messages of a round's thread are read back after a restart.
 BACKFILL_MESSAGES = 500
 
@@ -47,7 +50,9 @@ class RoundRunner:
 
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
-        self.desk: AlarmDesk[int] = AlarmDesk(bot.clock, "round", due=self.due, ring=self.tick)
+        self.desk: AlarmDesk[int] = AlarmDesk(
+            bot.clock, "round", due=self.due, ring=self.tick, after_sweep=self.open_unopened
+        )
         # Announcements under way, by round: a round's next waits for its previous.
         self.posting: dict[int, asyncio.Task[None]] = {}
         self.backfilling: asyncio.Task[None] | None = None
@@ -121,6 +126,20 @@ class RoundRunner:
         if missing:
             await self.announce(missing)
         return due
+
+    async def open_unopened(self) -> None:
+        """After each sweep: open, or end, the rounds a stopped process saved but never
+        opened (a lobby without a thread would count as open, and nobody could join it)."""
+        count, ids = self.bot.shard_count, self.bot.shard_ids
+        async with self.bot.db.session() as session:
+            views = await rounds.unopened(
+                before=self.bot.clock.now() - OPENING_LEASE,
+                shard_count=count,
+                shard_ids=ids,
+                session=session,
+            )
+        for view in views:
+            await finish_opening(self.bot, view)
 
     async def tick(self, round_ids: list[int]) -> None:
         """The rounds' alarms: apply what fell due (exactly once) in one transaction, re-arm,

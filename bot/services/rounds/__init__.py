@@ -22,6 +22,7 @@ from bot.services.rounds.lobby import (
     create_round,
     join,
     leave,
+    unopened,
 )
 from bot.services.rounds.read_models import (
     AUDIENCE,
@@ -110,6 +111,7 @@ __all__ = [
     "transcript",
     "unannounced",
     "under_way",
+    "unopened",
     "vote",
     "voting_seconds",
     "yield_turn",

@@ -4,9 +4,10 @@ audience, judging)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import upsert
@@ -14,7 +15,8 @@ from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Participant, Round, RoundStatus, Side
 from bot.services.rounds.read_models import AUDIENCE, JUDGE, RoundView
-from bot.services.rounds.rows import get_round, record_event
+from bot.services.rounds.rows import get_round, load_rounds, record_event
+from bot.sharding import on_shards
 
 MOTION_MAX = 300
 PACE_RANGE = (0.25, 2.0)
@@ -69,6 +71,24 @@ async def create_round(
     assert row.id is not None
     await record_event(session, row.id, "created", now, by, f"{fmt.name}: {row.motion}")
     return await get_round(row.id, session=session)
+
+
+async def unopened(
+    *, before: datetime, shard_count: int | None, shard_ids: Any, session: AsyncSession
+) -> list[RoundView]:
+    """Lobbies saved before `before` whose thread was never opened (the process stopped
+    between saving the round and opening it): what the sweeper opens, or ends."""
+    ids = (
+        await session.exec(
+            select(Round.id).where(
+                col(Round.status) == RoundStatus.LOBBY.value,
+                col(Round.thread_id).is_(None),
+                col(Round.created_at) < before,
+                on_shards(col(Round.guild_id), shard_count, shard_ids),
+            )
+        )
+    ).all()
+    return list((await load_rounds([i for i in ids if i is not None], session=session)).values())
 
 
 async def attach_thread(
