@@ -20,7 +20,7 @@ from bot.errors import MootError
 from bot.models import RoundStatus, Side
 from bot.replies import confirm, report_error
 from bot.services import rounds
-from bot.services.rounds import JUDGE, Changes
+from bot.services.rounds import Changes
 from cogs.debate.forms import FORM_ID, BallotForm, SpeechForm, show_form
 
 log = logging.getLogger("moot.debate")
@@ -103,10 +103,7 @@ class RoundFloor(commands.Cog):
             )
         elif button.action == "ballot":
             allowed, _ = await moderator_status(interaction)
-            if not allowed and view.role_of(user.id) != JUDGE:
-                raise MootError("Only moderators and the round's judges can submit a ballot.")
-            if view.status is not RoundStatus.VOTING:
-                raise MootError("Ballots are taken after the last speech, until voting closes.")
+            rounds.check_judge(view, user.id, may_judge=allowed)
             await show_form(interaction, BallotForm(view, fmt))
         else:
             raise MootError("That button is no longer in use.")

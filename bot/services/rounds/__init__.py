@@ -54,7 +54,7 @@ from bot.services.rounds.turns import (
     start_many,
     voting_seconds,
 )
-from bot.services.rounds.voting import decide, submit_ballot, tally, vote
+from bot.services.rounds.voting import check_judge, decide, submit_ballot, tally, vote
 
 __all__ = [
     "AUDIENCE",
@@ -81,6 +81,7 @@ __all__ = [
     "attach_thread",
     "backfill_speeches",
     "ballot_template",
+    "check_judge",
     "check_motion",
     "check_pace",
     "check_startable",

@@ -91,6 +91,19 @@ async def tally(round_id: int, phase: str, *, session: AsyncSession) -> Tally:
     return Tally(counts.get(Side.REALIST.value, 0), counts.get(Side.VALUES.value, 0))
 
 
+def check_judge(view: RoundView, user_id: int, *, may_judge: bool) -> None:
+    """MootError unless `user_id` may submit a ballot in the round now: a moderator
+    (`may_judge`) or one of its judges, never one of its debaters, while voting is open.
+    The Submit ballot button asks before showing the form, the ballot itself again."""
+    role = view.role_of(user_id)
+    if role in (Side.REALIST.value, Side.VALUES.value):
+        raise MootError("Debaters cannot judge their own round.")
+    if not (may_judge or role == JUDGE):
+        raise MootError("Only moderators and the round's judges can submit a ballot.")
+    if view.status is not RoundStatus.VOTING:
+        raise MootError("Ballots are taken after the last speech, until voting closes.")
+
+
 async def submit_ballot(
     round_id: int,
     judge_id: int,
@@ -106,13 +119,7 @@ async def submit_ballot(
 ) -> RoundView:
     """A ballot from a moderator or an assigned judge: checked whole, stored or refused."""
     view = await get_round(round_id, session=session)
-    role = view.role_of(judge_id)
-    if role in (Side.REALIST.value, Side.VALUES.value):
-        raise MootError("Debaters cannot judge their own round.")
-    if not (may_judge or role == JUDGE):
-        raise MootError("Only moderators and the round's judges can submit a ballot.")
-    if view.status is not RoundStatus.VOTING:
-        raise MootError("Ballots are taken after the last speech, until voting closes.")
+    check_judge(view, judge_id, may_judge=may_judge)
     entry = read_ballot(
         winner,
         points,
