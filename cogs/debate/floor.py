@@ -20,7 +20,8 @@ from bot.errors import MootError
 from bot.models import RoundStatus, Side
 from bot.replies import confirm, report_error
 from bot.services import rounds
-from bot.services.rounds import Changes
+from bot.services.rounds import RoundUpdate
+from bot.services.rounds.speeches import MessageAction
 from cogs.debate.forms import FORM_ID, BallotForm, SpeechForm, show_form
 
 log = logging.getLogger("moot.debate")
@@ -127,7 +128,7 @@ class RoundFloor(commands.Cog):
         except discord.HTTPException:
             log.warning("round %s: could not answer the Start button", round_id, exc_info=True)
         else:
-            changes = Changes(started, [n for n in changes.notices if n.kind != "started"])
+            changes = RoundUpdate(started, [n for n in changes.notices if n.kind != "started"])
         await self.runner.after(changes)
 
     async def submit_speech(
@@ -226,15 +227,15 @@ class RoundFloor(commands.Cog):
             view = await rounds.get_round(round_id, session=session)
             if view.thread_id != message.channel.id:
                 return
-            verdict = rounds.judge_message(view, message.author.id, self.runner.format_of(view))
+            ruling = rounds.rule_on_message(view, message.author.id, self.runner.format_of(view))
             if (
-                verdict.action == "record"
-                and verdict.turn_id is not None
+                ruling.action is MessageAction.RECORD
+                and ruling.turn_id is not None
                 and message.content.strip()
             ):
                 await rounds.record_speech(
                     round_id,
-                    verdict.turn_id,
+                    ruling.turn_id,
                     message.author.id,
                     message.content[: rounds.SPEECH_MAX],
                     message_id=message.id,
@@ -242,7 +243,7 @@ class RoundFloor(commands.Cog):
                     session=session,
                 )
                 return
-            if verdict.action != "out-of-turn":
+            if ruling.action is not MessageAction.OUT_OF_TURN:
                 return
             await rounds.record_out_of_turn(
                 round_id, message.author.id, now=self.bot.clock.now(), session=session

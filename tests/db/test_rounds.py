@@ -147,7 +147,7 @@ async def test_rounds_started_together_each_start_once_or_say_why_not(db: Databa
     started, refused, also, again = results
     assert isinstance(refused, MootError) and "nobody has joined Values" in str(refused)
     assert isinstance(again, MootError) and "already started" in str(again)
-    assert isinstance(started, rounds.Changes) and isinstance(also, rounds.Changes)
+    assert isinstance(started, rounds.RoundUpdate) and isinstance(also, rounds.RoundUpdate)
     assert [n.kind for n in started.notices] == ["started", "turn"]
     async with db.session() as s:
         stored = await rounds.load_rounds([ready, lonely, other], session=s)
@@ -178,7 +178,7 @@ async def test_rounds_started_together_each_start_once_or_say_why_not(db: Databa
             for ids in ([ready, late], [late, other])
         )
     )
-    fresh = [r for batch in batches if batch for r in batch if isinstance(r, rounds.Changes)]
+    fresh = [r for batch in batches if batch for r in batch if isinstance(r, rounds.RoundUpdate)]
     assert [r.round.id for r in fresh] == [late]
     async with db.session() as s:
         view = await rounds.get_round(late, session=s)

@@ -28,7 +28,7 @@ from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Tally
 from bot.services import rounds
-from bot.services.rounds import Changes, Notice, RoundView
+from bot.services.rounds import Notice, RoundUpdate, RoundView
 from bot.timers import AlarmDesk
 
 if TYPE_CHECKING:
@@ -58,7 +58,9 @@ class RoundRunner:
         self.backfilling: asyncio.Task[None] | None = None
         # Rounds starting, and message ids of announcements: each done together for every
         # round asking at the same time (hundreds may start in one second).
-        self.starting: Batched[tuple[int, int], Changes | MootError] = Batched(self.start_rounds)
+        self.starting: Batched[tuple[int, int], RoundUpdate | MootError] = Batched(
+            self.start_rounds
+        )
         self.message_ids: Batched[tuple[Notice, int], None] = Batched(self.save_message_ids)
         for source in (self.desk, self.starting, self.message_ids):
             bot.track(source)
@@ -182,7 +184,7 @@ class RoundRunner:
         return task
 
     async def answer_then_follow(
-        self, interaction: discord.Interaction, content: str, changes: Changes
+        self, interaction: discord.Interaction, content: str, changes: RoundUpdate
     ) -> None:
         """Tell the member it is done, then announce and re-arm the round even if that
         answer could not be delivered: the change is already in the database."""
@@ -192,7 +194,7 @@ class RoundRunner:
             log.warning("round %s: could not answer the member", changes.round.id, exc_info=True)
         await self.after(changes)
 
-    async def after(self, changes: Changes) -> None:
+    async def after(self, changes: RoundUpdate) -> None:
         """Set the round's next alarm, then announce the change (after anything the round
         is still announcing)."""
         view = changes.round
@@ -298,7 +300,7 @@ class RoundRunner:
         except discord.HTTPException:
             log.info("round %s: could not update the lobby message", view.id)
 
-    async def start_rounds(self, requests: list[tuple[int, int]]) -> list[Changes | MootError]:
+    async def start_rounds(self, requests: list[tuple[int, int]]) -> list[RoundUpdate | MootError]:
         async with self.bot.db.session() as session:
             return await rounds.start_many(
                 requests, formats=self.bot.formats, now=self.bot.clock.now(), session=session

@@ -27,8 +27,8 @@ from bot.services.rounds.lobby import (
 from bot.services.rounds.read_models import (
     AUDIENCE,
     JUDGE,
-    Changes,
     Notice,
+    RoundUpdate,
     RoundView,
     Seat,
     TurnView,
@@ -37,15 +37,15 @@ from bot.services.rounds.rows import EVENTS, ROUNDS, SEATS, TURNS, get_round, lo
 from bot.services.rounds.speeches import (
     SPEECH_MAX,
     Posted,
-    Verdict,
+    Ruling,
     backfill_speeches,
-    judge_message,
     record_out_of_turn,
     record_speech,
+    rule_on_message,
     speech_turn,
     under_way,
 )
-from bot.services.rounds.timers import Ticked, announced, due_rounds, tick, unannounced
+from bot.services.rounds.timers import TimerOutcome, announced, due_rounds, tick, unannounced
 from bot.services.rounds.transcript import transcript
 from bot.services.rounds.turns import (
     check_startable,
@@ -67,15 +67,15 @@ __all__ = [
     "SEATS",
     "SPEECH_MAX",
     "TURNS",
-    "Changes",
     "Decision",
     "Notice",
     "Posted",
+    "RoundUpdate",
     "RoundView",
+    "Ruling",
     "Seat",
-    "Ticked",
+    "TimerOutcome",
     "TurnView",
-    "Verdict",
     "announced",
     "assign_judge",
     "attach_thread",
@@ -93,7 +93,6 @@ __all__ = [
     "extend",
     "get_round",
     "join",
-    "judge_message",
     "leave",
     "load_rounds",
     "pause",
@@ -102,6 +101,7 @@ __all__ = [
     "remove",
     "resume",
     "round_here",
+    "rule_on_message",
     "skip",
     "speech_turn",
     "start",

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Participant, Round, RoundStatus, Side, Turn, TurnStatus
-from bot.services.rounds.read_models import ACTIVE, Changes, Notice
+from bot.services.rounds.read_models import ACTIVE, Notice, RoundUpdate
 from bot.services.rounds.rows import get_round, record_event
 from bot.services.rounds.turns import clock_text, finish_turn, next_due
 
@@ -54,7 +54,7 @@ async def yield_turn(
     fmt: Format,
     now: datetime,
     session: AsyncSession,
-) -> Changes:
+) -> RoundUpdate:
     """The speaker finishes early ("Done" or /debate yield)."""
     row = await _round_row(round_id, session)
     turn = await _current_turn(row, session)
@@ -68,7 +68,7 @@ async def yield_turn(
     )
     if not notices:
         raise MootError("That turn has already ended.")
-    return Changes(await get_round(round_id, session=session), notices)
+    return RoundUpdate(await get_round(round_id, session=session), notices)
 
 
 async def skip(
@@ -79,7 +79,7 @@ async def skip(
     now: datetime,
     session: AsyncSession,
     turn_id: int | None = None,
-) -> Changes:
+) -> RoundUpdate:
     """A moderator ends the current turn now: `turn_id`, the turn they saw, if given. Two
     moderators skipping the turn they both saw move the round one turn, whichever order
     their skips are applied in."""
@@ -93,10 +93,10 @@ async def skip(
     )
     if not notices:
         raise MootError("That turn has already ended.")
-    return Changes(await get_round(round_id, session=session), notices)
+    return RoundUpdate(await get_round(round_id, session=session), notices)
 
 
-async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> Changes:
+async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> RoundUpdate:
     """Stop the clock; the turn keeps the time it had left."""
     row = await _round_row(round_id, session)
     if row.status == RoundStatus.PAUSED.value:
@@ -115,13 +115,13 @@ async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession)
     row.due_at = None
     session.add(row)
     await record_event(session, round_id, "paused", now, by, clock_text(left))
-    return Changes(
+    return RoundUpdate(
         await get_round(round_id, session=session),
         [Notice("paused", round_id, turn.id, clock_text(left))],
     )
 
 
-async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> Changes:
+async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> RoundUpdate:
     """Start the clock again with the time the turn had left when it was paused."""
     row = await _round_row(round_id, session)
     if row.status != RoundStatus.PAUSED.value:
@@ -142,14 +142,14 @@ async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession
     row.due_at = next_due(turn.ends_at, _marks(turn), turn.warnings_sent)
     session.add(row)
     await record_event(session, round_id, "resumed", now, by, clock_text(left))
-    return Changes(
+    return RoundUpdate(
         await get_round(round_id, session=session), [Notice("resumed", round_id, turn.id)]
     )
 
 
 async def extend(
     round_id: int, seconds: int, *, by: int, now: datetime, session: AsyncSession
-) -> Changes:
+) -> RoundUpdate:
     """Give the current turn more time (while running or paused)."""
     if not 1 <= seconds <= 3600:
         raise MootError("Extend by 1 to 3600 seconds.")
@@ -165,7 +165,7 @@ async def extend(
     session.add(turn)
     await session.flush()
     await record_event(session, round_id, "extended", now, by, str(seconds))
-    return Changes(
+    return RoundUpdate(
         await get_round(round_id, session=session),
         [Notice("extended", round_id, turn.id, str(seconds))],
     )
@@ -173,7 +173,7 @@ async def extend(
 
 async def remove(
     round_id: int, user_id: int, *, fmt: Format, by: int, now: datetime, session: AsyncSession
-) -> Changes:
+) -> RoundUpdate:
     """Take a member out of the round. Their later turns pass to a teammate if there is one;
     if they are speaking now, their turn ends."""
     view = await get_round(round_id, session=session)
@@ -206,10 +206,10 @@ async def remove(
             notices += await finish_turn(
                 round_id, current.id, "removed", fmt=fmt, now=now, session=session, actor=by
             )
-    return Changes(await get_round(round_id, session=session), notices)
+    return RoundUpdate(await get_round(round_id, session=session), notices)
 
 
-async def end(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> Changes:
+async def end(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> RoundUpdate:
     """End the round early, without a decision."""
     row = await _round_row(round_id, session)
     if row.status in (RoundStatus.DECIDED.value, RoundStatus.ENDED.value):
@@ -230,4 +230,4 @@ async def end(round_id: int, *, by: int, now: datetime, session: AsyncSession) -
         .values(status=TurnStatus.DONE.value, ended_at=now, end_reason="ended")
     )
     await record_event(session, round_id, "ended", now, by)
-    return Changes(await get_round(round_id, session=session), [Notice("ended", round_id)])
+    return RoundUpdate(await get_round(round_id, session=session), [Notice("ended", round_id)])

@@ -110,7 +110,7 @@ class Notice:
 
 
 @dataclass
-class Changes:
+class RoundUpdate:
     """A change's result: the round as it now is, and what to announce."""
 
     round: RoundView

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import col, select
@@ -21,15 +22,23 @@ from bot.sharding import on_shards
 SPEECH_MAX = 4000
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What to do with a message posted in a round's thread."""
+class MessageAction(StrEnum):
+    """What becomes of a message in a round's thread."""
 
-    action: str  # "record", "allow" or "out-of-turn"
+    RECORD = "record"  # the speaker's words: part of the speech
+    ALLOW = "allow"  # not part of the record, and no harm done
+    OUT_OF_TURN = "out-of-turn"  # a debater speaking out of turn: taken off the record
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """The chair's ruling on a message posted in a round's thread."""
+
+    action: MessageAction
     turn_id: int | None = None
 
 
-def judge_message(view: RoundView, user_id: int, fmt: Format) -> Verdict:
+def rule_on_message(view: RoundView, user_id: int, fmt: Format) -> Ruling:
     """Record the current speaker's words; refuse other debaters'; audience per format."""
     role = view.role_of(user_id)
     turn = view.current_turn
@@ -41,14 +50,14 @@ def judge_message(view: RoundView, user_id: int, fmt: Format) -> Verdict:
     )
     if speaking:
         assert turn is not None
-        return Verdict("record", turn.id)
+        return Ruling(MessageAction.RECORD, turn.id)
     if view.status not in (RoundStatus.RUNNING, RoundStatus.PAUSED):
-        return Verdict("allow")
+        return Ruling(MessageAction.ALLOW)
     if role in (Side.REALIST.value, Side.VALUES.value):
-        return Verdict("out-of-turn")
+        return Ruling(MessageAction.OUT_OF_TURN)
     if fmt.audience_may_speak or role == JUDGE:
-        return Verdict("allow")
-    return Verdict("out-of-turn")
+        return Ruling(MessageAction.ALLOW)
+    return Ruling(MessageAction.OUT_OF_TURN)
 
 
 async def record_speech(

@@ -29,7 +29,7 @@ from bot.sharding import on_shards
 
 
 @dataclass(frozen=True)
-class Ticked:
+class TimerOutcome:
     """What a timer did to one round: the notices to post, the round as it now is (for
     posting them), and when the round is next due."""
 
@@ -44,7 +44,7 @@ async def tick(
     formats: Mapping[str, Format],
     now: datetime,
     session: AsyncSession,
-) -> dict[int, Ticked]:
+) -> dict[int, TimerOutcome]:
     """What the timers do when rounds are due: warn, end the turn and begin the next, or
     close the vote. Each is applied once however many timers (or processes) fire together,
     and all the rounds due at once cost a handful of statements together."""
@@ -85,7 +85,7 @@ async def tick(
     await record_events(session, events)
     views |= await load_rounds(decided, session=session)
     return {
-        round_id: Ticked(notices.get(round_id, []), view, view.due_at)
+        round_id: TimerOutcome(notices.get(round_id, []), view, view.due_at)
         for round_id, view in views.items()
     }
 

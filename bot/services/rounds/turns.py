@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import MootError
 from bot.formats import Format, TurnSpec
 from bot.models import RoundStatus, Side, TurnStatus
-from bot.services.rounds.read_models import Changes, Notice, RoundView, TurnView, turn_view
+from bot.services.rounds.read_models import Notice, RoundUpdate, RoundView, TurnView, turn_view
 from bot.services.rounds.rows import (
     CLAIM_LOBBIES,
     END_TURNS,
@@ -61,7 +61,7 @@ def check_startable(view: RoundView) -> None:
 
 async def start(
     round_id: int, *, fmt: Format, by: int, now: datetime, session: AsyncSession
-) -> Changes:
+) -> RoundUpdate:
     """Leave the lobby: build the running order with its speakers and begin the first turn."""
     [result] = await start_many([(round_id, by)], formats={fmt.key: fmt}, now=now, session=session)
     if isinstance(result, MootError):
@@ -75,14 +75,14 @@ async def start_many(
     formats: Mapping[str, Format],
     now: datetime,
     session: AsyncSession,
-) -> list[Changes | MootError]:
+) -> list[RoundUpdate | MootError]:
     """Start the rounds of `requests` ((round id, who pressed Start)) together: a handful of
     statements however many, as the timers do. For each, in order: what changed, or why
     that round cannot start (the others start all the same)."""
     views = await load_rounds({r for r, _ in requests}, session=session)
     # The first request for a round is the one that starts it.
     first = {r: index for index, (r, _) in reversed(list(enumerate(requests)))}
-    results: dict[int, Changes | MootError] = {}
+    results: dict[int, RoundUpdate | MootError] = {}
     ready: list[tuple[RoundView, Format, int]] = []
     for round_id, by in [requests[i] for i in sorted(first.values())]:
         view = views.get(round_id)
@@ -144,15 +144,15 @@ async def start_many(
     await record_events(session, events)
     for view, _, _ in starting:
         said, started = advanced[view.id]
-        results[view.id] = Changes(started, [Notice("started", view.id), *said])
+        results[view.id] = RoundUpdate(started, [Notice("started", view.id), *said])
     return _answers(requests, first, results)
 
 
 def _answers(
     requests: list[tuple[int, int]],
     first: dict[int, int],
-    results: dict[int, Changes | MootError],
-) -> list[Changes | MootError]:
+    results: dict[int, RoundUpdate | MootError],
+) -> list[RoundUpdate | MootError]:
     """Each request's answer: its round's; a repeated request for a round that starts is
     told it has already started."""
     again = MootError("That round has already started.")
