@@ -20,7 +20,7 @@ from bot.errors import MootError
 from bot.models import RoundStatus, Side
 from bot.replies import confirm, report_error
 from bot.services import rounds
-from bot.services.rounds import RoundUpdate
+from bot.services.rounds import NoticeKind, RoundUpdate
 from bot.services.rounds.speeches import MessageAction
 from cogs.debate.forms import FORM_ID, BallotForm, SpeechForm, show_form
 
@@ -128,7 +128,9 @@ class RoundFloor(commands.Cog):
         except discord.HTTPException:
             log.warning("round %s: could not answer the Start button", round_id, exc_info=True)
         else:
-            changes = RoundUpdate(started, [n for n in changes.notices if n.kind != "started"])
+            changes = RoundUpdate(
+                started, [n for n in changes.notices if n.kind is not NoticeKind.STARTED]
+            )
         await self.runner.after(changes)
 
     async def submit_speech(

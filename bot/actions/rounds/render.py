@@ -11,7 +11,7 @@ from bot.formats import Format
 from bot.models import RoundStatus, Side, Tally
 from bot.schedule import discord_time
 from bot.services import rounds
-from bot.services.rounds import AUDIENCE, JUDGE, Notice, RoundView
+from bot.services.rounds import AUDIENCE, JUDGE, Notice, NoticeKind, RoundView
 
 
 def roster_lines(view: RoundView) -> list[str]:
@@ -96,15 +96,16 @@ def describe(notice: Notice, view: RoundView) -> str:
     turn = next((t for t in view.turns if t.id == notice.turn_id), None)
     what = turn.role if turn else "the turn"
     return {
-        "yield": f"✅ {view.name_of(turn.speaker_id) if turn else 'The speaker'} finished "
+        NoticeKind.YIELD: f"✅ {view.name_of(turn.speaker_id) if turn else 'The speaker'} finished "
         f"{what} early.",
-        "skip": f"⏭ A moderator skipped {what}.",
-        "removed": f"🚪 {notice.text or what} was removed from the round.",
-        "paused": f"⏸ The round is paused with {notice.text} left in {what}.",
-        "resumed": f"▶️ The round resumes: {what} continues.",
-        "extended": f"➕ {what} was extended by {notice.text} seconds.",
-        "ended": "⏹ A moderator ended the round early. No decision will be made.",
-        "no-speaker": f"⏭ {what}: nobody is left on that side to speak, so it is passed over.",
+        NoticeKind.SKIP: f"⏭ A moderator skipped {what}.",
+        NoticeKind.REMOVED: f"🚪 {notice.text or what} was removed from the round.",
+        NoticeKind.PAUSED: f"⏸ The round is paused with {notice.text} left in {what}.",
+        NoticeKind.RESUMED: f"▶️ The round resumes: {what} continues.",
+        NoticeKind.EXTENDED: f"➕ {what} was extended by {notice.text} seconds.",
+        NoticeKind.ENDED: "⏹ A moderator ended the round early. No decision will be made.",
+        NoticeKind.NO_SPEAKER: f"⏭ {what}: nobody is left on that side to speak, so it is "
+        "passed over.",
     }.get(notice.kind, notice.kind)
 
 

@@ -28,7 +28,7 @@ from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Tally
 from bot.services import rounds
-from bot.services.rounds import Notice, RoundUpdate, RoundView
+from bot.services.rounds import Notice, NoticeKind, RoundUpdate, RoundView
 from bot.timers import AlarmDesk
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ class RoundRunner:
         the change; the ids of the messages that must be remembered are written at once."""
         known = dict(views or {})
         wanted = [r for r in dict.fromkeys(n.round_id for n in notices) if r not in known]
-        voting = {n.round_id for n in notices if n.kind in ("voting", "decided")}
+        voting = {n.round_id for n in notices if n.kind in (NoticeKind.VOTING, NoticeKind.DECIDED)}
         tallies: dict[int, Tally] = {}
         if wanted or voting:
             async with self.bot.db.session() as session:
@@ -230,7 +230,11 @@ class RoundRunner:
                     "round %s: could not post %s", notice.round_id, notice.kind, exc_info=True
                 )
                 continue
-            if message_id is not None and notice.kind in ("turn", "voting", "decided"):
+            if message_id is not None and notice.kind in (
+                NoticeKind.TURN,
+                NoticeKind.VOTING,
+                NoticeKind.DECIDED,
+            ):
                 sent.append((notice, message_id))
         await self.message_ids.run(sent)
 
@@ -247,7 +251,7 @@ class RoundRunner:
         post = functools.partial(self.bot.post, view.thread_id, recover=notice.recovering)
         turn = next((t for t in view.turns if t.id == notice.turn_id), None)
         message_id: int | None = None
-        if notice.kind == "turn" and turn is not None:
+        if notice.kind is NoticeKind.TURN and turn is not None:
             message_id = await post(
                 content=f"<@{turn.speaker_id}>" if turn.speaker_id else None,
                 embed=turn_embed(view, turn, fmt),
@@ -259,18 +263,18 @@ class RoundRunner:
                 ),
                 nonce=f"turn{turn.id}",
             )
-        elif notice.kind == "warning" and turn is not None:
+        elif notice.kind is NoticeKind.WARNING and turn is not None:
             await post(
                 content=f"⏱ {notice.text} left for "
                 f"{view.name_of(turn.speaker_id) if turn.speaker_id else turn.role}."
             )
-        elif notice.kind == "voting":
+        elif notice.kind is NoticeKind.VOTING:
             message_id = await post(
                 embed=voting_embed(view, fmt),
                 view=vote_view(view.id, tally),
                 nonce=f"vote{view.id}",
             )
-        elif notice.kind == "decided":
+        elif notice.kind is NoticeKind.DECIDED:
             message_id = await post(embed=result_embed(view), nonce=f"result{view.id}")
             if view.voting_message_id:
                 try:
@@ -281,7 +285,7 @@ class RoundRunner:
                     )
                 except discord.HTTPException:
                     log.info("round %s: could not close the vote buttons", view.id)
-        elif notice.kind == "started":
+        elif notice.kind is NoticeKind.STARTED:
             await self.refresh_lobby(view, fmt)
         else:
             await post(content=describe(notice, view))

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Participant, Round, RoundStatus, Side, Turn, TurnStatus
-from bot.services.rounds.read_models import ACTIVE, Notice, RoundUpdate
+from bot.services.rounds.read_models import ACTIVE, Notice, NoticeKind, RoundUpdate
 from bot.services.rounds.rows import get_round, record_event
 from bot.services.rounds.turns import clock_text, finish_turn, next_due
 
@@ -64,7 +64,7 @@ async def yield_turn(
         raise MootError("Only the speaker whose turn it is can finish it early.")
     assert turn.id is not None
     notices = await finish_turn(
-        round_id, turn.id, "yield", fmt=fmt, now=now, session=session, actor=user_id
+        round_id, turn.id, NoticeKind.YIELD, fmt=fmt, now=now, session=session, actor=user_id
     )
     if not notices:
         raise MootError("That turn has already ended.")
@@ -89,7 +89,7 @@ async def skip(
     if turn_id is not None and turn.id != turn_id:
         raise MootError("That turn has already ended.")
     notices = await finish_turn(
-        round_id, turn.id, "skip", fmt=fmt, now=now, session=session, actor=by
+        round_id, turn.id, NoticeKind.SKIP, fmt=fmt, now=now, session=session, actor=by
     )
     if not notices:
         raise MootError("That turn has already ended.")
@@ -117,7 +117,7 @@ async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession)
     await record_event(session, round_id, "paused", now, by, clock_text(left))
     return RoundUpdate(
         await get_round(round_id, session=session),
-        [Notice("paused", round_id, turn.id, clock_text(left))],
+        [Notice(NoticeKind.PAUSED, round_id, turn.id, clock_text(left))],
     )
 
 
@@ -143,7 +143,7 @@ async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession
     session.add(row)
     await record_event(session, round_id, "resumed", now, by, clock_text(left))
     return RoundUpdate(
-        await get_round(round_id, session=session), [Notice("resumed", round_id, turn.id)]
+        await get_round(round_id, session=session), [Notice(NoticeKind.RESUMED, round_id, turn.id)]
     )
 
 
@@ -167,7 +167,7 @@ async def extend(
     await record_event(session, round_id, "extended", now, by, str(seconds))
     return RoundUpdate(
         await get_round(round_id, session=session),
-        [Notice("extended", round_id, turn.id, str(seconds))],
+        [Notice(NoticeKind.EXTENDED, round_id, turn.id, str(seconds))],
     )
 
 
@@ -188,7 +188,7 @@ async def remove(
         )
     )
     await record_event(session, round_id, "removed", now, by, f"{user_id}")
-    notices = [Notice("removed", round_id, None, view.name_of(user_id))]
+    notices = [Notice(NoticeKind.REMOVED, round_id, None, view.name_of(user_id))]
     if role in (Side.REALIST.value, Side.VALUES.value) and view.status is not RoundStatus.LOBBY:
         mates = [s.user_id for s in view.speakers(Side(role)) if s.user_id != user_id]
         for column in ("speaker_id", "answerer_id"):
@@ -204,7 +204,13 @@ async def remove(
         current = view.current_turn
         if current is not None and current.speaker_id == user_id:
             notices += await finish_turn(
-                round_id, current.id, "removed", fmt=fmt, now=now, session=session, actor=by
+                round_id,
+                current.id,
+                NoticeKind.REMOVED,
+                fmt=fmt,
+                now=now,
+                session=session,
+                actor=by,
             )
     return RoundUpdate(await get_round(round_id, session=session), notices)
 
@@ -230,4 +236,6 @@ async def end(round_id: int, *, by: int, now: datetime, session: AsyncSession) -
         .values(status=TurnStatus.DONE.value, ended_at=now, end_reason="ended")
     )
     await record_event(session, round_id, "ended", now, by)
-    return RoundUpdate(await get_round(round_id, session=session), [Notice("ended", round_id)])
+    return RoundUpdate(
+        await get_round(round_id, session=session), [Notice(NoticeKind.ENDED, round_id)]
+    )

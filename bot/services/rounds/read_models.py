@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.models import RoundStatus, Side, TurnStatus
@@ -96,12 +97,30 @@ class RoundView:
         return self.status in (RoundStatus.DECIDED, RoundStatus.ENDED)
 
 
+class NoticeKind(StrEnum):
+    """What a notice tells the thread. A turn that ends early ends for its reason (yield,
+    skip, removed), which is also recorded on the turn."""
+
+    STARTED = "started"
+    TURN = "turn"
+    WARNING = "warning"
+    VOTING = "voting"
+    DECIDED = "decided"
+    ENDED = "ended"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    EXTENDED = "extended"
+    YIELD = "yield"
+    SKIP = "skip"
+    REMOVED = "removed"
+    NO_SPEAKER = "no-speaker"
+
+
 @dataclass(frozen=True)
 class Notice:
-    """Something the thread must be told. `kind`: started, turn, warning, voting, decided,
-    ended, paused, resumed, extended, skipped, removed, yielded."""
+    """Something the thread must be told."""
 
-    kind: str
+    kind: NoticeKind
     round_id: int
     turn_id: int | None = None
     text: str = ""

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.formats import Format
 from bot.models import Round, RoundStatus, Turn, TurnStatus
-from bot.services.rounds.read_models import Notice, RoundView, TurnView
+from bot.services.rounds.read_models import Notice, NoticeKind, RoundView, TurnView
 from bot.services.rounds.rows import (
     ROUNDS,
     TURN_MESSAGES,
@@ -112,7 +112,7 @@ async def _warn(
     await _set_due(view.id, due, session)
     left = max(0, round((turn.ends_at - now).total_seconds()))
     view = replace(with_turn(view, turn.id, warnings_sent=sent), due_at=due)
-    return [Notice("warning", view.id, turn.id, clock_text(left))], view
+    return [Notice(NoticeKind.WARNING, view.id, turn.id, clock_text(left))], view
 
 
 async def _set_due(round_id: int, due_at: datetime | None, session: AsyncSession) -> None:
@@ -149,7 +149,7 @@ async def unannounced(
             on_shards(col(Round.guild_id), shard_count, shard_ids),
         )
     )
-    notices += [Notice("turn", r, t, recovering=True) for r, t in turns.all()]
+    notices += [Notice(NoticeKind.TURN, r, t, recovering=True) for r, t in turns.all()]
     rounds = await session.exec(
         select(Round.id, Round.status).where(
             col(Round.status).in_((RoundStatus.VOTING.value, RoundStatus.DECIDED.value)),
@@ -167,7 +167,7 @@ async def unannounced(
     )
     for round_id, status in rounds.all():
         if round_id is not None:
-            kind = "voting" if status == RoundStatus.VOTING.value else "decided"
+            kind = NoticeKind.VOTING if status == RoundStatus.VOTING.value else NoticeKind.DECIDED
             notices.append(Notice(kind, round_id, recovering=True))
     return notices
 
@@ -175,10 +175,17 @@ async def unannounced(
 async def announced(sent: list[tuple[Notice, int]], *, session: AsyncSession) -> None:
     """Remember the messages turn starts, votes and results went out as (notice, message
     id): one statement a kind."""
-    turns = [{"turn": n.turn_id, "message": m} for n, m in sent if n.kind == "turn" and n.turn_id]
+    turns = [
+        {"turn": n.turn_id, "message": m}
+        for n, m in sent
+        if n.kind is NoticeKind.TURN and n.turn_id
+    ]
     if turns:
         await session.exec(TURN_MESSAGES, params=turns)
-    for kind, column in (("voting", "voting_message_id"), ("decided", "result_message_id")):
+    for kind, column in (
+        (NoticeKind.VOTING, "voting_message_id"),
+        (NoticeKind.DECIDED, "result_message_id"),
+    ):
         changes = [{"round": n.round_id, "message": m} for n, m in sent if n.kind == kind]
         if changes:
             await session.exec(

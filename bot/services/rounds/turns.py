@@ -17,7 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import MootError
 from bot.formats import Format, TurnSpec
 from bot.models import RoundStatus, Side, TurnStatus
-from bot.services.rounds.read_models import Notice, RoundUpdate, RoundView, TurnView, turn_view
+from bot.services.rounds.read_models import (
+    Notice,
+    NoticeKind,
+    RoundUpdate,
+    RoundView,
+    TurnView,
+    turn_view,
+)
 from bot.services.rounds.rows import (
     CLAIM_LOBBIES,
     END_TURNS,
@@ -144,7 +151,7 @@ async def start_many(
     await record_events(session, events)
     for view, _, _ in starting:
         said, started = advanced[view.id]
-        results[view.id] = RoundUpdate(started, [Notice("started", view.id), *said])
+        results[view.id] = RoundUpdate(started, [Notice(NoticeKind.STARTED, view.id), *said])
     return _answers(requests, first, results)
 
 
@@ -233,13 +240,13 @@ async def advance(
             turns.append(change)
             view = _changed_turn(view, change)
             events.append(event_row(view.id, "turn-no-speaker", now, None, str(passed.position)))
-            said.append(Notice("no-speaker", view.id, passed.id))
+            said.append(Notice(NoticeKind.NO_SPEAKER, view.id, passed.id))
         if turn is None:
             fmt = formats[view.format_key]
             closes = now + timedelta(seconds=voting_seconds(fmt, view.pace))
             change = _round_change(view.id, RoundStatus.VOTING, None, closes, closes)
             events.append(event_row(view.id, "voting", now))
-            said.append(Notice("voting", view.id))
+            said.append(Notice(NoticeKind.VOTING, view.id))
         else:
             ends = now + timedelta(seconds=turn.seconds)
             started = _turn_change(turn.id, TurnStatus.RUNNING, now, ends_at=ends)
@@ -250,7 +257,7 @@ async def advance(
             events.append(
                 event_row(view.id, "turn", now, turn.speaker_id, f"{turn.position}: {turn.role}")
             )
-            said.append(Notice("turn", view.id, turn.id))
+            said.append(Notice(NoticeKind.TURN, view.id, turn.id))
         changes.append(change)
         view = replace(
             view,
@@ -347,7 +354,7 @@ async def end_turns(
 async def finish_turn(
     round_id: int,
     turn_id: int,
-    reason: str,
+    reason: NoticeKind,
     *,
     fmt: Format,
     now: datetime,

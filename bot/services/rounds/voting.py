@@ -23,7 +23,7 @@ from bot.services.rounds.decision import (
     reach_decision,
     read_ballot,
 )
-from bot.services.rounds.read_models import AUDIENCE, JUDGE, Notice, RoundView
+from bot.services.rounds.read_models import AUDIENCE, JUDGE, Notice, NoticeKind, RoundView
 from bot.services.rounds.rows import get_round, record_event
 
 
@@ -167,7 +167,7 @@ async def close_voting(
     # In the deciding transaction: each decided round counts once in the scores.
     await scores.record_round(row.id, session=session)
     await record_event(session, row.id, "decided", now, None, decision.winner)
-    return [Notice("decided", row.id)]
+    return [Notice(NoticeKind.DECIDED, row.id)]
 
 
 async def decide(round_id: int, fmt: Format, *, session: AsyncSession) -> Decision:
