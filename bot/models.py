@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -18,31 +16,60 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+# The plain domain types are re-exported until their importers move to bot.domain.
+from bot.domain import (
+    PlannedStatus,
+    PostStatus,
+    Rotation,
+    RoundStatus,
+    ScheduleStatus,
+    Side,
+    Tally,
+    TurnStatus,
+)
+
+__all__ = [
+    "ALL_TIME",
+    "Ballot",
+    "CommandSync",
+    "Essay",
+    "Excerpt",
+    "ExcerptPost",
+    "ExcerptSchedule",
+    "ExcerptVote",
+    "GuildConfig",
+    "MemberQuote",
+    "MemberScore",
+    "Participant",
+    "Passage",
+    "PlannedRound",
+    "PlannedStatus",
+    "PostStatus",
+    "QuoteSearch",
+    "RequestPace",
+    "Rotation",
+    "Round",
+    "RoundEvent",
+    "RoundStatus",
+    "RoundVote",
+    "Schedule",
+    "ScheduleStatus",
+    "ScoreAdjustment",
+    "ScoreChange",
+    "Season",
+    "Sentence",
+    "Side",
+    "Signup",
+    "Speech",
+    "Tally",
+    "Turn",
+    "TurnStatus",
+    "utcnow",
+]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Side(enum.StrEnum):
-    """The two sides of every debate."""
-
-    REALIST = "realist"
-    VALUES = "values"
-
-    @property
-    def label(self) -> str:
-        return "Realist" if self is Side.REALIST else "Values"
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Votes for each side (on an excerpt, or in a round)."""
-
-    realist: int
-    values: int
-
-    def of(self, side: Side) -> int:
-        return self.realist if side is Side.REALIST else self.values
 
 
 class Essay(SQLModel, table=True):
@@ -188,20 +215,6 @@ class Excerpt(SQLModel, table=True):
     text: str = Field(sa_type=Text)
 
 
-class ScheduleStatus(enum.StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    DISABLED = "disabled"
-
-
-class Rotation(enum.StrEnum):
-    """How the next excerpt's side is chosen."""
-
-    ALTERNATE = "alternate"
-    BALANCED = "balanced"
-    RANDOM = "random"
-
-
 class ExcerptSchedule(SQLModel, table=True):
     """A server's daily excerpt: where, when (local time), and how it is going."""
 
@@ -224,13 +237,6 @@ class ExcerptSchedule(SQLModel, table=True):
     last_error_at: datetime | None = None
     updated_by: int | None = Field(default=None, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-class PostStatus(enum.StrEnum):
-    CLAIMED = "claimed"
-    POSTED = "posted"
-    FAILED = "failed"
-    SKIPPED = "skipped"
 
 
 class ExcerptPost(SQLModel, table=True):
@@ -283,15 +289,6 @@ class ExcerptVote(SQLModel, table=True):
     voted_at: datetime = Field(default_factory=utcnow)
 
 
-class RoundStatus(enum.StrEnum):
-    LOBBY = "lobby"
-    RUNNING = "running"
-    PAUSED = "paused"
-    VOTING = "voting"
-    DECIDED = "decided"
-    ENDED = "ended"
-
-
 class Round(SQLModel, table=True):
     """A debate round: its motion, format, thread, where it is, and when it next needs action."""
 
@@ -340,13 +337,6 @@ class Participant(SQLModel, table=True):
     role: str = Field(max_length=16)
     name: str = Field(max_length=100)
     joined_at: datetime = Field(default_factory=utcnow)
-
-
-class TurnStatus(enum.StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    PAUSED = "paused"
-    DONE = "done"
 
 
 class Turn(SQLModel, table=True):
@@ -479,14 +469,6 @@ class Schedule(SQLModel, table=True):
     status: str = Field(default="active", max_length=16)
     created_by: int = Field(sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow)
-
-
-class PlannedStatus(enum.StrEnum):
-    UPCOMING = "upcoming"
-    STARTED = "started"
-    DONE = "done"
-    SKIPPED = "skipped"
-    CANCELLED = "cancelled"
 
 
 class PlannedRound(SQLModel, table=True):
