@@ -9,8 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.domain import Rotation, ScheduleStatus
-from bot.models.columns import utcnow
+from bot.domain import PostStatus, Rotation, ScheduleStatus, Side
+from bot.models.columns import StoredEnum, utcnow
 
 
 class ExcerptSchedule(SQLModel, table=True):
@@ -25,8 +25,10 @@ class ExcerptSchedule(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     ping_role_id: int | None = Field(default=None, sa_type=BigInteger)
     thread: bool = False
-    rotation: str = Field(default=Rotation.ALTERNATE.value, max_length=16)
-    status: str = Field(default=ScheduleStatus.ACTIVE.value, max_length=16, index=True)
+    rotation: Rotation | str = Field(default=Rotation.ALTERNATE, sa_type=StoredEnum(Rotation, 16))
+    status: ScheduleStatus | str = Field(
+        default=ScheduleStatus.ACTIVE, sa_type=StoredEnum(ScheduleStatus, 16), index=True
+    )
     # Occurrences before this instant are never due (set on setup and resume).
     active_since: datetime = Field(default_factory=utcnow)
     next_post_at: datetime | None = Field(default=None, index=True)
@@ -58,10 +60,10 @@ class ExcerptPost(SQLModel, table=True):
         default=None,
         sa_column=Column(ForeignKey("excerpt.id", ondelete="SET NULL"), nullable=True),
     )
-    side: str | None = Field(default=None, max_length=16)
+    side: Side | str | None = Field(default=None, sa_type=StoredEnum(Side, 16))
     # The rotation round of this side the post belongs to: no excerpt repeats within one.
     cycle: int = 1
-    status: str = Field(max_length=16)
+    status: PostStatus | str = Field(sa_type=StoredEnum(PostStatus, 16))
     reason: str | None = Field(default=None, max_length=500)
     scheduled_for: datetime | None = None
     claimed_at: datetime = Field(default_factory=utcnow)
@@ -83,5 +85,5 @@ class ExcerptVote(SQLModel, table=True):
         )
     )
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    side: str = Field(max_length=16)
+    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
     voted_at: datetime = Field(default_factory=utcnow)

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.domain import PlannedStatus
-from bot.models.columns import utcnow
+from bot.models.columns import StoredEnum, utcnow
 
 
 class Schedule(SQLModel, table=True):
@@ -62,7 +62,9 @@ class PlannedRound(SQLModel, table=True):
     # 0 for the first occurrence of the schedule, then 1, 2...
     number: int
     starts_at: datetime
-    status: str = Field(default=PlannedStatus.UPCOMING.value, max_length=16, index=True)
+    status: PlannedStatus | str = Field(
+        default=PlannedStatus.UPCOMING, sa_type=StoredEnum(PlannedStatus, 16), index=True
+    )
     # The next instant the timers must act (a reminder, then the start); None after.
     due_at: datetime | None = Field(default=None, index=True)
     # How many of the schedule's reminder marks are behind it (sent, or already past

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.models.columns import utcnow
+from bot.domain import Side
+from bot.models.columns import StoredEnum, utcnow
 
 
 class MemberQuote(SQLModel, table=True):
@@ -40,7 +41,7 @@ class QuoteSearch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = Field(sa_type=BigInteger)
     query: str = Field(max_length=300)
-    side: str | None = Field(default=None, max_length=16)
+    side: Side | str | None = Field(default=None, sa_type=StoredEnum(Side, 16))
     essay: str | None = Field(default=None, max_length=100)
     scope: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow)

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.domain import RoundStatus, TurnStatus
-from bot.models.columns import utcnow
+from bot.domain import RoundStatus, Side, TurnStatus
+from bot.models.columns import StoredEnum, utcnow
 
 
 class Round(SQLModel, table=True):
@@ -29,7 +29,9 @@ class Round(SQLModel, table=True):
     # The essay the motion is drawn from (its slug), when the moderator says so: the side
     # standings then show how each essay's rounds go.
     essay_slug: str | None = Field(default=None, max_length=100)
-    status: str = Field(default=RoundStatus.LOBBY.value, max_length=16, index=True)
+    status: RoundStatus | str = Field(
+        default=RoundStatus.LOBBY, sa_type=StoredEnum(RoundStatus, 16), index=True
+    )
     # 1-based position of the turn under way (or paused); None before the start.
     current: int | None = None
     # The next instant something must happen (warning, end of turn, end of voting): what
@@ -74,7 +76,7 @@ class Turn(SQLModel, table=True):
     )
     position: int
     kind: str = Field(max_length=24)
-    side: str | None = Field(default=None, max_length=16)
+    side: Side | str | None = Field(default=None, sa_type=StoredEnum(Side, 16))
     role: str = Field(max_length=100)
     seconds: int
     # Warning marks (seconds before the end), comma-separated, largest first.
@@ -82,7 +84,7 @@ class Turn(SQLModel, table=True):
     warnings_sent: int = 0
     speaker_id: int | None = Field(default=None, sa_type=BigInteger)
     answerer_id: int | None = Field(default=None, sa_type=BigInteger)
-    status: str = Field(default=TurnStatus.PENDING.value, max_length=16)
+    status: TurnStatus | str = Field(default=TurnStatus.PENDING, sa_type=StoredEnum(TurnStatus, 16))
     started_at: datetime | None = None
     ends_at: datetime | None = None
     # Seconds left when paused.
@@ -124,7 +126,7 @@ class RoundVote(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     # "pre" or "post".
     phase: str = Field(sa_column=Column(String(8), primary_key=True, nullable=False))
-    side: str = Field(max_length=16)
+    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
     voted_at: datetime = Field(default_factory=utcnow)
 
 
@@ -139,7 +141,7 @@ class Ballot(SQLModel, table=True):
     )
     judge_id: int = Field(sa_type=BigInteger)
     judge_name: str = Field(max_length=100)
-    winner: str = Field(max_length=16)
+    winner: Side | str = Field(sa_type=StoredEnum(Side, 16))
     # JSON object: speaker user id -> points.
     points: str = Field(sa_type=Text)
     reason: str = Field(sa_type=Text)

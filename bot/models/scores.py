@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.models.columns import utcnow
+from bot.domain import Side
+from bot.models.columns import StoredEnum, utcnow
 
 
 class Season(SQLModel, table=True):
@@ -75,7 +76,7 @@ class ScoreChange(SQLModel, table=True):
         )
     )
     user_id: int = Field(sa_type=BigInteger, index=True)
-    side: str = Field(max_length=16)
+    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
     # win, loss or draw
     outcome: str = Field(max_length=8)
     points: float | None = None
