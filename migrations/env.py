@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.models.columns import StoredEnum
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,12 +26,21 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     return not (name and name.startswith(("search_", "ix_search_")))
 
 
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    # An enum column is a plain VARCHAR in the database: a migration spells it so, rather than
+    # importing the application's column type (which it could not even rebuild from its repr).
+    if type_ == "type" and isinstance(obj, StoredEnum):
+        return f"sa.String(length={obj.length})"
+    return False
+
+
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         include_name=include_name,
+        render_item=render_item,
         compare_type=True,
     )
     with context.begin_transaction():

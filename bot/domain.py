@@ -1,0 +1,84 @@
+"""The debate's plain types: sides, tallies and the states a schedule, a post, a round, a
+turn and a planned round go through. No tables here: the tables (bot.models) store these."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Side(enum.StrEnum):
+    """The two sides of every debate."""
+
+    REALIST = "realist"
+    VALUES = "values"
+
+    @property
+    def label(self) -> str:
+        return "Realist" if self is Side.REALIST else "Values"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Votes for each side (on an excerpt, or in a round)."""
+
+    realist: int
+    values: int
+
+    def of(self, side: Side) -> int:
+        return self.realist if side is Side.REALIST else self.values
+
+
+class ScheduleStatus(enum.StrEnum):
+    """Whether a server's daily excerpt is posting, paused by a moderator, or switched off."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISABLED = "disabled"
+
+
+class Rotation(enum.StrEnum):
+    """How the next excerpt's side is chosen."""
+
+    ALTERNATE = "alternate"
+    BALANCED = "balanced"
+    RANDOM = "random"
+
+
+class PostStatus(enum.StrEnum):
+    """Where an excerpt post stands: claimed for posting, then posted, failed or skipped."""
+
+    CLAIMED = "claimed"
+    POSTED = "posted"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class RoundStatus(enum.StrEnum):
+    """Where a debate round is, from its lobby to its end."""
+
+    LOBBY = "lobby"
+    RUNNING = "running"
+    PAUSED = "paused"
+    VOTING = "voting"
+    DECIDED = "decided"
+    ENDED = "ended"
+
+
+class TurnStatus(enum.StrEnum):
+    """Where one turn of a round's running order is."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DONE = "done"
+
+
+class PlannedStatus(enum.StrEnum):
+    """Where one planned occurrence of a schedule is."""
+
+    UPCOMING = "upcoming"
+    STARTED = "started"
+    DONE = "done"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"

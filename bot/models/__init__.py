@@ -1,0 +1,69 @@
+"""SQLModel tables, one module per feature. Created and changed only through the Alembic
+migrations: importing this package registers every table on SQLModel.metadata, which is
+what migrations/env.py compares the schema against.
+
+Every table is re-exported here, so `from bot.models import Round` works whichever module
+holds it.
+"""
+
+from __future__ import annotations
+
+# The plain domain types are re-exported until their importers move to bot.domain.
+from bot.domain import (
+    PlannedStatus,
+    PostStatus,
+    Rotation,
+    RoundStatus,
+    ScheduleStatus,
+    Side,
+    Tally,
+    TurnStatus,
+)
+from bot.models.budget import RequestPace
+from bot.models.columns import utcnow
+from bot.models.config import CommandSync, GuildConfig
+from bot.models.corpus import Essay, Excerpt, Passage, Sentence
+from bot.models.excerpts import ExcerptPost, ExcerptSchedule, ExcerptVote
+from bot.models.planning import PlannedRound, Schedule, Signup
+from bot.models.quotes import MemberQuote, QuoteSearch
+from bot.models.rounds import Ballot, Participant, Round, RoundEvent, RoundVote, Speech, Turn
+from bot.models.scores import ALL_TIME, MemberScore, ScoreAdjustment, ScoreChange, Season
+
+__all__ = [
+    "ALL_TIME",
+    "Ballot",
+    "CommandSync",
+    "Essay",
+    "Excerpt",
+    "ExcerptPost",
+    "ExcerptSchedule",
+    "ExcerptVote",
+    "GuildConfig",
+    "MemberQuote",
+    "MemberScore",
+    "Participant",
+    "Passage",
+    "PlannedRound",
+    "PlannedStatus",
+    "PostStatus",
+    "QuoteSearch",
+    "RequestPace",
+    "Rotation",
+    "Round",
+    "RoundEvent",
+    "RoundStatus",
+    "RoundVote",
+    "Schedule",
+    "ScheduleStatus",
+    "ScoreAdjustment",
+    "ScoreChange",
+    "Season",
+    "Sentence",
+    "Side",
+    "Signup",
+    "Speech",
+    "Tally",
+    "Turn",
+    "TurnStatus",
+    "utcnow",
+]
