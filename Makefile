@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot cogs
+	$(BIN)/mypy bot cogs sandbox
 
 # upgrade head -> alembic check -> downgrade base -> upgrade head, on SQLite and PostgreSQL
 migrations-check: $(STAMP)
