@@ -13,12 +13,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # The locked versions, each checked against its hash, then moot itself from this checkout
-# without resolving anything. pip check fails when pyproject.toml asks for a package the
-# lock does not hold: run `make lock` after changing the dependencies.
+# without resolving anything, all with the pip the interpreter ships (upgrading it would be
+# one more install the lock does not pin). pip check fails when one of moot's dependencies
+# in pyproject.toml is not in the lock (it does not read the dev extra): run `make lock`
+# after changing them.
 $(STAMP): requirements.lock pyproject.toml | $(BIN)/python
 	$(PIP) install --require-hashes -r requirements.lock
 	$(PIP) install --no-deps -e .
-	$(PIP) check
+	@$(BIN)/python -m pip check || { \
+		echo "Run make lock: requirements.lock does not hold what pyproject.toml asks for."; exit 1; }
 	@touch $(STAMP)
 
 ## lock: pin every dependency and the dev extra, with hashes, for Python 3.11 on Linux x86_64
