@@ -3,14 +3,35 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# The resolver `make lock` runs; pinned so that the same pyproject.toml locks the same way.
+UV_VERSION := 0.13.9
 
-.PHONY: run test lint typecheck migrations-check pytest bench clean
+.PHONY: run test lint typecheck migrations-check pytest bench lock clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The locked versions, each checked against its hash, then moot itself from this checkout
+# without resolving anything, all with the pip the interpreter ships (upgrading it would be
+# one more install the lock does not pin). pip check fails when one of moot's dependencies
+# in pyproject.toml is not in the lock (it does not read the dev extra): run `make lock`
+# after changing them.
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(PIP) install --require-hashes -r requirements.lock
+	$(PIP) install --no-deps -e .
+	@$(BIN)/python -m pip check || { \
+		echo "Run make lock: requirements.lock does not hold what pyproject.toml asks for."; exit 1; }
 	@touch $(STAMP)
+
+## lock: pin every dependency and the dev extra, with hashes, for Python 3.11 on Linux x86_64
+# Pins that still satisfy pyproject.toml stay where they are;
+# `make lock LOCK_FLAGS=--upgrade` moves every one to its newest release.
+lock: | $(BIN)/python
+	$(PIP) install uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--custom-compile-command "make lock" --quiet $(LOCK_FLAGS) --output-file requirements.lock
 
 ## run: start the bot (migrates and imports the corpus first)
 run: $(STAMP)
@@ -24,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot cogs
+	$(BIN)/mypy bot cogs sandbox
 
 # upgrade head -> alembic check -> downgrade base -> upgrade head, on SQLite and PostgreSQL
 migrations-check: $(STAMP)

@@ -1,4 +1,9 @@
-"""moot's command line: `python -m bot --help`."""
+"""moot's command line: `python -m bot --help`.
+
+Each command imports what it uses when it runs, so `--help` (and a mistyped command)
+answers without loading discord.py, SQLAlchemy or the offline sandbox, and a production
+start never loads the sandbox or the emulator it drives.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +13,22 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot import migrate
-from bot.clock import Clock
-from bot.corpus import CorpusError
-from bot.db import Database
-from bot.models import Side
-from bot.runtime import StartupError, serve, sync
-from bot.sandbox import run_sandbox
-from bot.services import scores
-from bot.services.corpus_import import ImportReport, import_corpus
-from bot.services.search import Kind, search
-from bot.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.services.corpus_import import ImportReport
+    from bot.settings import Settings
 
 log = logging.getLogger("moot")
 console = Console(highlight=False, soft_wrap=True)
+
+# The values of bot.models.Side, written out so that building the parser does not load
+# the models (SQLModel, SQLAlchemy); tests/test_cli.py holds them to Side.
+SIDES = ("realist", "values")
 
 
 class CommandError(Exception):
@@ -36,6 +37,10 @@ class CommandError(Exception):
 
 async def prepare(settings: Settings) -> ImportReport:
     """Apply migrations, then import the corpus (a no-op when no file changed)."""
+    from bot import migrate
+    from bot.db import Database
+    from bot.services.corpus_import import import_corpus
+
     await migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:
@@ -49,34 +54,51 @@ async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     report = await prepare(settings)
     console.print(f"Database ready; corpus: {report.summary()}.")
     if settings.token is None:
+        from sandbox import run_sandbox
+
         console.print("No MOOT_TOKEN set: starting the offline sandbox instead of Discord.")
         if await run_sandbox(settings, script=None, console=console):
             raise CommandError("The sandbox ended with errors.")
         return
+    from bot.runtime import serve
+
     await serve(settings, clock=args.clock)
 
 
 async def cmd_start(settings: Settings, args: argparse.Namespace) -> None:
+    from bot.runtime import serve
+
     await serve(settings, clock=args.clock)
 
 
 async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> None:
+    from sandbox import run_sandbox
+
     if await run_sandbox(settings, script=args.script, console=console):
         raise CommandError("Some sandbox lines failed (marked ✗ above).")
 
 
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import migrate
+    from bot.runtime import sync
+
     await migrate.upgrade(settings.database_url)
     await sync(settings)
     console.print("Commands synced.")
 
 
 async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import migrate
+
     await migrate.upgrade(settings.database_url)
     console.print("Database is at the latest schema.")
 
 
 async def cmd_scores_rebuild(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import migrate
+    from bot.db import Database
+    from bot.services import scores
+
     await migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:
@@ -100,6 +122,11 @@ async def cmd_corpus_import(settings: Settings, args: argparse.Namespace) -> Non
 
 
 async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> None:
+    from bot import migrate
+    from bot.db import Database
+    from bot.models import Side
+    from bot.services.search import Kind, search
+
     await migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:
@@ -176,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(handler=cmd_corpus_import)
     find = corpus_commands.add_parser("search", help="ranked full-text search of the essays")
     find.add_argument("query", help="words to look for")
-    find.add_argument("--side", choices=[s.value for s in Side], help="only this side")
+    find.add_argument("--side", choices=SIDES, help="only this side")
     find.add_argument("--essay", metavar="SLUG", help="only this essay (its file name)")
     find.add_argument("--limit", type=int, default=5, help="how many results (default 5)")
     find.add_argument(
@@ -210,6 +237,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     tests and benchmarks hand in one they move (see emulator.clocked)."""
     args = build_parser().parse_args(argv)
     args.clock = clock
+    from bot.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -227,6 +256,12 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     # scheduler reports every alarm it adds and runs (several a second in a busy server).
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(settings.log_level_number, logging.WARNING))
+    # The failures reported below; their modules load once a command runs, not for --help.
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from bot.corpus import CorpusError
+    from bot.runtime import StartupError
+
     handler: Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]] = args.handler
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
