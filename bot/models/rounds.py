@@ -29,7 +29,7 @@ class Round(SQLModel, table=True):
     # The essay the motion is drawn from (its slug), when the moderator says so: the side
     # standings then show how each essay's rounds go.
     essay_slug: str | None = Field(default=None, max_length=100)
-    status: RoundStatus | str = Field(
+    status: RoundStatus = Field(
         default=RoundStatus.LOBBY, sa_type=StoredEnum(RoundStatus, 16), index=True
     )
     # 1-based position of the turn under way (or paused); None before the start.
@@ -84,7 +84,7 @@ class Turn(SQLModel, table=True):
     warnings_sent: int = 0
     speaker_id: int | None = Field(default=None, sa_type=BigInteger)
     answerer_id: int | None = Field(default=None, sa_type=BigInteger)
-    status: TurnStatus | str = Field(default=TurnStatus.PENDING, sa_type=StoredEnum(TurnStatus, 16))
+    status: TurnStatus = Field(default=TurnStatus.PENDING, sa_type=StoredEnum(TurnStatus, 16))
     started_at: datetime | None = None
     ends_at: datetime | None = None
     # Seconds left when paused.
@@ -126,7 +126,7 @@ class RoundVote(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     # "pre" or "post".
     phase: str = Field(sa_column=Column(String(8), primary_key=True, nullable=False))
-    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
+    side: Side = Field(sa_type=StoredEnum(Side, 16))
     voted_at: datetime = Field(default_factory=utcnow)
 
 
@@ -141,7 +141,7 @@ class Ballot(SQLModel, table=True):
     )
     judge_id: int = Field(sa_type=BigInteger)
     judge_name: str = Field(max_length=100)
-    winner: Side | str = Field(sa_type=StoredEnum(Side, 16))
+    winner: Side = Field(sa_type=StoredEnum(Side, 16))
     # JSON object: speaker user id -> points.
     points: str = Field(sa_type=Text)
     reason: str = Field(sa_type=Text)

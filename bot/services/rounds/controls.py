@@ -22,12 +22,9 @@ def _marks(turn: Turn) -> tuple[int, ...]:
 
 
 async def _current_turn(row: Round, session: AsyncSession) -> Turn:
-    if row.status in (RoundStatus.LOBBY.value,):
+    if row.status in (RoundStatus.LOBBY,):
         raise MootError("The round has not started yet.")
-    if (
-        row.status not in (RoundStatus.RUNNING.value, RoundStatus.PAUSED.value)
-        or row.current is None
-    ):
+    if row.status not in (RoundStatus.RUNNING, RoundStatus.PAUSED) or row.current is None:
         raise MootError("No turn is under way in that round.")
     turn = (
         await session.exec(
@@ -99,19 +96,19 @@ async def skip(
 async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> RoundUpdate:
     """Stop the clock; the turn keeps the time it had left."""
     row = await _round_row(round_id, session)
-    if row.status == RoundStatus.PAUSED.value:
+    if row.status == RoundStatus.PAUSED:
         raise MootError("The round is already paused. /debate resume starts the clock again.")
     turn = await _current_turn(row, session)
     assert turn.ends_at is not None
     left = max(0.0, (turn.ends_at - now).total_seconds())
     claimed = await session.exec(
         update(Turn)
-        .where(col(Turn.id) == turn.id, col(Turn.status) == TurnStatus.RUNNING.value)
-        .values(status=TurnStatus.PAUSED.value, remaining=left, ends_at=None)
+        .where(col(Turn.id) == turn.id, col(Turn.status) == TurnStatus.RUNNING)
+        .values(status=TurnStatus.PAUSED, remaining=left, ends_at=None)
     )
     if claimed.rowcount != 1:
         raise MootError("The round is already paused.")
-    row.status = RoundStatus.PAUSED.value
+    row.status = RoundStatus.PAUSED
     row.due_at = None
     session.add(row)
     await record_event(session, round_id, "paused", now, by, clock_text(left))
@@ -124,21 +121,19 @@ async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession)
 async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> RoundUpdate:
     """Start the clock again with the time the turn had left when it was paused."""
     row = await _round_row(round_id, session)
-    if row.status != RoundStatus.PAUSED.value:
+    if row.status != RoundStatus.PAUSED:
         raise MootError("The round is not paused.")
     turn = await _current_turn(row, session)
     left = turn.remaining or 0.0
     claimed = await session.exec(
         update(Turn)
-        .where(col(Turn.id) == turn.id, col(Turn.status) == TurnStatus.PAUSED.value)
-        .values(
-            status=TurnStatus.RUNNING.value, remaining=None, ends_at=now + timedelta(seconds=left)
-        )
+        .where(col(Turn.id) == turn.id, col(Turn.status) == TurnStatus.PAUSED)
+        .values(status=TurnStatus.RUNNING, remaining=None, ends_at=now + timedelta(seconds=left))
     )
     if claimed.rowcount != 1:
         raise MootError("The round is not paused.")
     await session.refresh(turn)
-    row.status = RoundStatus.RUNNING.value
+    row.status = RoundStatus.RUNNING
     row.due_at = next_due(turn.ends_at, _marks(turn), turn.warnings_sent)
     session.add(row)
     await record_event(session, round_id, "resumed", now, by, clock_text(left))
@@ -155,7 +150,7 @@ async def extend(
         raise MootError("Extend by 1 to 3600 seconds.")
     row = await _round_row(round_id, session)
     turn = await _current_turn(row, session)
-    if turn.status == TurnStatus.PAUSED.value:
+    if turn.status == TurnStatus.PAUSED:
         turn.remaining = (turn.remaining or 0.0) + seconds
     else:
         assert turn.ends_at is not None
@@ -189,14 +184,14 @@ async def remove(
     )
     await record_event(session, round_id, "removed", now, by, f"{user_id}")
     notices = [Notice(NoticeKind.REMOVED, round_id, None, view.name_of(user_id))]
-    if role in (Side.REALIST.value, Side.VALUES.value) and view.status is not RoundStatus.LOBBY:
+    if role in (Side.REALIST, Side.VALUES) and view.status is not RoundStatus.LOBBY:
         mates = [s.user_id for s in view.speakers(Side(role)) if s.user_id != user_id]
         for column in ("speaker_id", "answerer_id"):
             await session.exec(
                 update(Turn)
                 .where(
                     col(Turn.round_id) == round_id,
-                    col(Turn.status) == TurnStatus.PENDING.value,
+                    col(Turn.status) == TurnStatus.PENDING,
                     getattr(Turn, column) == user_id,
                 )
                 .values({column: mates[0] if mates else None})
@@ -218,12 +213,12 @@ async def remove(
 async def end(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> RoundUpdate:
     """End the round early, without a decision."""
     row = await _round_row(round_id, session)
-    if row.status in (RoundStatus.DECIDED.value, RoundStatus.ENDED.value):
+    if row.status in (RoundStatus.DECIDED, RoundStatus.ENDED):
         raise MootError("That round is already over.")
     claimed = await session.exec(
         update(Round)
         .where(col(Round.id) == round_id, col(Round.status).in_(ACTIVE))
-        .values(status=RoundStatus.ENDED.value, due_at=None, finished_at=now, current=None)
+        .values(status=RoundStatus.ENDED, due_at=None, finished_at=now, current=None)
     )
     if claimed.rowcount != 1:
         raise MootError("That round is already over.")
@@ -231,9 +226,9 @@ async def end(round_id: int, *, by: int, now: datetime, session: AsyncSession) -
         update(Turn)
         .where(
             col(Turn.round_id) == round_id,
-            col(Turn.status).in_((TurnStatus.RUNNING.value, TurnStatus.PAUSED.value)),
+            col(Turn.status).in_((TurnStatus.RUNNING, TurnStatus.PAUSED)),
         )
-        .values(status=TurnStatus.DONE.value, ended_at=now, end_reason="ended")
+        .values(status=TurnStatus.DONE, ended_at=now, end_reason="ended")
     )
     await record_event(session, round_id, "ended", now, by)
     return RoundUpdate(

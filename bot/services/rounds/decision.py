@@ -75,7 +75,7 @@ def read_ballot(
     once, so the judge can fix them all in one go."""
     problems = []
     choice = winner.strip().lower()
-    if choice not in (Side.REALIST.value, Side.VALUES.value):
+    if choice not in (Side.REALIST, Side.VALUES):
         problems.append(f"Winner must be Realist or Values, not “{winner.strip()[:30]}”.")
     low, high = points_range
     by_name = {s.name.lower(): s for s in speakers}
@@ -122,9 +122,9 @@ def points_of(text: str) -> dict[int, float]:
 def winner_of(realist: float, values: float) -> str:
     """The side with more, or a draw."""
     if realist > values:
-        return Side.REALIST.value
+        return Side.REALIST
     if values > realist:
-        return Side.VALUES.value
+        return Side.VALUES
     return DRAW
 
 
@@ -161,8 +161,8 @@ def reach_decision(
     the audience when no ballot came. audience: the majority of the votes after.
     """
     ballot_votes = Tally(
-        sum(1 for b in ballots if b.winner == Side.REALIST.value),
-        sum(1 for b in ballots if b.winner == Side.VALUES.value),
+        sum(1 for b in ballots if b.winner == Side.REALIST),
+        sum(1 for b in ballots if b.winner == Side.VALUES),
     )
     lines = [f"Audience: Realist {post.realist} · Values {post.values}"]
     if rule == "swing":

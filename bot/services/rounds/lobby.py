@@ -81,7 +81,7 @@ async def unopened(
     ids = (
         await session.exec(
             select(Round.id).where(
-                col(Round.status) == RoundStatus.LOBBY.value,
+                col(Round.status) == RoundStatus.LOBBY,
                 col(Round.thread_id).is_(None),
                 col(Round.created_at) < before,
                 on_shards(col(Round.guild_id), shard_count, shard_ids),
@@ -133,9 +133,7 @@ async def join(
                 f"The {side.label} side is full ({fmt.speakers_per_side} in {fmt.name}). "
                 "Join the other side or the audience."
             )
-    elif (
-        current in (Side.REALIST.value, Side.VALUES.value) and view.status is not RoundStatus.LOBBY
-    ):
+    elif current in (Side.REALIST, Side.VALUES) and view.status is not RoundStatus.LOBBY:
         raise MootError(
             "You are speaking in this round; a moderator can remove you with /debate remove."
         )
@@ -161,7 +159,7 @@ async def leave(round_id: int, user_id: int, *, now: datetime, session: AsyncSes
     role = view.role_of(user_id)
     if role is None:
         raise MootError("You are not in this round.")
-    if role in (Side.REALIST.value, Side.VALUES.value) and view.status is not RoundStatus.LOBBY:
+    if role in (Side.REALIST, Side.VALUES) and view.status is not RoundStatus.LOBBY:
         raise MootError("The round has started; a moderator can remove you with /debate remove.")
     await session.exec(
         delete(Participant).where(
@@ -179,7 +177,7 @@ async def assign_judge(
     view = await get_round(round_id, session=session)
     if view.is_over:
         raise MootError("That round is over.")
-    if view.role_of(user_id) in (Side.REALIST.value, Side.VALUES.value):
+    if view.role_of(user_id) in (Side.REALIST, Side.VALUES):
         raise MootError(f"{name} is speaking in this round and cannot judge it.")
     await upsert(
         session,

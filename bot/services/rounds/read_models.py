@@ -12,10 +12,10 @@ from bot.models import RoundStatus, Side, TurnStatus
 
 AUDIENCE, JUDGE = "audience", "judge"
 ACTIVE = (
-    RoundStatus.LOBBY.value,
-    RoundStatus.RUNNING.value,
-    RoundStatus.PAUSED.value,
-    RoundStatus.VOTING.value,
+    RoundStatus.LOBBY,
+    RoundStatus.RUNNING,
+    RoundStatus.PAUSED,
+    RoundStatus.VOTING,
 )
 
 

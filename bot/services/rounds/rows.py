@@ -44,8 +44,8 @@ _READ_TURNS = (
 _WRITE_EVENTS = insert(EVENTS)
 CLAIM_LOBBIES = (
     update(ROUNDS)
-    .where(ROUNDS.c.id.in_(_IDS), ROUNDS.c.status == RoundStatus.LOBBY.value)
-    .values(status=RoundStatus.RUNNING.value, started_at=bindparam("now"), current=1)
+    .where(ROUNDS.c.id.in_(_IDS), ROUNDS.c.status == RoundStatus.LOBBY)
+    .values(status=RoundStatus.RUNNING, started_at=bindparam("now"), current=1)
     .returning(ROUNDS.c.id)
 )
 PLAN_TURNS = insert(TURNS).returning(TURNS.c.id, sort_by_parameter_order=True)
@@ -74,7 +74,7 @@ END_TURNS = (
     update(TURNS)
     .where(TURNS.c.id.in_(_IDS), TURNS.c.status.in_(bindparam("statuses", expanding=True)))
     .values(
-        status=TurnStatus.DONE.value,
+        status=TurnStatus.DONE,
         ended_at=bindparam("now"),
         end_reason=bindparam("reason"),
         remaining=None,

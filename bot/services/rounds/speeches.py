@@ -53,7 +53,7 @@ def rule_on_message(view: RoundView, user_id: int, fmt: Format) -> Ruling:
         return Ruling(MessageAction.RECORD, turn.id)
     if view.status not in (RoundStatus.RUNNING, RoundStatus.PAUSED):
         return Ruling(MessageAction.ALLOW)
-    if role in (Side.REALIST.value, Side.VALUES.value):
+    if role in (Side.REALIST, Side.VALUES):
         return Ruling(MessageAction.OUT_OF_TURN)
     if fmt.audience_may_speak or role == JUDGE:
         return Ruling(MessageAction.ALLOW)
@@ -157,7 +157,7 @@ async def under_way(
     shards: speeches are what follows the lobby in the thread."""
     rows = await session.exec(
         select(Round.id, Round.thread_id, Round.lobby_message_id).where(
-            col(Round.status).in_((RoundStatus.RUNNING.value, RoundStatus.PAUSED.value)),
+            col(Round.status).in_((RoundStatus.RUNNING, RoundStatus.PAUSED)),
             col(Round.thread_id).is_not(None),
             col(Round.lobby_message_id).is_not(None),
             on_shards(col(Round.guild_id), shard_count, shard_ids),

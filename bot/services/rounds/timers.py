@@ -126,7 +126,7 @@ async def due_rounds(
     rows = await session.exec(
         select(Round.id, Round.due_at).where(
             col(Round.due_at).is_not(None),
-            col(Round.status).in_((RoundStatus.RUNNING.value, RoundStatus.VOTING.value)),
+            col(Round.status).in_((RoundStatus.RUNNING, RoundStatus.VOTING)),
             on_shards(col(Round.guild_id), shard_count, shard_ids),
         )
     )
@@ -143,7 +143,7 @@ async def unannounced(
         select(Turn.round_id, Turn.id)
         .join(Round, col(Round.id) == Turn.round_id)
         .where(
-            col(Turn.status).in_((TurnStatus.RUNNING.value, TurnStatus.PAUSED.value)),
+            col(Turn.status).in_((TurnStatus.RUNNING, TurnStatus.PAUSED)),
             col(Turn.announce_message_id).is_(None),
             col(Turn.started_at) < before,
             on_shards(col(Round.guild_id), shard_count, shard_ids),
@@ -152,22 +152,16 @@ async def unannounced(
     notices += [Notice(NoticeKind.TURN, r, t, recovering=True) for r, t in turns.all()]
     rounds = await session.exec(
         select(Round.id, Round.status).where(
-            col(Round.status).in_((RoundStatus.VOTING.value, RoundStatus.DECIDED.value)),
+            col(Round.status).in_((RoundStatus.VOTING, RoundStatus.DECIDED)),
             col(Round.finished_at).is_(None) | (col(Round.finished_at) < before),
             on_shards(col(Round.guild_id), shard_count, shard_ids),
-            (
-                (col(Round.status) == RoundStatus.VOTING.value)
-                & col(Round.voting_message_id).is_(None)
-            )
-            | (
-                (col(Round.status) == RoundStatus.DECIDED.value)
-                & col(Round.result_message_id).is_(None)
-            ),
+            ((col(Round.status) == RoundStatus.VOTING) & col(Round.voting_message_id).is_(None))
+            | ((col(Round.status) == RoundStatus.DECIDED) & col(Round.result_message_id).is_(None)),
         )
     )
     for round_id, status in rounds.all():
         if round_id is not None:
-            kind = NoticeKind.VOTING if status == RoundStatus.VOTING.value else NoticeKind.DECIDED
+            kind = NoticeKind.VOTING if status == RoundStatus.VOTING else NoticeKind.DECIDED
             notices.append(Notice(kind, round_id, recovering=True))
     return notices
 

@@ -208,7 +208,7 @@ def _planned_turn(
         "warnings_sent": 0,
         "speaker_id": speaker,
         "answerer_id": answerer,
-        "status": TurnStatus.PENDING.value,
+        "status": TurnStatus.PENDING,
     }
 
 
@@ -338,7 +338,7 @@ async def end_turns(
     reason: str,
     now: datetime,
     session: AsyncSession,
-    statuses: tuple[str, ...] = (TurnStatus.RUNNING.value, TurnStatus.PAUSED.value),
+    statuses: tuple[str, ...] = (TurnStatus.RUNNING, TurnStatus.PAUSED),
 ) -> set[int]:
     """The claim: end these turns if they are still under way. Returns those this call
     ended; a turn someone else ended first is not among them."""

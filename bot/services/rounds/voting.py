@@ -40,7 +40,7 @@ async def vote(
     """An audience vote: before the start (Oxford-style) or in the voting window."""
     view = await get_round(round_id, session=session)
     role = view.role_of(user_id)
-    if role in (Side.REALIST.value, Side.VALUES.value):
+    if role in (Side.REALIST, Side.VALUES):
         raise MootError("Debaters cannot vote in their own round.")
     if view.status is RoundStatus.LOBBY and fmt.decision == "swing":
         phase = "pre"
@@ -88,7 +88,7 @@ async def tally(round_id: int, phase: str, *, session: AsyncSession) -> Tally:
         .group_by(col(RoundVote.side))
     )
     counts = dict(rows.all())
-    return Tally(counts.get(Side.REALIST.value, 0), counts.get(Side.VALUES.value, 0))
+    return Tally(counts.get(Side.REALIST, 0), counts.get(Side.VALUES, 0))
 
 
 def check_judge(view: RoundView, user_id: int, *, may_judge: bool) -> None:
@@ -96,7 +96,7 @@ def check_judge(view: RoundView, user_id: int, *, may_judge: bool) -> None:
     (`may_judge`) or one of its judges, never one of its debaters, while voting is open.
     The Submit ballot button asks before showing the form, the ballot itself again."""
     role = view.role_of(user_id)
-    if role in (Side.REALIST.value, Side.VALUES.value):
+    if role in (Side.REALIST, Side.VALUES):
         raise MootError("Debaters cannot judge their own round.")
     if not (may_judge or role == JUDGE):
         raise MootError("Only moderators and the round's judges can submit a ballot.")
@@ -153,8 +153,8 @@ async def close_voting(
     assert row.id is not None
     claimed = await session.exec(
         update(Round)
-        .where(col(Round.id) == row.id, col(Round.status) == RoundStatus.VOTING.value)
-        .values(status=RoundStatus.DECIDED.value, due_at=None, finished_at=now)
+        .where(col(Round.id) == row.id, col(Round.status) == RoundStatus.VOTING)
+        .values(status=RoundStatus.DECIDED, due_at=None, finished_at=now)
     )
     if claimed.rowcount != 1:
         return []
