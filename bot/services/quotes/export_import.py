@@ -61,10 +61,12 @@ async def export_quotes(guild_id: int, *, session: AsyncSession) -> list[dict[st
 
 
 def as_json(rows: list[dict[str, Any]]) -> bytes:
+    """An export as a JSON file, the form `parse_import` reads back."""
     return json.dumps({"quotes": rows}, ensure_ascii=False, indent=2).encode()
 
 
 def as_csv(rows: list[dict[str, Any]]) -> bytes:
+    """An export as a CSV file with a header row, the form `parse_import` reads back."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
     writer.writeheader()

@@ -48,6 +48,7 @@ async def remember_search(
 
 
 async def recall_search(search_id: int, guild_id: int, *, session: AsyncSession) -> SavedSearch:
+    """A search stored for this server, or a MootError saying to search again."""
     row = await session.get(QuoteSearch, search_id)
     if row is None or row.guild_id != guild_id:
         raise MootError("That search has expired. Run /quote search again.")

@@ -40,4 +40,5 @@ def season_at(all_seasons: list[Season], at: datetime) -> Season:
 
 
 async def current_season(guild_id: int, *, session: AsyncSession) -> Season:
+    """The server's latest season (its first, created if it has none)."""
     return (await seasons(guild_id, session=session))[-1]

@@ -77,4 +77,5 @@ async def new_season(
 
 
 def archived(season: Season) -> list[dict[str, Any]]:
+    """The final standings `new_season` kept for an ended season; empty for the current one."""
     return list(json.loads(season.standings or "[]"))

@@ -27,6 +27,7 @@ MODEL = PlackettLuce()
 
 
 def ordinal(mu: float, sigma: float) -> float:
+    """The rating shown for a skill estimate: its conservative ordinal (mu - 3 sigma)."""
     return float(MODEL.rating(mu=mu, sigma=sigma).ordinal())
 
 

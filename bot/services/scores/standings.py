@@ -139,6 +139,8 @@ class MemberStats:
 
 
 async def member_stats(guild_id: int, user_id: int, *, session: AsyncSession) -> MemberStats:
+    """A member's records and ratings this season and all time (adjustments included),
+    their all-time rating after each round, and their latest adjustments."""
     season = await current_season(guild_id, session=session)
     assert season.id is not None
     rows = {
