@@ -1,0 +1,94 @@
+"""Essay quotes: a verbatim sentence at random or by id, and the essays a member can pick."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import MootError
+from bot.models import Essay, Passage, Sentence, Side
+from bot.services.search import SearchHit, sentence_by_id
+
+
+def punchiness(length: int, ends_a_sentence: bool) -> float:
+    """How much /quote random prefers a sentence of this length.
+
+    Short, complete sentences make the best quotes: 40-220 characters weigh 1.0; longer
+    ones fall off with length (a 440-character sentence weighs 0.25); very short ones
+    (under 40) weigh 0.3, and anything that does not end like a sentence (a fragment
+    or a heading) weighs a tenth of that.
+    """
+    if length < 40:
+        weight = 0.3
+    elif length <= 220:
+        weight = 1.0
+    else:
+        weight = (220 / length) ** 2
+    return weight if ends_a_sentence else weight * 0.1
+
+
+async def random_essay_quote(
+    *,
+    session: AsyncSession,
+    side: Side | None = None,
+    essay: str | None = None,
+    rng: random.Random | None = None,
+) -> SearchHit:
+    """A verbatim sentence drawn at random, weighted by `punchiness`."""
+    statement = (
+        select(Sentence.id, Sentence.text)
+        .join(Essay, col(Essay.id) == Sentence.essay_id)
+        .where(col(Essay.active))
+    )
+    if side is not None:
+        statement = statement.where(Essay.side == side.value)
+    if essay is not None:
+        statement = statement.where(Essay.slug == essay)
+    rows = (await session.exec(statement)).all()
+    if not rows:
+        raise MootError("No essay matches that choice. Try /quote random without filters.")
+    weights = [punchiness(len(t), t.rstrip("”’\"')").endswith((".", "!", "?"))) for _, t in rows]
+    chosen_id = (rng or random.SystemRandom()).choices([i for i, _ in rows], weights)[0]
+    assert chosen_id is not None
+    return await sentence_hit(chosen_id, session=session)
+
+
+async def sentence_hit(sentence_id: int, *, session: AsyncSession) -> SearchHit:
+    """A sentence by id (an autocomplete pick), or a MootError if it left the corpus."""
+    hit = await sentence_by_id(sentence_id, session=session)
+    if hit is None:
+        raise MootError("That sentence is no longer in the corpus. Search again.")
+    return hit
+
+
+async def paragraph_count(essay_id: int, *, session: AsyncSession) -> int:
+    """How many paragraphs an essay has (for "paragraph 4 of 12")."""
+    statement = select(func.count()).select_from(Passage).where(Passage.essay_id == essay_id)
+    return (await session.exec(statement)).one()
+
+
+async def check_essay(slug: str, *, session: AsyncSession) -> str:
+    """The slug of an active essay, or a MootError that says how to pick one."""
+    found = (
+        await session.exec(select(Essay.slug).where(Essay.slug == slug, col(Essay.active)))
+    ).first()
+    if found is None:
+        raise MootError(f"There is no essay “{slug[:60]}”. Pick one from the list as you type.")
+    return found
+
+
+async def essay_choices(typed: str, *, session: AsyncSession) -> list[tuple[str, str]]:
+    """(label, slug) of active essays whose title or slug contains `typed`, at most 25."""
+    rows = (
+        await session.exec(select(Essay).where(col(Essay.active)).order_by(col(Essay.slug)))
+    ).all()
+    wanted = typed.strip().lower()
+    found = []
+    for essay in rows:
+        label = f"[{essay.title}]" if essay.title_is_label else essay.title
+        if wanted in label.lower() or wanted in essay.slug:
+            found.append((f"{label} — {essay.author or 'author unknown'}"[:100], essay.slug))
+    return found[:25]
