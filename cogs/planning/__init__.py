@@ -1,6 +1,6 @@
 """/round: rounds planned ahead, with sign-ups, reminders and Discord scheduled events.
 
-`commands` turns /round and the sign-up buttons into service calls (bot.services.schedules);
+`commands` turns /round and the sign-up buttons into service calls (bot.services.planning);
 `keeper` keeps Discord in step: the sign-up message, the server's event (`events`) and, at
 start time, the round itself, opened and started through the round actions.
 """

@@ -1,5 +1,5 @@
 """/round: rounds planned ahead, with sign-ups, reminders and Discord scheduled events.
-The plan lives in the database (bot.services.schedules); the commands turn into service
+The plan lives in the database (bot.services.planning); the commands turn into service
 calls, and the plan keeper (keeper.py) brings each change to Discord."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.replies import confirm
 from bot.schedule import REPEATS, discord_time, format_local, local_day, parse_when
-from bot.services import rounds, schedules
+from bot.services import planning, rounds
 from bot.services.guild_config import get_settings
-from bot.services.schedules import CHOICE_LABELS
+from bot.services.planning import CHOICE_LABELS
 from cogs.planning.events import can_create_events, event_text
 from cogs.planning.keeper import PlanKeeper
 from cogs.planning.signups import SignupButton, signup_buttons, signup_embed
@@ -76,7 +76,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         channel: discord.TextChannel | None = None,
         repeat: app_commands.Choice[str] | None = None,
         until: app_commands.Range[str, 1, 100] | None = None,
-        count: app_commands.Range[int, 1, schedules.MAX_COUNT] | None = None,
+        count: app_commands.Range[int, 1, planning.MAX_COUNT] | None = None,
         reminders: app_commands.Range[str, 1, 100] | None = None,
         if_short: app_commands.Choice[str] | None = None,
         postpone: app_commands.Range[int, 5, 1440] = 30,
@@ -94,12 +94,12 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         zone = await self.timezone(interaction.guild.id)
         first = parse_when(when, zone, now)
         last_day = local_day(parse_when(until, zone, now), zone) if until else None
-        marks = schedules.parse_reminders(
-            reminders if reminders is not None else schedules.DEFAULT_REMINDERS
+        marks = planning.parse_reminders(
+            reminders if reminders is not None else planning.DEFAULT_REMINDERS
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.session() as session:
-            view = await schedules.plan(
+            view = await planning.plan(
                 interaction.guild.id,
                 channel.id,
                 motion=motion,
@@ -123,7 +123,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         await interaction.followup.send(
             f"Planned round #{view.id}: {discord_time(view.starts_at, 'F')} "
             f"({view.when}){series}. Sign-ups are open in <#{view.channel_id}>; reminders "
-            f"{schedules.reminders_text(view.reminders)} before.",
+            f"{planning.reminders_text(view.reminders)} before.",
             ephemeral=True,
         )
 
@@ -153,7 +153,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
     async def list_planned(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         async with self.bot.db.session() as session:
-            views = await schedules.upcoming(interaction.guild_id, session=session)
+            views = await planning.upcoming(interaction.guild_id, session=session)
         if not views:
             await interaction.response.send_message(
                 "No rounds are planned. A moderator can plan one with /round schedule.",
@@ -184,9 +184,9 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
     async def info(self, interaction: discord.Interaction, id: int) -> None:
         assert interaction.guild_id is not None
         async with self.bot.db.session() as session:
-            view = await schedules.get_planned(id, interaction.guild_id, session=session)
+            view = await planning.get_planned(id, interaction.guild_id, session=session)
         embed = signup_embed(view, self.keeper.format_of(view))
-        embed.add_field(name="Reminders", value=schedules.reminders_text(view.reminders))
+        embed.add_field(name="Reminders", value=planning.reminders_text(view.reminders))
         if view.is_series:
             ends = [
                 f"until {view.until:%d %b %Y}" if view.until else "",
@@ -210,7 +210,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
     async def cancel(self, interaction: discord.Interaction, id: int, series: bool = False) -> None:
         assert interaction.guild_id is not None
         async with self.bot.db.session() as session:
-            moved = await schedules.cancel(
+            moved = await planning.cancel(
                 id,
                 interaction.guild_id,
                 series=series,
@@ -230,7 +230,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
     async def skip(self, interaction: discord.Interaction, id: int) -> None:
         assert interaction.guild_id is not None
         async with self.bot.db.session() as session:
-            moved = await schedules.skip(
+            moved = await planning.skip(
                 id,
                 interaction.guild_id,
                 by_name=interaction.user.display_name,
@@ -258,7 +258,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         zone = await self.timezone(interaction.guild_id)
         at = parse_when(when, zone, now)
         async with self.bot.db.session() as session:
-            view = await schedules.reschedule(
+            view = await planning.reschedule(
                 id, interaction.guild_id, at=at, now=now, session=session
             )
         await interaction.response.send_message(
@@ -273,7 +273,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
     async def sign_up(self, interaction: discord.Interaction, planned_id: int, choice: str) -> None:
         assert interaction.guild_id is not None
         async with self.bot.db.session() as session:
-            view = await schedules.sign_up(
+            view = await planning.sign_up(
                 planned_id,
                 interaction.guild_id,
                 interaction.user.id,

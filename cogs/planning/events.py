@@ -10,7 +10,7 @@ import discord
 from bot.formats import Format
 from bot.models import PlannedStatus
 from bot.services import rounds
-from bot.services.schedules import PlannedView
+from bot.services.planning import PlannedView
 
 # What an event's end is set to after its start, beyond the format's own length.
 EVENT_MARGIN = timedelta(minutes=10)

@@ -17,8 +17,8 @@ from bot.errors import MootError
 from bot.formats import Format
 from bot.models import PlannedStatus
 from bot.schedule import discord_time
-from bot.services import rounds, schedules
-from bot.services.schedules import PlannedView
+from bot.services import planning, rounds
+from bot.services.planning import PlannedView
 from bot.timers import AlarmDesk
 from cogs.planning.events import (
     EVENT_ACTIVE,
@@ -110,7 +110,7 @@ class PlanKeeper:
                     recover=recovering,
                 )
                 async with self.bot.db.session() as session:
-                    await schedules.record_discord(
+                    await planning.record_discord(
                         view.id, signup_message_id=message_id, session=session
                     )
             if view.event_id is None and not can_create_events(self.bot.get_guild(view.guild_id)):
@@ -129,7 +129,7 @@ class PlanKeeper:
                     view.guild_id, **self.event_payload(view)
                 )
                 async with self.bot.db.session() as session:
-                    await schedules.record_discord(
+                    await planning.record_discord(
                         view.id, event_id=int(event["id"]), session=session
                     )
         except discord.HTTPException:
@@ -137,7 +137,7 @@ class PlanKeeper:
         finally:
             self.busy.discard(view.id)
         async with self.bot.db.session() as session:
-            return (await schedules.load_planned([view.id], session=session))[view.id]
+            return (await planning.load_planned([view.id], session=session))[view.id]
 
     async def refresh(self, view: PlannedView) -> None:
         """Bring the sign-up message and the event in step with the occurrence."""
@@ -182,8 +182,8 @@ class PlanKeeper:
                         view.guild_id, view.event_id, status=EVENT_COMPLETED
                     )
                 async with self.bot.db.session() as session:
-                    await schedules.forget_event(view.id, view.event_id, session=session)
-                    fresh = (await schedules.load_planned([view.id], session=session))[view.id]
+                    await planning.forget_event(view.id, view.event_id, session=session)
+                    fresh = (await planning.load_planned([view.id], session=session))[view.id]
                 await self.publish(fresh)  # or, while busy with it, the next sweep
                 return
             if now_status in (EVENT_COMPLETED, EVENT_CANCELLED) or (
@@ -207,7 +207,7 @@ class PlanKeeper:
         except discord.HTTPException:
             log.info("planned round %s: could not update its event", view.id, exc_info=True)
 
-    async def moved(self, moved: schedules.Moved) -> None:
+    async def moved(self, moved: planning.Moved) -> None:
         self.desk.set(moved.changed.id, None)
         await self.refresh(moved.changed)
         if moved.added is not None:
@@ -218,13 +218,13 @@ class PlanKeeper:
         """Every upcoming occurrence with its next instant (the desk arms them)."""
         count, ids = self.bot.shard_count, self.bot.shard_ids
         async with self.bot.db.session() as session:
-            return await schedules.due_planned(shard_count=count, shard_ids=ids, session=session)
+            return await planning.due_planned(shard_count=count, shard_ids=ids, session=session)
 
     async def catch_up_all(self) -> None:
         """After each sweep: catch up on Discord what a stopped process left behind."""
         count, ids = self.bot.shard_count, self.bot.shard_ids
         async with self.bot.db.session() as session:
-            behind = await schedules.needing_discord(
+            behind = await planning.needing_discord(
                 shard_count=count, shard_ids=ids, session=session
             )
         for view in behind:
@@ -244,8 +244,8 @@ class PlanKeeper:
                 )
         if round_view is None or round_view.is_over:
             async with self.bot.db.session() as session:
-                finished = await schedules.finish(view.id, session=session)
-                view = (await schedules.load_planned([view.id], session=session))[view.id]
+                finished = await planning.finish(view.id, session=session)
+                view = (await planning.load_planned([view.id], session=session))[view.id]
             if finished:
                 await self.refresh(view)
             return
@@ -265,13 +265,13 @@ class PlanKeeper:
     async def act(self, planned_id: int) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            reminder = await schedules.remind(planned_id, now=now, session=session)
+            reminder = await planning.remind(planned_id, now=now, session=session)
         if reminder is not None:
             await self.send_reminder(reminder)
         self.busy.add(planned_id)
         try:
             async with self.bot.db.session() as session:
-                begun = await schedules.begin(
+                begun = await planning.begin(
                     planned_id, formats=self.bot.formats, now=now, session=session
                 )
             if begun is not None:
@@ -279,11 +279,11 @@ class PlanKeeper:
         finally:
             self.busy.discard(planned_id)
         async with self.bot.db.session() as session:
-            view = (await schedules.load_planned([planned_id], session=session)).get(planned_id)
+            view = (await planning.load_planned([planned_id], session=session)).get(planned_id)
         if view is not None and view.status is PlannedStatus.UPCOMING:
             self.desk.set(planned_id, view.due_at)
 
-    async def send_reminder(self, reminder: schedules.Reminder) -> None:
+    async def send_reminder(self, reminder: planning.Reminder) -> None:
         view = reminder.view
         people = [s.user_id for s in view.coming][:MENTION_LIMIT]
         who = (
@@ -307,7 +307,7 @@ class PlanKeeper:
         except discord.HTTPException:
             log.warning("planned round %s: could not send a reminder", view.id, exc_info=True)
 
-    async def begun(self, begun: schedules.Begun) -> None:
+    async def begun(self, begun: planning.Begun) -> None:
         view = begun.view
         if begun.round is not None:
             view = await start_planned(self.bot, self.runner(), view, begun.round)

@@ -15,7 +15,7 @@ from bot.formats import Format
 from bot.models import PlannedStatus
 from bot.replies import report_error
 from bot.schedule import REPEATS, discord_time
-from bot.services.schedules import CHOICE_LABELS, PlannedView
+from bot.services.planning import CHOICE_LABELS, PlannedView
 
 if TYPE_CHECKING:
     from bot.client import MootBot

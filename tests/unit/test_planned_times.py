@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.errors import MootError
 from bot.schedule import REPEATS, nth_occurrence, parse_when
-from bot.services.schedules import parse_reminders, reminders_text
+from bot.services.planning import parse_reminders, reminders_text
 
 NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)  # a Sunday
 

@@ -18,10 +18,10 @@ from bot.embeds import MOOT_COLOUR
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.formats import DEFAULT_FORMAT, Format
 from bot.models import RoundStatus
-from bot.services import rounds, schedules
+from bot.services import planning, rounds
 from bot.services.guild_config import get_settings
+from bot.services.planning import PlannedView
 from bot.services.rounds import RoundView
-from bot.services.schedules import PlannedView
 
 if TYPE_CHECKING:
     from bot.actions.rounds.runner import RoundRunner
@@ -136,7 +136,7 @@ async def start_planned(
             async with bot.db.session() as session:
                 with contextlib.suppress(MootError):
                     await rounds.end(round_view.id, by=view.created_by, now=now, session=session)
-                return await schedules.abandon(
+                return await planning.abandon(
                     view.id,
                     "Cancelled: the round's channel is gone, or moot may no longer post there.",
                     session=session,

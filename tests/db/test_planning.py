@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from bot.db import Database
 from bot.formats import load_formats
 from bot.models import PlannedStatus, Side
-from bot.services import rounds, schedules
+from bot.services import planning, rounds
 from tests.conftest import PROJECT_ROOT, attempt
 
 GUILD = 2_000_000_000_000_000_003
@@ -20,7 +20,7 @@ FMT = FORMATS["realist-vs-values"]
 
 async def planned(db: Database, *, repeat: str = "none", count: int | None = None) -> int:
     async with db.session() as s:
-        view = await schedules.plan(
+        view = await planning.plan(
             GUILD,
             7,
             motion="Balance of power",
@@ -46,23 +46,21 @@ async def test_racing_timers_send_a_reminder_once_and_start_once(db: Database) -
     planned_id = await planned(db, repeat="weekly", count=2)
     for user, choice in [(10, "realist"), (11, "values"), (12, "realist"), (13, "absent")]:
         async with db.session() as s:
-            await schedules.sign_up(planned_id, GUILD, user, f"m{user}", choice, now=T0, session=s)
+            await planning.sign_up(planned_id, GUILD, user, f"m{user}", choice, now=T0, session=s)
     day_before = T0 + timedelta(days=1, minutes=1)
     sent = await asyncio.gather(
         *(
-            attempt(db, lambda s: schedules.remind(planned_id, now=day_before, session=s))
+            attempt(db, lambda s: planning.remind(planned_id, now=day_before, session=s))
             for _ in range(5)
         )
     )
     assert [r.minutes for r in sent if r] == [1440]
     # The bot was down past the 15-minute mark and the start: no reminder is sent late.
     start = T0 + timedelta(days=2, seconds=1)
-    assert await attempt(db, lambda s: schedules.remind(planned_id, now=start, session=s)) is None
+    assert await attempt(db, lambda s: planning.remind(planned_id, now=start, session=s)) is None
     begun = await asyncio.gather(
         *(
-            attempt(
-                db, lambda s: schedules.begin(planned_id, formats=FORMATS, now=start, session=s)
-            )
+            attempt(db, lambda s: planning.begin(planned_id, formats=FORMATS, now=start, session=s))
             for _ in range(5)
         )
     )
@@ -78,8 +76,8 @@ async def test_racing_timers_send_a_reminder_once_and_start_once(db: Database) -
     assert b.added is not None and b.added.number == 1
     assert b.added.starts_at == T0 + timedelta(days=9)
     async with db.session() as s:
-        again = await schedules.begin(b.added.id, formats=FORMATS, now=start, session=s)
-        listed = await schedules.upcoming(GUILD, session=s)
+        again = await planning.begin(b.added.id, formats=FORMATS, now=start, session=s)
+        listed = await planning.upcoming(GUILD, session=s)
         view = await rounds.get_round(b.round.id, session=s)
     assert again is None  # not due yet
     assert [v.id for v in listed] == [b.added.id] and view.status.value == "lobby"
@@ -89,14 +87,14 @@ async def test_short_sides_postpone_a_limited_number_of_times_then_cancel(db: Da
     planned_id = await planned(db)
     now = T0 + timedelta(days=2)
     outcomes = []
-    for _ in range(schedules.POSTPONE_LIMIT + 1):
+    for _ in range(planning.POSTPONE_LIMIT + 1):
         async with db.session() as s:
-            begun = await schedules.begin(planned_id, formats=FORMATS, now=now, session=s)
+            begun = await planning.begin(planned_id, formats=FORMATS, now=now, session=s)
         assert begun is not None and begun.round is None
         assert begun.missing == (Side.REALIST, Side.VALUES)
         outcomes.append(begun.view.status)
         now = begun.view.starts_at
-    assert outcomes == [PlannedStatus.UPCOMING] * schedules.POSTPONE_LIMIT + [
+    assert outcomes == [PlannedStatus.UPCOMING] * planning.POSTPONE_LIMIT + [
         PlannedStatus.CANCELLED
     ]
 
@@ -104,28 +102,28 @@ async def test_short_sides_postpone_a_limited_number_of_times_then_cancel(db: Da
 async def test_skip_and_reschedule_refuse_what_is_not_upcoming(db: Database) -> None:
     planned_id = await planned(db, repeat="daily", count=3)
     async with db.session() as s:
-        moved = await schedules.skip(planned_id, GUILD, by_name="Mod", now=T0, session=s)
+        moved = await planning.skip(planned_id, GUILD, by_name="Mod", now=T0, session=s)
     assert moved.changed.status is PlannedStatus.SKIPPED and moved.added is not None
     assert (
         await attempt(
-            db, lambda s: schedules.skip(planned_id, GUILD, by_name="Mod", now=T0, session=s)
+            db, lambda s: planning.skip(planned_id, GUILD, by_name="Mod", now=T0, session=s)
         )
         is None
     )
     assert (
         await attempt(
             db,
-            lambda s: schedules.reschedule(
+            lambda s: planning.reschedule(
                 planned_id, GUILD, at=T0 + timedelta(days=5), now=T0, session=s
             ),
         )
         is None
     )
     # Another server cannot see it.
-    assert await attempt(db, lambda s: schedules.get_planned(planned_id, 1, session=s)) is None
+    assert await attempt(db, lambda s: planning.get_planned(planned_id, 1, session=s)) is None
     # Moved to 10 minutes from now: both reminders are behind it, none is sent.
     soon = T0 + timedelta(minutes=10)
     async with db.session() as s:
-        view = await schedules.reschedule(moved.added.id, GUILD, at=soon, now=T0, session=s)
+        view = await planning.reschedule(moved.added.id, GUILD, at=soon, now=T0, session=s)
     # Next comes the roll call, just before the start (while its event is not yet live).
-    assert view.reminders_done == 2 and view.due_at == soon - schedules.DECIDE_AHEAD
+    assert view.reminders_done == 2 and view.due_at == soon - planning.DECIDE_AHEAD

@@ -16,8 +16,8 @@ from bot.formats import Format
 from bot.models import PlannedRound, PlannedStatus, Schedule
 from bot.schedule import REPEATS, local_day, nth_occurrence
 from bot.services import rounds
-from bot.services.schedules.read_models import PlannedView, _marks, get_planned, load_planned
-from bot.services.schedules.reminders import _done_by, _due
+from bot.services.planning.read_models import PlannedView, _marks, get_planned, load_planned
+from bot.services.planning.reminders import _done_by, _due
 
 MAX_COUNT = 100
 WHEN_SHORT = ("postpone", "cancel")

@@ -10,8 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import upsert
 from bot.errors import MootError
 from bot.models import PlannedStatus, Side, Signup
+from bot.services.planning.read_models import ABSENT, PlannedView, get_planned, load_planned
 from bot.services.rounds import AUDIENCE
-from bot.services.schedules.read_models import ABSENT, PlannedView, get_planned, load_planned
 
 CHOICES = (Side.REALIST.value, Side.VALUES.value, AUDIENCE, ABSENT)
 CHOICE_LABELS = {

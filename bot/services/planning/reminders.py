@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import MootError
 from bot.models import PlannedRound, PlannedStatus
-from bot.services.schedules.read_models import PlannedView, load_planned
+from bot.services.planning.read_models import PlannedView, load_planned
 
 DEFAULT_REMINDERS = "24h, 15m"
 MAX_REMINDERS = 4

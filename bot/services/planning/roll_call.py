@@ -16,10 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.formats import Format
 from bot.models import PlannedRound, PlannedStatus, Side
 from bot.services import rounds
+from bot.services.planning.plans import _next_occurrence
+from bot.services.planning.read_models import PlannedView, load_planned
+from bot.services.planning.reminders import DECIDE_AHEAD
 from bot.services.rounds import AUDIENCE, RoundView
-from bot.services.schedules.planning import _next_occurrence
-from bot.services.schedules.read_models import PlannedView, load_planned
-from bot.services.schedules.reminders import DECIDE_AHEAD
 
 # A round short of speakers is put off at most this many times, then cancelled.
 POSTPONE_LIMIT = 3

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import PlannedRound, PlannedStatus, Round, RoundStatus
-from bot.services.schedules.read_models import PlannedView, load_planned
+from bot.services.planning.read_models import PlannedView, load_planned
 from bot.sharding import on_shards
 
 

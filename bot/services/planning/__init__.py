@@ -7,12 +7,12 @@ cancelled. Each occurrence carries `due_at`, the next instant the timers must ac
 Every reminder and every start is claimed with a conditional UPDATE before anything is
 sent, so a restart or a second process never acts twice.
 
-The package: `read_models` (PlannedView and the reads), `planning` (schedules, skipping,
+The package: `read_models` (PlannedView and the reads), `plans` (schedules, skipping,
 cancelling, moving), `signups`, `reminders`, `roll_call` (the start) and `publishing`
 (what went out on Discord). Everything is importable from here.
 """
 
-from bot.services.schedules.planning import (
+from bot.services.planning.plans import (
     MAX_COUNT,
     WHEN_SHORT,
     Moved,
@@ -21,8 +21,8 @@ from bot.services.schedules.planning import (
     reschedule,
     skip,
 )
-from bot.services.schedules.publishing import forget_event, needing_discord, record_discord
-from bot.services.schedules.read_models import (
+from bot.services.planning.publishing import forget_event, needing_discord, record_discord
+from bot.services.planning.read_models import (
     ABSENT,
     PlannedView,
     SignedUp,
@@ -31,7 +31,7 @@ from bot.services.schedules.read_models import (
     load_planned,
     upcoming,
 )
-from bot.services.schedules.reminders import (
+from bot.services.planning.reminders import (
     DECIDE_AHEAD,
     DEFAULT_REMINDERS,
     LONGEST_REMINDER,
@@ -41,8 +41,8 @@ from bot.services.schedules.reminders import (
     remind,
     reminders_text,
 )
-from bot.services.schedules.roll_call import POSTPONE_LIMIT, Begun, abandon, begin, finish
-from bot.services.schedules.signups import CHOICE_LABELS, CHOICES, sign_up
+from bot.services.planning.roll_call import POSTPONE_LIMIT, Begun, abandon, begin, finish
+from bot.services.planning.signups import CHOICE_LABELS, CHOICES, sign_up
 
 __all__ = [
     "ABSENT",
