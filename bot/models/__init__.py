@@ -24,7 +24,7 @@ from bot.models.columns import utcnow
 from bot.models.config import CommandSync, GuildConfig
 from bot.models.corpus import Essay, Excerpt, Passage, Sentence
 from bot.models.excerpts import ExcerptPost, ExcerptSchedule, ExcerptVote
-from bot.models.planning import PlannedRound, Schedule, Signup
+from bot.models.planning import PlannedRound, PlannedSeries, Signup
 from bot.models.quotes import MemberQuote, QuoteSearch
 from bot.models.rounds import Ballot, Participant, Round, RoundEvent, RoundVote, Speech, Turn
 from bot.models.scores import ALL_TIME, MemberScore, ScoreAdjustment, ScoreChange, Season
@@ -44,6 +44,7 @@ __all__ = [
     "Participant",
     "Passage",
     "PlannedRound",
+    "PlannedSeries",
     "PlannedStatus",
     "PostStatus",
     "QuoteSearch",
@@ -53,7 +54,6 @@ __all__ = [
     "RoundEvent",
     "RoundStatus",
     "RoundVote",
-    "Schedule",
     "ScheduleStatus",
     "ScoreAdjustment",
     "ScoreChange",

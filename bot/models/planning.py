@@ -13,7 +13,7 @@ from bot.domain import PlannedStatus
 from bot.models.columns import StoredEnum, utcnow
 
 
-class Schedule(SQLModel, table=True):
+class PlannedSeries(SQLModel, table=True):
     """Rounds a moderator planned ahead: one, or a series that repeats at the same local
     time. Its occurrences are PlannedRound rows; a series keeps only its next one."""
 

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import insert_new
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import PlannedRound, PlannedStatus, Schedule
+from bot.models import PlannedRound, PlannedSeries, PlannedStatus
 from bot.schedule import REPEATS, local_day, nth_occurrence
 from bot.services import rounds
 from bot.services.planning.read_models import PlannedView, _marks, get_planned, load_planned
@@ -55,7 +55,7 @@ async def plan(
         raise MootError("When a side is empty at start time the round is postponed or cancelled.")
     if not 5 <= postpone_minutes <= 24 * 60:
         raise MootError("Postpone by 5 minutes to 24 hours.")
-    schedule = Schedule(
+    schedule = PlannedSeries(
         guild_id=guild_id,
         channel_id=channel_id,
         motion=rounds.check_motion(motion),
@@ -81,7 +81,7 @@ async def plan(
 
 
 async def _add_occurrence(
-    schedule: Schedule, number: int, starts_at: datetime, now: datetime, session: AsyncSession
+    schedule: PlannedSeries, number: int, starts_at: datetime, now: datetime, session: AsyncSession
 ) -> int | None:
     """Add occurrence `number` unless it exists (two processes, or a retry): its id."""
     assert schedule.id is not None
@@ -109,7 +109,7 @@ async def _add_occurrence(
 
 async def _next_occurrence(view: PlannedView, now: datetime, session: AsyncSession) -> int | None:
     """Add the occurrence after `view` if its series goes on; its id, or None."""
-    schedule = await session.get(Schedule, view.schedule_id)
+    schedule = await session.get(PlannedSeries, view.schedule_id)
     if schedule is None or schedule.status != "active" or schedule.repeat == "none":
         return None
     number = view.number + 1
@@ -174,7 +174,9 @@ async def cancel(
     if view.status is not PlannedStatus.UPCOMING:
         raise MootError(f"Planned round #{view.id} is no longer upcoming.")
     await session.exec(
-        update(Schedule).where(col(Schedule.id) == view.schedule_id).values(status="cancelled")
+        update(PlannedSeries)
+        .where(col(PlannedSeries.id) == view.schedule_id)
+        .values(status="cancelled")
     )
     return await _end_occurrence(
         view, PlannedStatus.CANCELLED, f"Cancelled by {by_name}.", now, session

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import MootError
-from bot.models import PlannedRound, PlannedStatus, Schedule, Signup
+from bot.models import PlannedRound, PlannedSeries, PlannedStatus, Signup
 from bot.schedule import format_local
 from bot.sharding import on_shards
 
@@ -88,8 +88,8 @@ async def load_planned(ids: Collection[int], *, session: AsyncSession) -> dict[i
         return {}
     rows = (
         await session.exec(
-            select(PlannedRound, Schedule)
-            .join(Schedule, col(Schedule.id) == PlannedRound.schedule_id)
+            select(PlannedRound, PlannedSeries)
+            .join(PlannedSeries, col(PlannedSeries.id) == PlannedRound.schedule_id)
             .where(col(PlannedRound.id).in_(list(ids)))
         )
     ).all()
