@@ -11,7 +11,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class Batched(Generic[T, R]):
+class Batcher(Generic[T, R]):
     """Collects items from any number of tasks and hands them to `work` in batches; `work`
     returns one result per item, in order.
 

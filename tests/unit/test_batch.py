@@ -1,4 +1,4 @@
-"""Batched work: what many tasks ask for at once is done in one call, each task gets its
+"""Work in batches: what many tasks ask for at once is done in one call, each task gets its
 own results, a failure reaches only the tasks of its batch, and closing strands nobody.
 
 The work waits on events the test sets, so "asked while a call runs" is a fact of the
@@ -10,10 +10,10 @@ import asyncio
 
 import pytest
 
-from bot.batch import Batched
+from bot.batch import Batcher
 
 
-async def queued(batched: Batched[int, int], count: int) -> None:
+async def queued(batched: Batcher[int, int], count: int) -> None:
     """Until `count` items wait for the next call (each asking task took its first step)."""
     for _ in range(10_000):
         if len(batched._items) >= count:
@@ -42,7 +42,7 @@ async def test_concurrent_requests_share_one_call_and_each_gets_its_own_results(
             running -= 1
         return [i * i for i in items]
 
-    batched: Batched[int, int] = Batched(square)
+    batched: Batcher[int, int] = Batcher(square)
     first = await asyncio.gather(*(batched.run([i, i + 100]) for i in range(5)))
     assert first == [[i * i, (i + 100) ** 2] for i in range(5)]
     assert calls == [[0, 100, 1, 101, 2, 102, 3, 103, 4, 104]]
@@ -75,7 +75,7 @@ async def test_a_failed_call_fails_its_own_batch_only() -> None:
             raise ValueError("unlucky")
         return items
 
-    batched: Batched[int, int] = Batched(picky)
+    batched: Batcher[int, int] = Batcher(picky)
     unlucky = asyncio.create_task(batched.run([13]))
     await asyncio.wait_for(under_way.wait(), 10)  # the call for [13] is under way
     fine = asyncio.create_task(batched.run([1]))
@@ -91,7 +91,7 @@ async def test_work_that_loses_results_is_an_error_not_a_wrong_answer() -> None:
     async def lossy(items: list[int]) -> list[int]:
         return items[:1]
 
-    batched: Batched[int, int] = Batched(lossy)
+    batched: Batcher[int, int] = Batcher(lossy)
     with pytest.raises(RuntimeError, match="2 items gave 1 results"):
         await batched.run([1, 2])
 
@@ -107,7 +107,7 @@ async def test_a_caller_giving_up_does_not_cancel_the_others_and_closing_strands
         await release.wait()
         return items
 
-    batched: Batched[int, int] = Batched(slow)
+    batched: Batcher[int, int] = Batcher(slow)
     impatient = asyncio.create_task(batched.run([1]))
     patient = asyncio.create_task(batched.run([2]))
     await asyncio.wait_for(under_way.wait(), 10)

@@ -23,7 +23,7 @@ from bot.actions.rounds.render import (
     vote_view,
     voting_embed,
 )
-from bot.batch import Batched
+from bot.batch import Batcher
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Tally
@@ -58,10 +58,10 @@ class RoundRunner:
         self.backfilling: asyncio.Task[None] | None = None
         # Rounds starting, and message ids of announcements: each done together for every
         # round asking at the same time (hundreds may start in one second).
-        self.starting: Batched[tuple[int, int], RoundUpdate | MootError] = Batched(
+        self.starting: Batcher[tuple[int, int], RoundUpdate | MootError] = Batcher(
             self.start_rounds
         )
-        self.message_ids: Batched[tuple[Notice, int], None] = Batched(self.save_message_ids)
+        self.message_ids: Batcher[tuple[Notice, int], None] = Batcher(self.save_message_ids)
         for source in (self.desk, self.starting, self.message_ids):
             bot.track(source)
 
