@@ -69,6 +69,8 @@ class SideProgress:
 
 @dataclass(frozen=True)
 class PostView:
+    """One of a server's posts (or skipped days) as plain data."""
+
     id: int
     day: date | None
     status: PostStatus
@@ -82,6 +84,8 @@ class PostView:
 
 @dataclass(frozen=True)
 class StatusView:
+    """What /excerpt status shows."""
+
     schedule: ScheduleView
     last_post: PostView | None
     last_skipped: PostView | None
