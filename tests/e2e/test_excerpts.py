@@ -20,7 +20,7 @@ import pytest
 from bot.db import Database
 from bot.services.excerpts import Claim, claim_due
 from bot.settings import Settings
-from cogs.excerpts import excerpt_embed
+from cogs.excerpts.render import excerpt_embed
 from emulator import CommandUnavailable, Emulator, Message, World
 from emulator.state import SEND_MESSAGES, Channel
 from tests.e2e.conftest import Bots, Timeline, eventually
