@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.alarms import AlarmDesk
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.models import ScheduleStatus, Tally
 from bot.services import excerpts
 from bot.services.excerpts import Claim
-from bot.timers import TimerWork
 from cogs.excerpts.render import PROMPT, excerpt_embed, is_post, post_footer, vote_view
 
 if TYPE_CHECKING:
@@ -58,17 +58,18 @@ class ExcerptPoster:
     def __init__(self, bot: MootBot) -> None:
         self.bot = bot
         self.slots = asyncio.Semaphore(CONCURRENT_POSTS)
-        self.timers_built = False
-        self.timers = TimerWork(bot.clock, "excerpt")
-        bot.track(self.timers)
+        self.desk: AlarmDesk[int] = AlarmDesk(
+            bot.clock, "excerpt", due=self.due, ring_each=self.run_due
+        )
+        bot.track(self.desk)
 
     def start(self) -> None:
         """Sweep from now on; the first sweep sets every server's alarm."""
-        self.timers.every("sweep", self.bot.settings.sweep_seconds, self.sweep)
+        self.desk.start(self.bot.settings.sweep_seconds)
 
     async def close(self) -> None:
         """Stop the alarms, letting a post under way finish."""
-        await self.timers.close()
+        await self.desk.close()
 
     # --- timers ------------------------------------------------------------------------
 
@@ -79,37 +80,28 @@ class ExcerptPoster:
 
     def set_timer(self, guild_id: int, at: datetime | None) -> None:
         """Ring for `guild_id` at `at` (by the bot's clock); None removes its alarm."""
-        self.timers.ring(guild_id, at, self.run_due, guild_id)
+        self.desk.set(guild_id, at)
 
-    async def sweep(self) -> None:
-        """Start overdue posts, take over interrupted ones, and (once) build every alarm."""
-        try:
-            now = self.bot.clock.now()
-            shard_count, shard_ids = self.bot.shard_count, self.bot.shard_ids
-            async with self.bot.db.session() as session:
-                upcoming = await excerpts.upcoming(
-                    shard_count=shard_count, shard_ids=shard_ids, session=session
-                )
-                interrupted = await excerpts.reclaim_interrupted(
-                    now=now,
-                    grace=self.grace,
-                    shard_count=shard_count,
-                    shard_ids=shard_ids,
-                    session=session,
-                )
-            overdue = [guild_id for guild_id, at in upcoming if at <= now]
-            if not self.timers_built:
-                for guild_id, at in upcoming:
-                    if at > now:
-                        self.set_timer(guild_id, at)
-                self.timers_built = True
-                log.info("daily excerpts: %d schedules on this process's shards", len(upcoming))
-            await asyncio.gather(
-                *(self.resend(claim) for claim in interrupted),
-                *(self.run_due(guild_id) for guild_id in overdue),
+    async def due(self) -> list[tuple[int, datetime]]:
+        """Every server's next post (the desk arms them; an overdue one rings at once),
+        after taking over the posts a stopped process claimed but never finished."""
+        now = self.bot.clock.now()
+        shard_count, shard_ids = self.bot.shard_count, self.bot.shard_ids
+        async with self.bot.db.session() as session:
+            upcoming = await excerpts.upcoming(
+                shard_count=shard_count, shard_ids=shard_ids, session=session
             )
-        except Exception:
-            log.exception("the excerpt sweep failed; the next one will try again")
+            interrupted = await excerpts.reclaim_interrupted(
+                now=now,
+                grace=self.grace,
+                shard_count=shard_count,
+                shard_ids=shard_ids,
+                session=session,
+            )
+        if not self.desk.armed:
+            log.info("daily excerpts: %d schedules on this process's shards", len(upcoming))
+        await asyncio.gather(*(self.resend(claim) for claim in interrupted))
+        return upcoming
 
     async def resend(self, claim: Claim) -> None:
         """Finish a post whose process died after claiming it (same nonce: never doubled)."""
@@ -123,7 +115,7 @@ class ExcerptPoster:
     async def run_due(self, guild_id: int) -> None:
         """The alarm for one server: claim its post if due, send it, set the next alarm."""
         async with self.slots:
-            if self.timers.closing:
+            if self.desk.closing:
                 return  # shutting down: the next start's sweep picks it up
             try:
                 try:

@@ -13,13 +13,13 @@ import discord
 
 from bot.actions.rounds.opening import start_planned
 from bot.actions.rounds.runner import RoundRunner
+from bot.alarms import AlarmDesk
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import PlannedStatus
 from bot.schedule import discord_time
 from bot.services import planning, rounds
 from bot.services.planning import PlannedView
-from bot.timers import AlarmDesk
 from cogs.planning.events import (
     EVENT_ACTIVE,
     EVENT_CANCELLED,

@@ -1,8 +1,9 @@
 """Batched alarms on a clock the test moves: what falls due together is handed over
 together, once, in time order, at the instant it fell due; a replaced or removed alarm does
-not ring; close lets the batch under way finish. Timer work on the same desk: a sweep runs
-now and again an interval after each run ends, never two at once; a keyed alarm rings once
-at its (latest) instant."""
+not ring; close lets the batch under way finish. Jobs on the same desk: a sweep runs now
+and again an interval after each run ends, never two at once. A feature's alarm desk: armed
+from the database once, then only what is overdue or unknown, rung in batches or key by
+key, never twice at once."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.timers import AlarmDesk, Alarms, TimerWork
+from bot.alarms import AlarmDesk, Alarms, Jobs
 from emulator.clock import ManualClock
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -165,9 +166,9 @@ async def test_close_waits_for_the_batch_under_way_and_then_takes_no_more() -> N
     assert started == [[1]] and finished == [[1]]  # 2 never ran
 
 
-async def test_timer_work_sweeps_now_and_an_interval_after_each_run_never_two_at_once() -> None:
+async def test_jobs_sweep_now_and_an_interval_after_each_run_never_two_at_once() -> None:
     clock = ManualClock(START)
-    timers = TimerWork(clock, "test")
+    timers = Jobs(clock, "test")
     runs: list[datetime] = []
     running = 0
     most_at_once = 0
@@ -221,33 +222,41 @@ async def test_timer_work_sweeps_now_and_an_interval_after_each_run_never_two_at
     assert len(runs) == 4  # closed: no more sweeps
 
 
-async def test_timer_work_ring_replaces_the_alarm_for_a_key_and_none_removes_it() -> None:
+async def test_an_alarm_desk_rings_key_by_key_and_never_arms_a_key_still_ringing() -> None:
+    """A desk that rings each key as a job of its own (daily excerpts): a slow one holds
+    up no other, and a sweep while it still runs does not ring it a second time, though
+    the database still calls it overdue."""
     clock = ManualClock(START)
-    timers = TimerWork(clock, "test")
-    fired: list[tuple[datetime, str]] = []
+    in_database = {1: at(10), 2: at(10)}
+    slow = asyncio.Event()
+    started: list[tuple[datetime, int]] = []
+    finished: list[int] = []
 
-    async def remind(what: str) -> None:
-        fired.append((clock.now(), what))
+    async def due() -> list[tuple[int, datetime]]:
+        return sorted(in_database.items())
 
-    timers.ring(1, at(30), remind, "first")
-    timers.ring(1, at(60), remind, "replaced")  # the same key: replaces the alarm
-    timers.ring(2, at(30), remind, "removed")
-    timers.ring(2, None, remind)  # None: no alarm for key 2
-    timers.ring(3, at(45), remind, "other")
-    await settled(lambda: timers.busy)
-    clock.advance_to(at(30))
-    await settled(lambda: timers.busy)
-    assert fired == []
-    clock.advance_to(at(45))
-    await settled(lambda: timers.busy)
-    assert fired == [(at(45), "other")]
-    clock.advance_to(at(60))
-    await settled(lambda: timers.busy)
-    assert fired == [(at(45), "other"), (at(60), "replaced")]
-    clock.advance(3600)
-    await settled(lambda: timers.busy)
-    assert len(fired) == 2  # each alarm rings once
-    await timers.close()
+    async def post(key: int) -> None:
+        started.append((clock.now(), key))
+        if key == 1:
+            await slow.wait()
+        in_database.pop(key)
+        finished.append(key)
+
+    desk: AlarmDesk[int] = AlarmDesk(clock, "test", due=due, ring_each=post)
+    desk.start(60)
+    await settled(lambda: desk.busy and not started)
+    clock.advance_to(at(10))
+    await until(lambda: finished == [2])  # 2 went out while 1 still waits
+    assert started == [(at(10), 1), (at(10), 2)]
+    clock.advance_to(at(60))  # a sweep: 1 is overdue in the database, but ringing
+    await until(lambda: clock.next_deadline() == at(120))
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert started == [(at(10), 1), (at(10), 2)]
+    slow.set()
+    await settled(lambda: desk.busy)
+    assert finished == [2, 1]
+    await desk.close()
 
 
 async def test_an_alarm_desk_arms_everything_once_then_only_the_overdue_and_the_unknown() -> None:

@@ -23,13 +23,13 @@ from bot.actions.rounds.render import (
     vote_view,
     voting_embed,
 )
+from bot.alarms import AlarmDesk
 from bot.batch import Batcher
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Tally
 from bot.services import rounds
 from bot.services.rounds import Notice, NoticeKind, RoundUpdate, RoundView
-from bot.timers import AlarmDesk
 
 if TYPE_CHECKING:
     from bot.client import MootBot

@@ -19,21 +19,21 @@ from typing import Any, Generic, TypeVar
 
 from bot.clock import Clock
 
-log = logging.getLogger("moot.timers")
+log = logging.getLogger("moot.alarms")
 
 Work = Callable[..., Awaitable[None]]
 
 
-class TimerWork:
-    """One cog's timer jobs on the bot's clock: sweeps at an interval and keyed alarms,
-    each run as its own task (a slow one holds up no other). All of them wait on one
-    `Alarms` desk, so a clock moved forward (tests move theirs) moves them together."""
+class Jobs:
+    """One feature's background jobs on the bot's clock: a sweep at an interval, and
+    tasks started for it (each its own task: a slow one holds up no other). The sweep
+    waits on an `Alarms` desk, so a clock moved forward (tests move theirs) moves it."""
 
     def __init__(self, clock: Clock, prefix: str) -> None:
         self.clock = clock
         self.prefix = prefix
         self.closing = False
-        self._jobs: dict[str, tuple[Work, tuple[Any, ...], float | None]] = {}
+        self._jobs: dict[str, tuple[Work, float]] = {}
         self._running: set[asyncio.Task[Any]] = set()
         self._desk: Alarms[str] = Alarms(clock, self._ring)
 
@@ -47,36 +47,26 @@ class TimerWork:
         job_id = f"{self.prefix}-{name}"
         if job_id in self._jobs:
             return
-        self._jobs[job_id] = (work, (), seconds)
+        self._jobs[job_id] = (work, seconds)
         self._desk.set(job_id, self.clock.now())
         self._desk.start()
 
-    def ring(self, key: int, at: datetime | None, work: Work, *args: Any) -> None:
-        """Run `work(*args)` at `at` on the bot's clock (replacing the alarm for `key`);
-        None removes the alarm."""
-        job_id = f"{self.prefix}:{key}"
-        if at is None:
-            self._jobs.pop(job_id, None)
-            self._desk.set(job_id, None)
-            return
-        self._jobs[job_id] = (work, args, None)
-        self._desk.set(job_id, at)
-        self._desk.start()
+    def spawn(self, name: str, work: Work, *args: Any) -> asyncio.Task[None]:
+        """Run `work(*args)` now as a job of its own (nothing, once closing)."""
+        task = asyncio.create_task(self.run(work, *args), name=f"moot: {self.prefix}:{name}")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
 
     async def _ring(self, job_ids: list[str]) -> None:
         for job_id in job_ids:
             job = self._jobs.get(job_id)
             if job is None:
                 continue
-            work, args, every = job
-            if every is None:
-                del self._jobs[job_id]
-            task = asyncio.create_task(self.run(work, *args), name=f"moot: {job_id}")
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
-            if every is not None:
-                # The next sweep is counted from the end of this one: never two at once.
-                task.add_done_callback(functools.partial(self._again, job_id, every))
+            work, every = job
+            task = self.spawn(job_id, work)
+            # The next sweep is counted from the end of this one: never two at once.
+            task.add_done_callback(functools.partial(self._again, job_id, every))
 
     def _again(self, job_id: str, seconds: float, _: asyncio.Task[Any]) -> None:
         if not self.closing and job_id in self._jobs:
@@ -202,11 +192,13 @@ class AlarmDesk(Generic[K]):
     """One feature's alarms, and the sweep that keeps them true to the database.
 
     The feature says what is due (`due`: every key of this process's shards with its
-    instant, after whatever catching up must come first) and how to ring (`ring`, with
-    every key that fell due together). The desk arms every key at its first sweep; later
-    sweeps arm only what is overdue and what it does not know (left behind by a stopped
-    process), then `after_sweep` catches up on the rest. The database stays the truth:
-    a lost alarm is found again at the next sweep."""
+    instant, after whatever catching up must come first) and how to ring: `ring`, with
+    every key that fell due together in one call (a few statements for hundreds of
+    rounds), or `ring_each`, each key as a job of its own (a slow post holds up no other).
+    The desk arms every key at its first sweep; later sweeps arm only what is overdue and
+    what it does not know (left behind by a stopped process), never a key that is ringing
+    right now; then `after_sweep` catches up on the rest. The database stays the truth: a
+    lost alarm is found again at the next sweep."""
 
     def __init__(
         self,
@@ -214,24 +206,30 @@ class AlarmDesk(Generic[K]):
         name: str,
         *,
         due: Callable[[], Awaitable[list[tuple[K, datetime]]]],
-        ring: Callable[[list[K]], Awaitable[None]],
+        ring: Callable[[list[K]], Awaitable[None]] | None = None,
+        ring_each: Callable[[K], Awaitable[None]] | None = None,
         after_sweep: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        if (ring is None) == (ring_each is None):
+            raise TypeError("an alarm desk rings in batches (ring) or key by key (ring_each)")
         self.clock = clock
         self.name = name
         self._due = due
+        self._ring_batch = ring
+        self._ring_one = ring_each
         self._after_sweep = after_sweep
-        self.alarms: Alarms[K] = Alarms(clock, ring)
-        self.sweeps = TimerWork(clock, name)
+        self._ringing: set[K] = set()
+        self.alarms: Alarms[K] = Alarms(clock, self._ring)
+        self.jobs = Jobs(clock, name)
         self.armed = False  # every key was armed once, at the first sweep
 
     @property
     def busy(self) -> bool:
-        return self.alarms.busy or self.sweeps.busy
+        return self.alarms.busy or self.jobs.busy
 
     @property
     def closing(self) -> bool:
-        return self.sweeps.closing
+        return self.jobs.closing
 
     def set(self, key: K, at: datetime | None) -> None:
         """Ring for `key` at `at` (replacing its alarm); None removes the alarm."""
@@ -242,12 +240,31 @@ class AlarmDesk(Generic[K]):
 
     def start(self, sweep_seconds: float) -> None:
         """Sweep now and every `sweep_seconds` after each sweep ends (once per desk)."""
-        self.sweeps.every("sweep", sweep_seconds, self.sweep)
+        self.jobs.every("sweep", sweep_seconds, self.sweep)
+
+    async def _ring(self, keys: list[K]) -> None:
+        if self._ring_batch is not None:
+            self._ringing.update(keys)
+            try:
+                await self._ring_batch(keys)
+            finally:
+                self._ringing.difference_update(keys)
+            return
+        assert self._ring_one is not None
+        for key in keys:
+            self._ringing.add(key)
+            task = self.jobs.spawn(str(key), self._ring_one, key)
+            task.add_done_callback(functools.partial(self._rung, key))
+
+    def _rung(self, key: K, _: asyncio.Task[None]) -> None:
+        self._ringing.discard(key)
 
     async def sweep(self) -> None:
         try:
             now = self.clock.now()
             for key, at in await self._due():
+                if key in self._ringing:
+                    continue
                 if not self.armed or at <= now or key not in self.alarms:
                     self.alarms.set(key, at)
             self.armed = True
@@ -258,5 +275,5 @@ class AlarmDesk(Generic[K]):
             log.exception("the %s sweep failed; the next one will try again", self.name)
 
     async def close(self) -> None:
-        await self.sweeps.close()
+        await self.jobs.close()
         await self.alarms.close()
