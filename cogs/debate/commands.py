@@ -19,10 +19,10 @@ from bot.checks import is_moderator
 from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR
 from bot.models import RoundStatus, TurnStatus
-from bot.schedule import discord_time
 from bot.services import rounds
 from bot.services.quotes import check_essay
 from bot.services.rounds import RoundView
+from bot.times import discord_time
 
 SIDE_CHOICES = [
     app_commands.Choice(name="Realist", value="realist"),

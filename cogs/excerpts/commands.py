@@ -14,9 +14,9 @@ from bot.checks import is_moderator
 from bot.client import MootBot
 from bot.errors import THREAD_ARCHIVED, MootError
 from bot.models import Rotation, ScheduleStatus, Side
-from bot.schedule import parse_time_of_day
 from bot.services import excerpts
 from bot.services.guild_config import check_timezone, get_settings, timezone_suggestions
+from bot.times import parse_time_of_day
 from cogs.excerpts.buttons import VoteButton
 from cogs.excerpts.poster import ExcerptPoster, missing_permissions
 from cogs.excerpts.render import (

@@ -9,8 +9,8 @@ import discord
 
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.models import ScheduleStatus, Side, Tally
-from bot.schedule import discord_time
 from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView, describe_next
+from bot.times import discord_time
 from cogs.excerpts.buttons import VoteButton
 
 PROMPT = (

@@ -15,10 +15,10 @@ from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.replies import confirm
-from bot.schedule import REPEATS, discord_time, format_local, local_day, parse_when
 from bot.services import planning, rounds
 from bot.services.guild_config import get_settings
 from bot.services.planning import CHOICE_LABELS
+from bot.times import REPEATS, discord_time, format_local, local_day, parse_when
 from cogs.planning.events import can_create_events, event_text
 from cogs.planning.keeper import PlanKeeper
 from cogs.planning.signups import SignupButton, signup_buttons, signup_embed

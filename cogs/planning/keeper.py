@@ -17,9 +17,9 @@ from bot.alarms import AlarmDesk
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import PlannedStatus
-from bot.schedule import discord_time
 from bot.services import planning, rounds
 from bot.services.planning import PlannedView
+from bot.times import discord_time
 from cogs.planning.events import (
     EVENT_ACTIVE,
     EVENT_CANCELLED,

@@ -14,8 +14,8 @@ from bot.errors import MootError
 from bot.formats import Format
 from bot.models import PlannedStatus
 from bot.replies import report_error
-from bot.schedule import REPEATS, discord_time
 from bot.services.planning import CHOICE_LABELS, PlannedView
+from bot.times import REPEATS, discord_time
 
 if TYPE_CHECKING:
     from bot.client import MootBot

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import MootError
-from bot.schedule import REPEATS, nth_occurrence, parse_when
 from bot.services.planning import parse_reminders, reminders_text
+from bot.times import REPEATS, nth_occurrence, parse_when
 
 NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)  # a Sunday
 

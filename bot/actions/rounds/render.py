@@ -9,9 +9,9 @@ from bot.actions.rounds.buttons import RoundButton
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.formats import Format
 from bot.models import RoundStatus, Side, Tally
-from bot.schedule import discord_time
 from bot.services import rounds
 from bot.services.rounds import AUDIENCE, JUDGE, Notice, NoticeKind, RoundView
+from bot.times import discord_time
 
 
 def roster_lines(view: RoundView) -> list[str]:

@@ -15,11 +15,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import ExcerptPost, ExcerptSchedule, PostStatus, Rotation, ScheduleStatus
-from bot.schedule import format_time_of_day, last_occurrence, occurrence
 from bot.services.excerpts.read_models import ExcerptView, ScheduleView, schedule_view
 from bot.services.excerpts.rotation import choose_next, excerpt_view
 from bot.services.excerpts.schedules import latest_day, next_free, require_schedule
 from bot.sharding import on_shards
+from bot.times import format_time_of_day, last_occurrence, occurrence
 
 # After this many failed scheduled posts in a row the schedule turns itself off.
 MAX_FAILURES = 3

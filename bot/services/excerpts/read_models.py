@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.models import ExcerptPost, ExcerptSchedule, PostStatus, Rotation, ScheduleStatus, Side
-from bot.schedule import format_time_of_day
+from bot.times import format_time_of_day
 
 
 @dataclass(frozen=True)

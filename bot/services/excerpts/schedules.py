@@ -12,9 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import MootError
 from bot.models import ExcerptPost, ExcerptSchedule, Rotation, ScheduleStatus
-from bot.schedule import discord_time, next_occurrence
 from bot.services.excerpts.read_models import ScheduleView, schedule_view
 from bot.sharding import on_shards
+from bot.times import discord_time, next_occurrence
 
 NOT_SET_UP = "No daily excerpt is set up in this server. Start one with /excerpt setup."
 

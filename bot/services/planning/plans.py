@@ -14,10 +14,10 @@ from bot.db import insert_new
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import PlannedRound, PlannedSeries, PlannedStatus
-from bot.schedule import REPEATS, local_day, nth_occurrence
 from bot.services import rounds
 from bot.services.planning.read_models import PlannedView, _marks, get_planned, load_planned
 from bot.services.planning.reminders import _done_by, _due
+from bot.times import REPEATS, local_day, nth_occurrence
 
 MAX_COUNT = 100
 WHEN_SHORT = ("postpone", "cancel")

@@ -14,8 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import MootError
 from bot.models import PlannedRound, PlannedSeries, PlannedStatus, Signup
-from bot.schedule import format_local
 from bot.sharding import on_shards
+from bot.times import format_local
 
 # The sign-up of a member who cannot come: it lives beside PlannedView, whose `coming`
 # leaves it out; the other choices are in signups.

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import MootError
-from bot.schedule import (
+from bot.times import (
     format_time_of_day,
     last_occurrence,
     local_day,
