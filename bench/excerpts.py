@@ -43,7 +43,7 @@ from bench.bot_process import spawn_bot  # noqa: E402
 from bench.figures import machine, write_results  # noqa: E402
 from bench.search import bench_database, drop_postgres  # noqa: E402
 from bot.db import Database  # noqa: E402
-from bot.models import Rotation  # noqa: E402
+from bot.domain import Rotation  # noqa: E402
 from bot.services.corpus_import import import_corpus  # noqa: E402
 from bot.services.excerpts import setup_schedule  # noqa: E402
 from bot.settings import Settings  # noqa: E402

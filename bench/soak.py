@@ -46,7 +46,8 @@ from sqlmodel import col, select  # noqa: E402
 from bench.bot_process import bot_database, spawn_bot  # noqa: E402
 from bench.figures import machine, write_results  # noqa: E402
 from bot.db import Database  # noqa: E402
-from bot.models import Ballot, MemberQuote, Round, RoundStatus, RoundVote, Speech  # noqa: E402
+from bot.domain import RoundStatus  # noqa: E402
+from bot.models import Ballot, MemberQuote, Round, RoundVote, Speech  # noqa: E402
 from emulator import (  # noqa: E402
     CommandUnavailable,
     Emulator,

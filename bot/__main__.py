@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.markup import escape
 
+# Plain enums, no SQLModel: the parser's choices come from the domain itself.
+from bot.domain import Side
+
 if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.services.corpus_import import ImportReport
@@ -25,10 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("moot")
 console = Console(highlight=False, soft_wrap=True)
-
-# The values of bot.models.Side, written out so that building the parser does not load
-# the models (SQLModel, SQLAlchemy); tests/test_cli.py holds them to Side.
-SIDES = ("realist", "values")
 
 
 class CommandError(Exception):
@@ -124,7 +123,6 @@ async def cmd_corpus_import(settings: Settings, args: argparse.Namespace) -> Non
 async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> None:
     from bot import migrate
     from bot.db import Database
-    from bot.models import Side
     from bot.services.search import Kind, search
 
     await migrate.upgrade(settings.database_url)
@@ -203,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(handler=cmd_corpus_import)
     find = corpus_commands.add_parser("search", help="ranked full-text search of the essays")
     find.add_argument("query", help="words to look for")
-    find.add_argument("--side", choices=SIDES, help="only this side")
+    find.add_argument("--side", choices=[s.value for s in Side], help="only this side")
     find.add_argument("--essay", metavar="SLUG", help="only this essay (its file name)")
     find.add_argument("--limit", type=int, default=5, help="how many results (default 5)")
     find.add_argument(

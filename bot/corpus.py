@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.models import Side
+from bot.domain import Side
 
 FENCE = "+++"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.models import Side
+from bot.domain import Side
 
 DEFAULT_FORMAT = "realist-vs-values"
 TurnKind = Literal["speech", "cross-examination", "prep"]

@@ -14,9 +14,9 @@ from discord.utils import escape_mentions
 from bot.autocomplete import essay_suggestions
 from bot.checks import is_moderator, moderator_status
 from bot.client import MootBot
+from bot.domain import Side
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import MootError
-from bot.models import Side
 from bot.replies import report_error
 from bot.services.quotes import (
     MessageToSave,

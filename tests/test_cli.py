@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.__main__ import SIDES
 from bot.db import Database
-from bot.models import MemberScore, Side
+from bot.models import MemberScore
 from tests.conftest import PROJECT_ROOT, cli_environment, run_cli
 from tests.db.test_scores import decided
 
@@ -30,11 +29,6 @@ def test_help_everywhere(env: dict[str, str], tmp_path: Path) -> None:
     for args in (["--help"], ["run", "--help"], ["corpus", "--help"], ["corpus", "search", "-h"]):
         result = run(*args, env=env, cwd=tmp_path)
         assert result.returncode == 0 and "usage:" in result.stdout
-
-
-def test_the_side_choices_are_the_sides() -> None:
-    """The parser spells the sides out (it does not load the models); they must agree."""
-    assert tuple(side.value for side in Side) == SIDES
 
 
 def test_import_then_search_prints_ranked_attributed_results(

@@ -3,22 +3,11 @@ migrations: importing this package registers every table on SQLModel.metadata, w
 what migrations/env.py compares the schema against.
 
 Every table is re-exported here, so `from bot.models import Round` works whichever module
-holds it.
+holds it. The plain domain types the tables use (Side, the statuses) live in bot.domain.
 """
 
 from __future__ import annotations
 
-# The plain domain types are re-exported until their importers move to bot.domain.
-from bot.domain import (
-    PlannedStatus,
-    PostStatus,
-    Rotation,
-    RoundStatus,
-    ScheduleStatus,
-    Side,
-    Tally,
-    TurnStatus,
-)
 from bot.models.budget import RequestPace
 from bot.models.columns import utcnow
 from bot.models.config import CommandSync, GuildConfig
@@ -45,25 +34,17 @@ __all__ = [
     "Passage",
     "PlannedRound",
     "PlannedSeries",
-    "PlannedStatus",
-    "PostStatus",
     "QuoteSearch",
     "RequestPace",
-    "Rotation",
     "Round",
     "RoundEvent",
-    "RoundStatus",
     "RoundVote",
-    "ScheduleStatus",
     "ScoreAdjustment",
     "ScoreChange",
     "Season",
     "Sentence",
-    "Side",
     "Signup",
     "Speech",
-    "Tally",
     "Turn",
-    "TurnStatus",
     "utcnow",
 ]

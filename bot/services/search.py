@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Side
+from bot.domain import Side
 
 MAX_QUERY_CHARS = 300
 MAX_TERMS = 12

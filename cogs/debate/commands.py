@@ -17,8 +17,8 @@ from bot.actions.rounds.runner import RoundRunner
 from bot.autocomplete import essay_suggestions, format_choices
 from bot.checks import is_moderator
 from bot.client import MootBot
+from bot.domain import RoundStatus, TurnStatus
 from bot.embeds import MOOT_COLOUR
-from bot.models import RoundStatus, TurnStatus
 from bot.services import rounds
 from bot.services.quotes import check_essay
 from bot.services.rounds import RoundView

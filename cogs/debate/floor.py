@@ -15,9 +15,9 @@ from bot.actions.rounds.render import lobby_embed, lobby_view, vote_view
 from bot.actions.rounds.runner import RoundRunner
 from bot.checks import moderator_status, require_moderator
 from bot.client import MootBot
+from bot.domain import RoundStatus, Side
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
-from bot.models import RoundStatus, Side
 from bot.replies import confirm, report_error
 from bot.services import rounds
 from bot.services.rounds import NoticeKind, RoundUpdate

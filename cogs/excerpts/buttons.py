@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import discord
 
+from bot.domain import Side
 from bot.errors import MootError
-from bot.models import Side
 from bot.replies import report_error
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ from discord.ext import commands
 
 from bot.checks import is_moderator
 from bot.client import MootBot
+from bot.domain import Rotation, ScheduleStatus, Side
 from bot.errors import THREAD_ARCHIVED, MootError
-from bot.models import Rotation, ScheduleStatus, Side
 from bot.services import excerpts
 from bot.services.guild_config import check_timezone, get_settings, timezone_suggestions
 from bot.times import parse_time_of_day

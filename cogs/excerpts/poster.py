@@ -15,8 +15,8 @@ import aiohttp
 import discord
 
 from bot.alarms import AlarmDesk
+from bot.domain import ScheduleStatus, Tally
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
-from bot.models import ScheduleStatus, Tally
 from bot.services import excerpts
 from bot.services.excerpts import Claim
 from cogs.excerpts.render import PROMPT, excerpt_embed, is_post, post_footer, vote_view

@@ -7,8 +7,8 @@ from typing import Any
 
 import discord
 
+from bot.domain import ScheduleStatus, Side, Tally
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
-from bot.models import ScheduleStatus, Side, Tally
 from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView, describe_next
 from bot.times import discord_time
 from cogs.excerpts.buttons import VoteButton

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import discord
 
+from bot.domain import PlannedStatus
 from bot.formats import Format
-from bot.models import PlannedStatus
 from bot.services import rounds
 from bot.services.planning import PlannedView
 

@@ -14,9 +14,9 @@ import discord
 from bot.actions.rounds.opening import start_planned
 from bot.actions.rounds.runner import RoundRunner
 from bot.alarms import AlarmDesk
+from bot.domain import PlannedStatus
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import PlannedStatus
 from bot.services import planning, rounds
 from bot.services.planning import PlannedView
 from bot.times import discord_time

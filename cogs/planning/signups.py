@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import discord
 
+from bot.domain import PlannedStatus
 from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import PlannedStatus
 from bot.replies import report_error
 from bot.services.planning import CHOICE_LABELS, PlannedView
 from bot.times import REPEATS, discord_time

@@ -11,18 +11,9 @@ import pytest
 from sqlmodel import col, select
 
 from bot.db import Database
+from bot.domain import PostStatus, Rotation, ScheduleStatus, Side, Tally
 from bot.errors import MootError
-from bot.models import (
-    Essay,
-    Excerpt,
-    ExcerptPost,
-    ExcerptVote,
-    PostStatus,
-    Rotation,
-    ScheduleStatus,
-    Side,
-    Tally,
-)
+from bot.models import Essay, Excerpt, ExcerptPost, ExcerptVote
 from bot.services import excerpts
 from bot.services.corpus_import import import_corpus
 

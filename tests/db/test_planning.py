@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.db import Database
+from bot.domain import PlannedStatus, Side
 from bot.formats import load_formats
-from bot.models import PlannedStatus, Side
 from bot.services import planning, rounds
 from tests.conftest import PROJECT_ROOT, attempt
 

@@ -13,9 +13,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.db import Database
+from bot.domain import RoundStatus, Side
 from bot.errors import MootError
 from bot.formats import Format, load_formats
-from bot.models import RoundEvent, RoundStatus, Side
+from bot.models import RoundEvent
 from bot.services import rounds
 from tests.conftest import PROJECT_ROOT, attempt
 

@@ -11,9 +11,10 @@ from openskill.models import PlackettLuce
 from sqlmodel import col, select
 
 from bot.db import Database
+from bot.domain import RoundStatus, Side
 from bot.errors import MootError
 from bot.formats import load_formats
-from bot.models import ALL_TIME, MemberScore, RoundStatus, ScoreChange, Side
+from bot.models import ALL_TIME, MemberScore, ScoreChange
 from bot.services import rounds, scores
 from tests.conftest import PROJECT_ROOT
 

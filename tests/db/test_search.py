@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.db import Database
-from bot.models import Essay, Side
+from bot.domain import Side
+from bot.models import Essay
 from bot.services.corpus_import import import_corpus
 from bot.services.search import (
     MAX_QUERY_CHARS,

@@ -15,7 +15,7 @@ import pytest
 
 from bot import migrate
 from bot.db import Database
-from bot.models import Rotation
+from bot.domain import Rotation
 from bot.services.corpus_import import import_corpus
 from bot.services.excerpts import setup_schedule
 from emulator import Emulator, ManualClock, Message, World

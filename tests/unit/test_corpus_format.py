@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.corpus import CorpusError, load_corpus, paragraph_spans, parse_essay, sentence_spans
-from bot.models import Side
+from bot.domain import Side
 from tests.conftest import CORPUS_DIR
 
 GOOD_FRONT = 'side = "realist"\ntitle = "A Title"\n'

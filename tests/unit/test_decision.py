@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain import RoundStatus, Side, Tally
 from bot.errors import MootError
-from bot.models import RoundStatus, Side, Tally
 from bot.services.rounds.decision import (
     REASON_MAX,
     BallotEntry,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain import Side
 from bot.formats import DEFAULT_FORMAT, FormatError, load_formats, parse_format
-from bot.models import Side
 from tests.conftest import PROJECT_ROOT
 
 FORMATS = PROJECT_ROOT / "formats"

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.actions.rounds.render import lobby_embed, lobby_view
+from bot.domain import RoundStatus
 from bot.embeds import MOOT_COLOUR
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.formats import DEFAULT_FORMAT, Format
-from bot.models import RoundStatus
 from bot.services import planning, rounds
 from bot.services.guild_config import get_settings
 from bot.services.planning import PlannedView

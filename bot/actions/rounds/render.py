@@ -6,9 +6,9 @@ from __future__ import annotations
 import discord
 
 from bot.actions.rounds.buttons import RoundButton
+from bot.domain import RoundStatus, Side, Tally
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.formats import Format
-from bot.models import RoundStatus, Side, Tally
 from bot.services import rounds
 from bot.services.rounds import AUDIENCE, JUDGE, Notice, NoticeKind, RoundView
 from bot.times import discord_time

@@ -25,9 +25,9 @@ from bot.actions.rounds.render import (
 )
 from bot.alarms import AlarmDesk
 from bot.batch import Batcher
+from bot.domain import Tally
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import Tally
 from bot.services import rounds
 from bot.services.rounds import Notice, NoticeKind, RoundUpdate, RoundView
 

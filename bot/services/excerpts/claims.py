@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import ExcerptPost, ExcerptSchedule, PostStatus, Rotation, ScheduleStatus
+from bot.domain import PostStatus, Rotation, ScheduleStatus
+from bot.models import ExcerptPost, ExcerptSchedule
 from bot.services.excerpts.read_models import ExcerptView, ScheduleView, schedule_view
 from bot.services.excerpts.rotation import choose_next, excerpt_view
 from bot.services.excerpts.schedules import latest_day, next_free, require_schedule

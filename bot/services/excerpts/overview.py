@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import ExcerptPost, PostStatus
+from bot.domain import PostStatus
+from bot.models import ExcerptPost
 from bot.services.excerpts.read_models import (
     SideProgress,
     StatusView,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.models import ExcerptPost, ExcerptSchedule, PostStatus, Rotation, ScheduleStatus, Side
+from bot.domain import PostStatus, Rotation, ScheduleStatus, Side
+from bot.models import ExcerptPost, ExcerptSchedule
 from bot.times import format_time_of_day
 
 

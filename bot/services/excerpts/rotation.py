@@ -11,8 +11,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import PostStatus, Rotation, Side
 from bot.errors import MootError
-from bot.models import Essay, Excerpt, ExcerptPost, Passage, PostStatus, Rotation, Side
+from bot.models import Essay, Excerpt, ExcerptPost, Passage
 from bot.services.excerpts.read_models import ExcerptView
 from bot.services.excerpts.schedules import require_schedule
 

@@ -10,8 +10,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import Rotation, ScheduleStatus
 from bot.errors import MootError
-from bot.models import ExcerptPost, ExcerptSchedule, Rotation, ScheduleStatus
+from bot.models import ExcerptPost, ExcerptSchedule
 from bot.services.excerpts.read_models import ScheduleView, schedule_view
 from bot.sharding import on_shards
 from bot.times import discord_time, next_occurrence

@@ -9,8 +9,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import upsert
+from bot.domain import PostStatus, Side, Tally
 from bot.errors import MootError
-from bot.models import ExcerptPost, ExcerptVote, PostStatus, Side, Tally
+from bot.models import ExcerptPost, ExcerptVote
 
 
 async def vote(

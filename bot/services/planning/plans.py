@@ -11,9 +11,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import insert_new
+from bot.domain import PlannedStatus
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import PlannedRound, PlannedSeries, PlannedStatus
+from bot.models import PlannedRound, PlannedSeries
 from bot.services import rounds
 from bot.services.planning.read_models import PlannedView, _marks, get_planned, load_planned
 from bot.services.planning.reminders import _done_by, _due

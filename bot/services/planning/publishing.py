@@ -9,7 +9,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import PlannedRound, PlannedStatus, Round, RoundStatus
+from bot.domain import PlannedStatus, RoundStatus
+from bot.models import PlannedRound, Round
 from bot.services.planning.read_models import PlannedView, load_planned
 from bot.sharding import on_shards
 

@@ -12,8 +12,9 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import PlannedStatus
 from bot.errors import MootError
-from bot.models import PlannedRound, PlannedSeries, PlannedStatus, Signup
+from bot.models import PlannedRound, PlannedSeries, Signup
 from bot.sharding import on_shards
 from bot.times import format_local
 

@@ -11,8 +11,9 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import PlannedStatus
 from bot.errors import MootError
-from bot.models import PlannedRound, PlannedStatus
+from bot.models import PlannedRound
 from bot.services.planning.read_models import PlannedView, load_planned
 
 DEFAULT_REMINDERS = "24h, 15m"

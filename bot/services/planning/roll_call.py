@@ -13,8 +13,9 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import PlannedStatus, Side
 from bot.formats import Format
-from bot.models import PlannedRound, PlannedStatus, Side
+from bot.models import PlannedRound
 from bot.services import rounds
 from bot.services.planning.plans import _next_occurrence
 from bot.services.planning.read_models import PlannedView, load_planned

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import upsert
+from bot.domain import PlannedStatus, Side
 from bot.errors import MootError
-from bot.models import PlannedStatus, Side, Signup
+from bot.models import Signup
 from bot.services.planning.read_models import ABSENT, PlannedView, get_planned, load_planned
 from bot.services.rounds import AUDIENCE
 

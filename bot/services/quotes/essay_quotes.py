@@ -8,8 +8,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import Side
 from bot.errors import MootError
-from bot.models import Essay, Passage, Sentence, Side
+from bot.models import Essay, Passage, Sentence
 from bot.services.search import SearchHit, sentence_by_id
 
 

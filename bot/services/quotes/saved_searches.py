@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import Side
 from bot.errors import MootError
-from bot.models import QuoteSearch, Side
+from bot.models import QuoteSearch
 from bot.services.quotes.essay_quotes import paragraph_count
 from bot.services.quotes.member_quotes import QuoteHit, search_member_quotes
 from bot.services.search import Query, SearchHit, SearchResult, search

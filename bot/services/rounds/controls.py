@@ -9,9 +9,10 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import RoundStatus, Side, TurnStatus
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import Participant, Round, RoundStatus, Side, Turn, TurnStatus
+from bot.models import Participant, Round, Turn
 from bot.services.rounds.read_models import ACTIVE, Notice, NoticeKind, RoundUpdate
 from bot.services.rounds.rows import get_round, record_event
 from bot.services.rounds.turns import clock_text, finish_turn, next_due

@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.domain import Side, Tally
 from bot.errors import MootError
 from bot.formats import Decision as Rule
 from bot.formats import Tie
-from bot.models import Side, Tally
 from bot.services.rounds.read_models import RoundView, Seat
 
 REASON_MAX = 1000

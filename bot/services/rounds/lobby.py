@@ -11,9 +11,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import upsert
+from bot.domain import RoundStatus, Side
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import Participant, Round, RoundStatus, Side
+from bot.models import Participant, Round
 from bot.services.rounds.read_models import AUDIENCE, JUDGE, RoundView
 from bot.services.rounds.rows import get_round, load_rounds, record_event
 from bot.sharding import on_shards

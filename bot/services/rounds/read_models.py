@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.models import RoundStatus, Side, TurnStatus
+from bot.domain import RoundStatus, Side, TurnStatus
 
 AUDIENCE, JUDGE = "audience", "judge"
 ACTIVE = (

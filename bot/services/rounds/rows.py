@@ -18,8 +18,8 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import RoundStatus, TurnStatus
 from bot.errors import MootError
-from bot.models import RoundStatus, TurnStatus
 from bot.services.rounds.read_models import RoundView, Seat, TurnView, turn_view
 
 # The tables as such, for the timer path's plain-row reads and many-row writes.

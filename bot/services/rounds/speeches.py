@@ -12,9 +12,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import insert_new
+from bot.domain import RoundStatus, Side, TurnStatus
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import Round, RoundStatus, Side, Speech, TurnStatus
+from bot.models import Round, Speech
 from bot.services.rounds.read_models import JUDGE, RoundView
 from bot.services.rounds.rows import get_round, record_event
 from bot.sharding import on_shards

@@ -12,8 +12,9 @@ from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import RoundStatus, TurnStatus
 from bot.formats import Format
-from bot.models import Round, RoundStatus, Turn, TurnStatus
+from bot.models import Round, Turn
 from bot.services.rounds.read_models import Notice, NoticeKind, RoundView, TurnView
 from bot.services.rounds.rows import (
     ROUNDS,

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import Side
 from bot.formats import Format
-from bot.models import Ballot, RoundEvent, Side, Speech
+from bot.models import Ballot, RoundEvent, Speech
 from bot.services.rounds.decision import points_of
 from bot.services.rounds.read_models import JUDGE
 from bot.services.rounds.rows import get_round

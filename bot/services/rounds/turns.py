@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain import RoundStatus, Side, TurnStatus
 from bot.errors import MootError
 from bot.formats import Format, TurnSpec
-from bot.models import RoundStatus, Side, TurnStatus
 from bot.services.rounds.read_models import (
     Notice,
     NoticeKind,

@@ -11,9 +11,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import upsert
+from bot.domain import RoundStatus, Side, Tally
 from bot.errors import MootError
 from bot.formats import Format
-from bot.models import Ballot, Participant, Round, RoundStatus, RoundVote, Side, Tally
+from bot.models import Ballot, Participant, Round, RoundVote
 from bot.services import scores
 from bot.services.rounds.decision import (
     BallotView,

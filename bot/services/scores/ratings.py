@@ -11,16 +11,8 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import (
-    ALL_TIME,
-    Ballot,
-    MemberScore,
-    Participant,
-    Round,
-    RoundStatus,
-    ScoreChange,
-    Side,
-)
+from bot.domain import RoundStatus, Side
+from bot.models import ALL_TIME, Ballot, MemberScore, Participant, Round, ScoreChange
 from bot.services.scores.calendar import season_at, seasons
 
 MODEL = PlackettLuce()

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Essay, Round, RoundStatus, Side
+from bot.domain import RoundStatus, Side
+from bot.models import Essay, Round
 
 # A motion is flagged when one side has won at least this share of at least MIN_ROUNDS.
 LOPSIDED_SHARE, MIN_ROUNDS = 0.75, 4
