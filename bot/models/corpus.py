@@ -18,7 +18,7 @@ class Essay(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=100, unique=True)
-    side: Side | str = Field(sa_type=StoredEnum(Side, 16), index=True)
+    side: Side = Field(sa_type=StoredEnum(Side, 16), index=True)
     title: str = Field(max_length=300)
     # True when `title` is a descriptive label we gave it, not the author's title.
     title_is_label: bool = False
@@ -47,7 +47,7 @@ class Passage(SQLModel, table=True):
         sa_column=Column(ForeignKey("essay.id", ondelete="CASCADE"), nullable=False)
     )
     # The essay's side, copied here so full-text search can filter without a join.
-    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
+    side: Side = Field(sa_type=StoredEnum(Side, 16))
     # 1-based paragraph number within the essay.
     position: int
     start: int
@@ -68,7 +68,7 @@ class Sentence(SQLModel, table=True):
         sa_column=Column(ForeignKey("passage.id", ondelete="CASCADE"), nullable=False)
     )
     # The essay's side, copied here so full-text search can filter without a join.
-    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
+    side: Side = Field(sa_type=StoredEnum(Side, 16))
     # 1-based sentence number within its passage.
     position: int
     start: int
@@ -88,7 +88,7 @@ class Excerpt(SQLModel, table=True):
     essay_id: int = Field(
         sa_column=Column(ForeignKey("essay.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
+    side: Side = Field(sa_type=StoredEnum(Side, 16))
     # 1-based numbers of its first and last paragraph within the essay.
     first_position: int
     last_position: int

@@ -25,8 +25,8 @@ class ExcerptSchedule(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     ping_role_id: int | None = Field(default=None, sa_type=BigInteger)
     thread: bool = False
-    rotation: Rotation | str = Field(default=Rotation.ALTERNATE, sa_type=StoredEnum(Rotation, 16))
-    status: ScheduleStatus | str = Field(
+    rotation: Rotation = Field(default=Rotation.ALTERNATE, sa_type=StoredEnum(Rotation, 16))
+    status: ScheduleStatus = Field(
         default=ScheduleStatus.ACTIVE, sa_type=StoredEnum(ScheduleStatus, 16), index=True
     )
     # Occurrences before this instant are never due (set on setup and resume).
@@ -60,10 +60,10 @@ class ExcerptPost(SQLModel, table=True):
         default=None,
         sa_column=Column(ForeignKey("excerpt.id", ondelete="SET NULL"), nullable=True),
     )
-    side: Side | str | None = Field(default=None, sa_type=StoredEnum(Side, 16))
+    side: Side | None = Field(default=None, sa_type=StoredEnum(Side, 16))
     # The rotation round of this side the post belongs to: no excerpt repeats within one.
     cycle: int = 1
-    status: PostStatus | str = Field(sa_type=StoredEnum(PostStatus, 16))
+    status: PostStatus = Field(sa_type=StoredEnum(PostStatus, 16))
     reason: str | None = Field(default=None, max_length=500)
     scheduled_for: datetime | None = None
     claimed_at: datetime = Field(default_factory=utcnow)
@@ -85,5 +85,5 @@ class ExcerptVote(SQLModel, table=True):
         )
     )
     user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
+    side: Side = Field(sa_type=StoredEnum(Side, 16))
     voted_at: datetime = Field(default_factory=utcnow)

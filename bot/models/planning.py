@@ -62,7 +62,7 @@ class PlannedRound(SQLModel, table=True):
     # 0 for the first occurrence of the schedule, then 1, 2...
     number: int
     starts_at: datetime
-    status: PlannedStatus | str = Field(
+    status: PlannedStatus = Field(
         default=PlannedStatus.UPCOMING, sa_type=StoredEnum(PlannedStatus, 16), index=True
     )
     # The next instant the timers must act (a reminder, then the start); None after.

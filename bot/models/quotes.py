@@ -41,7 +41,7 @@ class QuoteSearch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = Field(sa_type=BigInteger)
     query: str = Field(max_length=300)
-    side: Side | str | None = Field(default=None, sa_type=StoredEnum(Side, 16))
+    side: Side | None = Field(default=None, sa_type=StoredEnum(Side, 16))
     essay: str | None = Field(default=None, max_length=100)
     scope: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow)

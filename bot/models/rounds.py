@@ -76,7 +76,7 @@ class Turn(SQLModel, table=True):
     )
     position: int
     kind: str = Field(max_length=24)
-    side: Side | str | None = Field(default=None, sa_type=StoredEnum(Side, 16))
+    side: Side | None = Field(default=None, sa_type=StoredEnum(Side, 16))
     role: str = Field(max_length=100)
     seconds: int
     # Warning marks (seconds before the end), comma-separated, largest first.

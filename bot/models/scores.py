@@ -76,7 +76,7 @@ class ScoreChange(SQLModel, table=True):
         )
     )
     user_id: int = Field(sa_type=BigInteger, index=True)
-    side: Side | str = Field(sa_type=StoredEnum(Side, 16))
+    side: Side = Field(sa_type=StoredEnum(Side, 16))
     # win, loss or draw
     outcome: str = Field(max_length=8)
     points: float | None = None

@@ -75,7 +75,9 @@ async def import_corpus(directory: Path, *, session: AsyncSession) -> ImportRepo
                 await _sync_excerpts(essay, session=session)
             continue
         if essay is None:
-            essay = Essay(slug=essay_file.slug, body="", content_hash="", side="", title="")
+            essay = Essay(
+                slug=essay_file.slug, body="", content_hash="", side=essay_file.side, title=""
+            )
             report.added.append(essay_file.slug)
         else:
             report.updated.append(essay_file.slug)
@@ -95,7 +97,7 @@ async def import_corpus(directory: Path, *, session: AsyncSession) -> ImportRepo
 
 
 def _copy_metadata(source: EssayFile, essay: Essay) -> None:
-    essay.side = source.side.value
+    essay.side = source.side
     essay.title = source.title
     essay.title_is_label = source.title_is_label
     essay.author = source.author
@@ -211,7 +213,7 @@ async def _sync_excerpts(essay: Essay, *, session: AsyncSession) -> None:
             if reusable
             else Excerpt(
                 essay_id=essay.id,
-                side="",
+                side=essay.side,
                 text=text,
                 first_position=0,
                 last_position=0,

@@ -68,9 +68,9 @@ async def _claim(
         guild_id=row.guild_id,
         day=day,
         excerpt_id=excerpt_id,
-        side=side.value,
+        side=side,
         cycle=cycle,
-        status=PostStatus.CLAIMED.value,
+        status=PostStatus.CLAIMED,
         scheduled_for=scheduled_for,
         claimed_at=now,
         channel_id=row.channel_id,
@@ -113,7 +113,7 @@ async def claim_due(
     back.
     """
     row = await session.get(ExcerptSchedule, guild_id)
-    if row is None or row.status != ScheduleStatus.ACTIVE.value:
+    if row is None or row.status != ScheduleStatus.ACTIVE:
         return Due(None, None)
     day, at = last_occurrence(now, row.minute_of_day, row.timezone)
     last_day = await latest_day(guild_id, session)
@@ -138,7 +138,7 @@ def _skipped(
     return ExcerptPost(
         guild_id=row.guild_id,
         day=day,
-        status=PostStatus.SKIPPED.value,
+        status=PostStatus.SKIPPED,
         reason=(
             f"The bot was offline at {format_time_of_day(row.minute_of_day)} and came back "
             f"{hours:.1f} h later, past the {grace.total_seconds() / 3600:g} h grace window."
@@ -189,7 +189,7 @@ async def reclaim_interrupted(
     stale = (
         await session.exec(
             select(ExcerptPost).where(
-                ExcerptPost.status == PostStatus.CLAIMED.value,
+                ExcerptPost.status == PostStatus.CLAIMED,
                 col(ExcerptPost.claimed_at) < now - CLAIM_LEASE,
                 on_shards(col(ExcerptPost.guild_id), shard_count, shard_ids),
             )
@@ -201,7 +201,7 @@ async def reclaim_interrupted(
             update(ExcerptPost)
             .where(
                 col(ExcerptPost.id) == post.id,
-                col(ExcerptPost.status) == PostStatus.CLAIMED.value,
+                col(ExcerptPost.status) == PostStatus.CLAIMED,
                 col(ExcerptPost.claimed_at) == post.claimed_at,
             )
             .values(claimed_at=now)
@@ -217,7 +217,7 @@ async def reclaim_interrupted(
                 update(ExcerptPost)
                 .where(col(ExcerptPost.id) == post.id)
                 .values(
-                    status=PostStatus.FAILED.value,
+                    status=PostStatus.FAILED,
                     reason="Interrupted while posting and found again too late to post.",
                 )
             )
@@ -251,7 +251,7 @@ async def record_posted(
             update(ExcerptPost)
             .where(col(ExcerptPost.id) == post_id)
             .values(
-                status=PostStatus.POSTED.value,
+                status=PostStatus.POSTED,
                 message_id=message_id,
                 thread_id=thread_id,
                 posted_at=now,
@@ -283,7 +283,7 @@ async def record_failure(
     """
     post = await session.get(ExcerptPost, post_id)
     assert post is not None
-    post.status = PostStatus.FAILED.value
+    post.status = PostStatus.FAILED
     post.reason = reason[:500]
     session.add(post)
     row = await session.get(ExcerptSchedule, post.guild_id)
@@ -294,7 +294,7 @@ async def record_failure(
         row.consecutive_failures += 1
         row.last_error, row.last_error_at = reason[:500], now
         if row.consecutive_failures >= MAX_FAILURES and row.status == ScheduleStatus.ACTIVE:
-            row.status = ScheduleStatus.DISABLED.value
+            row.status = ScheduleStatus.DISABLED
             row.next_post_at = None
             row.last_error = (
                 f"{reason} Disabled after {MAX_FAILURES} failures in a row: "

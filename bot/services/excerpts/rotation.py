@@ -17,7 +17,7 @@ from bot.models import Essay, Excerpt, ExcerptPost, Passage
 from bot.services.excerpts.read_models import ExcerptView
 from bot.services.excerpts.schedules import require_schedule
 
-_IN_FLIGHT = (PostStatus.CLAIMED.value, PostStatus.POSTED.value)
+_IN_FLIGHT = (PostStatus.CLAIMED, PostStatus.POSTED)
 
 
 @dataclass(frozen=True)

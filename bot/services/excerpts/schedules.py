@@ -80,8 +80,8 @@ async def setup_schedule(
     row.timezone = timezone
     row.ping_role_id = ping_role_id
     row.thread = thread
-    row.rotation = rotation.value
-    row.status = ScheduleStatus.ACTIVE.value
+    row.rotation = rotation
+    row.status = ScheduleStatus.ACTIVE
     row.active_since = now
     row.consecutive_failures = 0
     row.last_error = None
@@ -117,7 +117,7 @@ async def set_status(
         )
     if status is ScheduleStatus.PAUSED and current is ScheduleStatus.DISABLED:
         raise MootError("The daily excerpt is disabled, so there is nothing to pause.")
-    row.status = status.value
+    row.status = status
     row.updated_by = by
     row.updated_at = now
     if status is ScheduleStatus.ACTIVE:
@@ -137,7 +137,7 @@ async def upcoming(
     """(server, next post time) of every running schedule on this process's shards."""
     rows = await session.exec(
         select(ExcerptSchedule.guild_id, ExcerptSchedule.next_post_at).where(
-            ExcerptSchedule.status == ScheduleStatus.ACTIVE.value,
+            ExcerptSchedule.status == ScheduleStatus.ACTIVE,
             col(ExcerptSchedule.next_post_at).is_not(None),
             on_shards(col(ExcerptSchedule.guild_id), shard_count, shard_ids),
         )

@@ -19,7 +19,7 @@ async def vote(
 ) -> Tally:
     """Record or change a member's vote on which side the excerpt supports."""
     post = await session.get(ExcerptPost, post_id)
-    if post is None or post.status != PostStatus.POSTED.value:
+    if post is None or post.status != PostStatus.POSTED:
         raise MootError("That excerpt is no longer open for votes.")
     values = {"post_id": post_id, "user_id": user_id, "side": side.value, "voted_at": now}
     await upsert(session, ExcerptVote, values, ["post_id", "user_id"])
@@ -34,4 +34,4 @@ async def tally(post_id: int, *, session: AsyncSession) -> Tally:
         .group_by(col(ExcerptVote.side))
     )
     counts = dict(rows.all())
-    return Tally(realist=counts.get(Side.REALIST.value, 0), values=counts.get(Side.VALUES.value, 0))
+    return Tally(realist=counts.get(Side.REALIST, 0), values=counts.get(Side.VALUES, 0))

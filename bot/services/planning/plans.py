@@ -93,7 +93,7 @@ async def _add_occurrence(
         "guild_id": schedule.guild_id,
         "number": number,
         "starts_at": starts_at,
-        "status": PlannedStatus.UPCOMING.value,
+        "status": PlannedStatus.UPCOMING,
         "due_at": _due(starts_at, marks, done),
         "reminders_done": done,
         "postponed": 0,
@@ -144,7 +144,7 @@ async def _end_occurrence(
         update(PlannedRound)
         .where(
             col(PlannedRound.id) == view.id,
-            col(PlannedRound.status) == PlannedStatus.UPCOMING.value,
+            col(PlannedRound.status) == PlannedStatus.UPCOMING,
         )
         .values(status=status.value, due_at=None, note=note[:300])
     )
@@ -211,7 +211,7 @@ async def reschedule(
         update(PlannedRound)
         .where(
             col(PlannedRound.id) == view.id,
-            col(PlannedRound.status) == PlannedStatus.UPCOMING.value,
+            col(PlannedRound.status) == PlannedStatus.UPCOMING,
         )
         .values(starts_at=at, reminders_done=done, due_at=_due(at, view.reminders, done))
     )

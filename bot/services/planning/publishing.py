@@ -57,20 +57,18 @@ async def needing_discord(
             .where(
                 on_shards(col(PlannedRound.guild_id), shard_count, shard_ids),
                 (
-                    (col(PlannedRound.status) == PlannedStatus.UPCOMING.value)
+                    (col(PlannedRound.status) == PlannedStatus.UPCOMING)
                     & (
                         col(PlannedRound.signup_message_id).is_(None)
                         | col(PlannedRound.event_id).is_(None)
                     )
                 )
                 | (
-                    (col(PlannedRound.status) == PlannedStatus.STARTED.value)
+                    (col(PlannedRound.status) == PlannedStatus.STARTED)
                     & (
                         col(Round.thread_id).is_(None)
-                        | (col(Round.status) == RoundStatus.LOBBY.value)
-                        | col(Round.status).in_(
-                            (RoundStatus.DECIDED.value, RoundStatus.ENDED.value)
-                        )
+                        | (col(Round.status) == RoundStatus.LOBBY)
+                        | col(Round.status).in_((RoundStatus.DECIDED, RoundStatus.ENDED))
                         | col(PlannedRound.round_id).is_(None)
                     )
                 ),

@@ -153,7 +153,7 @@ async def upcoming(guild_id: int, *, session: AsyncSession, limit: int = 20) -> 
             select(PlannedRound.id)
             .where(
                 PlannedRound.guild_id == guild_id,
-                PlannedRound.status == PlannedStatus.UPCOMING.value,
+                PlannedRound.status == PlannedStatus.UPCOMING,
             )
             .order_by(col(PlannedRound.starts_at))
             .limit(limit)
@@ -169,7 +169,7 @@ async def due_planned(
     """(occurrence, due time) of every upcoming occurrence on this process's shards."""
     rows = await session.exec(
         select(PlannedRound.id, PlannedRound.due_at).where(
-            PlannedRound.status == PlannedStatus.UPCOMING.value,
+            PlannedRound.status == PlannedStatus.UPCOMING,
             col(PlannedRound.due_at).is_not(None),
             on_shards(col(PlannedRound.guild_id), shard_count, shard_ids),
         )

@@ -98,7 +98,7 @@ async def remind(planned_id: int, *, now: datetime, session: AsyncSession) -> Re
         .where(
             col(PlannedRound.id) == planned_id,
             col(PlannedRound.reminders_done) == view.reminders_done,
-            col(PlannedRound.status) == PlannedStatus.UPCOMING.value,
+            col(PlannedRound.status) == PlannedStatus.UPCOMING,
         )
         .values(reminders_done=done, due_at=_due(view.starts_at, view.reminders, done))
     )

@@ -60,7 +60,7 @@ async def begin(
                 update(PlannedRound)
                 .where(
                     col(PlannedRound.id) == planned_id,
-                    col(PlannedRound.status) == PlannedStatus.UPCOMING.value,
+                    col(PlannedRound.status) == PlannedStatus.UPCOMING,
                     col(PlannedRound.starts_at) == view.starts_at,
                 )
                 .values(due_at=view.starts_at)
@@ -70,10 +70,10 @@ async def begin(
         update(PlannedRound)
         .where(
             col(PlannedRound.id) == planned_id,
-            col(PlannedRound.status) == PlannedStatus.UPCOMING.value,
+            col(PlannedRound.status) == PlannedStatus.UPCOMING,
             col(PlannedRound.starts_at) == view.starts_at,
         )
-        .values(status=PlannedStatus.STARTED.value, due_at=None)
+        .values(status=PlannedStatus.STARTED, due_at=None)
     )
     if claimed.rowcount != 1:
         return None
@@ -122,7 +122,7 @@ async def _short(
             update(PlannedRound)
             .where(col(PlannedRound.id) == view.id)
             .values(
-                status=PlannedStatus.UPCOMING.value,
+                status=PlannedStatus.UPCOMING,
                 starts_at=later,
                 due_at=later - DECIDE_AHEAD,
                 reminders_done=len(view.reminders),
@@ -140,7 +140,7 @@ async def _short(
     await session.exec(
         update(PlannedRound)
         .where(col(PlannedRound.id) == view.id)
-        .values(status=PlannedStatus.CANCELLED.value, note=reason)
+        .values(status=PlannedStatus.CANCELLED, note=reason)
     )
     added = await _next_occurrence(view, now, session)
     fresh = await load_planned([view.id, *([added] if added else [])], session=session)
@@ -153,9 +153,9 @@ async def finish(planned_id: int, *, session: AsyncSession) -> bool:
         update(PlannedRound)
         .where(
             col(PlannedRound.id) == planned_id,
-            col(PlannedRound.status) == PlannedStatus.STARTED.value,
+            col(PlannedRound.status) == PlannedStatus.STARTED,
         )
-        .values(status=PlannedStatus.DONE.value)
+        .values(status=PlannedStatus.DONE)
     )
     return claimed.rowcount == 1
 
@@ -166,8 +166,8 @@ async def abandon(planned_id: int, note: str, *, session: AsyncSession) -> Plann
         update(PlannedRound)
         .where(
             col(PlannedRound.id) == planned_id,
-            col(PlannedRound.status) == PlannedStatus.STARTED.value,
+            col(PlannedRound.status) == PlannedStatus.STARTED,
         )
-        .values(status=PlannedStatus.CANCELLED.value, note=note[:300])
+        .values(status=PlannedStatus.CANCELLED, note=note[:300])
     )
     return (await load_planned([planned_id], session=session))[planned_id]

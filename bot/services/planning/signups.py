@@ -14,10 +14,10 @@ from bot.models import Signup
 from bot.services.planning.read_models import ABSENT, PlannedView, get_planned, load_planned
 from bot.services.rounds import AUDIENCE
 
-CHOICES = (Side.REALIST.value, Side.VALUES.value, AUDIENCE, ABSENT)
+CHOICES = (Side.REALIST, Side.VALUES, AUDIENCE, ABSENT)
 CHOICE_LABELS = {
-    Side.REALIST.value: "Realist",
-    Side.VALUES.value: "Values",
+    Side.REALIST: "Realist",
+    Side.VALUES: "Values",
     AUDIENCE: "Audience",
     ABSENT: "Can't make it",
 }

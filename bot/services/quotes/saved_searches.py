@@ -38,7 +38,7 @@ async def remember_search(
     row = QuoteSearch(
         guild_id=guild_id,
         query=Query.clean(query),
-        side=side.value if side else None,
+        side=side,
         essay=essay,
         scope=scope,
     )

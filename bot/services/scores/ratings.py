@@ -27,16 +27,16 @@ async def record_round(round_id: int, *, session: AsyncSession) -> None:
     """Add a decided round to its speakers' records and ratings (once: called in the
     transaction that decides the round)."""
     row = await session.get(Round, round_id, populate_existing=True)
-    if row is None or row.status != RoundStatus.DECIDED.value or row.finished_at is None:
+    if row is None or row.status != RoundStatus.DECIDED or row.finished_at is None:
         return
-    if row.winner not in (Side.REALIST.value, Side.VALUES.value, "draw"):
+    if row.winner not in (Side.REALIST, Side.VALUES, "draw"):
         return
     seats = (
         await session.exec(
             select(Participant)
             .where(
                 Participant.round_id == round_id,
-                col(Participant.role).in_((Side.REALIST.value, Side.VALUES.value)),
+                col(Participant.role).in_((Side.REALIST, Side.VALUES)),
             )
             .order_by(col(Participant.joined_at), col(Participant.user_id))
         )
@@ -58,7 +58,7 @@ async def record_round(round_id: int, *, session: AsyncSession) -> None:
                     season_id=season.id,
                     round_id=round_id,
                     user_id=seat.user_id,
-                    side=side.value,
+                    side=side,
                     outcome=_outcome(row.winner, side),
                     points=points.get(seat.user_id),
                     season_rating=after[season.id][seat.user_id],
@@ -122,7 +122,7 @@ async def _rate(
         [1.0, 1.0]
         if row.winner == "draw"
         else [1.0, 2.0]
-        if row.winner == Side.REALIST.value
+        if row.winner == Side.REALIST
         else [2.0, 1.0]
     )
     rated = MODEL.rate(
@@ -176,7 +176,7 @@ async def rebuild(*, session: AsyncSession, guild_id: int | None = None) -> int:
         if guild_id is not None:
             statement = statement.where(col(table.guild_id) == guild_id)
         await session.exec(statement)
-    query = select(Round.id).where(Round.status == RoundStatus.DECIDED.value)
+    query = select(Round.id).where(Round.status == RoundStatus.DECIDED)
     if guild_id is not None:
         query = query.where(Round.guild_id == guild_id)
     ids = (await session.exec(query.order_by(col(Round.finished_at), col(Round.id)))).all()

@@ -54,7 +54,7 @@ async def side_standings(guild_id: int, *, session: AsyncSession) -> SideStandin
     rows = (
         await session.exec(
             select(Round.motion, Round.winner, Round.finished_at, Round.essay_slug)
-            .where(Round.guild_id == guild_id, Round.status == RoundStatus.DECIDED.value)
+            .where(Round.guild_id == guild_id, Round.status == RoundStatus.DECIDED)
             .order_by(col(Round.finished_at), col(Round.id))
         )
     ).all()
@@ -65,7 +65,7 @@ async def side_standings(guild_id: int, *, session: AsyncSession) -> SideStandin
     essays: dict[str, list[int]] = {}
     labels: dict[str, str] = {}
     for motion, winner, at, essay in rows:
-        column = 0 if winner == Side.REALIST.value else 1 if winner == Side.VALUES.value else 2
+        column = 0 if winner == Side.REALIST else 1 if winner == Side.VALUES else 2
         realist += column == 0
         values += column == 1
         draws += column == 2
