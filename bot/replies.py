@@ -4,6 +4,8 @@ answered; and the one place that turns an error into that sentence."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import discord
@@ -76,3 +78,13 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
         await reply(interaction, message)
     except discord.HTTPException:
         log.warning("could not tell the member about an error", exc_info=True)
+
+
+@asynccontextmanager
+async def reporting(interaction: discord.Interaction) -> AsyncIterator[None]:
+    """For buttons and forms, whose errors do not pass through the command tree: an error
+    inside becomes the member's one ephemeral sentence, as a command's would."""
+    try:
+        yield
+    except Exception as error:
+        await report_error(interaction, error)

@@ -17,7 +17,7 @@ from bot.client import MootBot
 from bot.domain import Side
 from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
 from bot.errors import MootError
-from bot.replies import report_error
+from bot.replies import reporting
 from bot.services.quotes import (
     MessageToSave,
     QuoteHit,
@@ -109,10 +109,8 @@ class Pager(
         return cls(int(match["search"]), int(match["index"]), match["way"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
+        async with reporting(interaction):
             await self.turn(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
 
     async def turn(self, interaction: discord.Interaction) -> None:
         client = interaction.client

@@ -18,7 +18,7 @@ from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.models import MemberScore
-from bot.replies import report_error
+from bot.replies import reporting
 from bot.services import scores
 from bot.services.scores import PAGE, Standing
 
@@ -65,13 +65,11 @@ class PageButton(
         client = interaction.client
         assert isinstance(client, MootBot)
         cog = client.get_cog("Scores")
-        try:
+        async with reporting(interaction):
             if not isinstance(cog, Scores):
                 raise MootError("Scores are not available right now; try again in a moment.")
             embed, view = await cog.board(interaction, self.period, self.by, self.page)
             await interaction.response.edit_message(embed=embed, view=view)
-        except Exception as error:
-            await report_error(interaction, error)
 
 
 def shown(by: str, value: float) -> str:

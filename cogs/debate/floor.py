@@ -18,7 +18,7 @@ from bot.client import MootBot
 from bot.domain import RoundStatus, Side
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
-from bot.replies import confirm, report_error
+from bot.replies import confirm, reporting
 from bot.services import rounds
 from bot.services.rounds import NoticeKind, RoundUpdate
 from bot.services.rounds.speeches import MessageAction
@@ -173,14 +173,12 @@ class RoundFloor(commands.Cog):
             for field in row.get("components") or []
         }
         round_id = int(found["round"])
-        try:
+        async with reporting(interaction):
             if found["kind"] == "speech":
                 turn_id = int(found["turn"] or 0)
                 await self.submit_speech(interaction, round_id, turn_id, values.get("speech", ""))
             else:
                 await self.submit_ballot(interaction, round_id, values)
-        except Exception as error:
-            await report_error(interaction, error)
 
     async def submit_ballot(
         self, interaction: discord.Interaction, round_id: int, values: dict[str, str]

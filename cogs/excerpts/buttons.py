@@ -11,7 +11,7 @@ import discord
 
 from bot.domain import Side
 from bot.errors import MootError
-from bot.replies import report_error
+from bot.replies import reporting
 
 if TYPE_CHECKING:
     from bot.client import MootBot
@@ -53,10 +53,8 @@ class VoteButton(
         return cls(int(match["post"]), Side(match["side"]), 0)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
+        async with reporting(interaction):
             votes = cast("MootBot", interaction.client).get_cog(VOTES)
             if not isinstance(votes, Votes):
                 raise MootError("Excerpt votes are not available right now; try again in a moment.")
             await votes.vote(interaction, self.post_id, self.side)
-        except Exception as error:
-            await report_error(interaction, error)

@@ -13,7 +13,7 @@ from bot.domain import PlannedStatus
 from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.formats import Format
-from bot.replies import report_error
+from bot.replies import reporting
 from bot.services.planning import CHOICE_LABELS, PlannedView
 from bot.times import REPEATS, discord_time
 
@@ -65,13 +65,11 @@ class SignupButton(
         return cls(int(match["planned"]), match["choice"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
+        async with reporting(interaction):
             desk = cast("MootBot", interaction.client).get_cog(SIGN_UPS)
             if not isinstance(desk, SignUps):
                 raise MootError("Sign-ups are not available right now; try again in a moment.")
             await desk.sign_up(interaction, self.planned_id, self.choice)
-        except Exception as error:
-            await report_error(interaction, error)
 
 
 def signup_embed(view: PlannedView, fmt: Format | None) -> discord.Embed:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 import discord
 
 from bot.errors import MootError
-from bot.replies import report_error
+from bot.replies import reporting
 
 if TYPE_CHECKING:
     from bot.client import MootBot
@@ -59,10 +59,8 @@ class RoundButton(
         return cls(int(match["round"]), match["action"], match["arg"] or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
+        async with reporting(interaction):
             controls = cast("MootBot", interaction.client).get_cog(CONTROLS)
             if not isinstance(controls, RoundControls):
                 raise MootError("Rounds are not available right now; try again in a moment.")
             await controls.press(interaction, self)
-        except Exception as error:
-            await report_error(interaction, error)
