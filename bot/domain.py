@@ -18,6 +18,19 @@ class Side(enum.StrEnum):
         return "Realist" if self is Side.REALIST else "Values"
 
 
+class Winner(enum.StrEnum):
+    """Who won a decided round: one of the sides, or neither."""
+
+    REALIST = "realist"
+    VALUES = "values"
+    DRAW = "draw"
+
+    @property
+    def side(self) -> Side | None:
+        """The winning side; None for a draw."""
+        return None if self is Winner.DRAW else Side(self.value)
+
+
 @dataclass(frozen=True)
 class Tally:
     """Votes for each side (on an excerpt, or in a round)."""

@@ -22,9 +22,9 @@ class StoredEnum(TypeDecorator[E]):
     """A StrEnum column held as its value in a plain VARCHAR: the schema and the stored
     strings are those of a String column, while a loaded row holds the member.
 
-    Writes take the member or its value (ORM and Core alike), so a row built or changed with
-    the value still works; such a row holds that string until it is loaded again, which is why
-    these columns are annotated `TheEnum | str`.
+    Writes take the member or its value (ORM and Core alike), so a statement built with the
+    plain string still works; the models annotate these columns with the enum alone, and
+    the services write members.
     """
 
     impl = String

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.domain import RoundStatus, Side, TurnStatus
+from bot.domain import RoundStatus, Side, TurnStatus, Winner
 from bot.models.columns import StoredEnum, utcnow
 
 
@@ -39,7 +39,7 @@ class Round(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, index=True)
     voting_ends_at: datetime | None = None
     voting_message_id: int | None = Field(default=None, sa_type=BigInteger)
-    winner: str | None = Field(default=None, max_length=16)
+    winner: Winner | None = Field(default=None, sa_type=StoredEnum(Winner, 16))
     result: str | None = Field(default=None, sa_type=Text)
     result_message_id: int | None = Field(default=None, sa_type=BigInteger)
     created_by: int = Field(sa_type=BigInteger)

@@ -161,9 +161,7 @@ def voting_embed(view: RoundView, fmt: Format) -> discord.Embed:
 
 def result_embed(view: RoundView) -> discord.Embed:
     """The announcement of the decision."""
-    colour = (
-        SIDE_COLOURS[Side(view.winner)] if view.winner in ("realist", "values") else MOOT_COLOUR
-    )
+    colour = SIDE_COLOURS[view.winner.side] if view.winner and view.winner.side else MOOT_COLOUR
     return discord.Embed(
         title=f"Result: {view.motion}"[:256],
         description=(view.result or "")[:4000],

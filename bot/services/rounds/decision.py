@@ -12,14 +12,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.domain import Side, Tally
+from bot.domain import Side, Tally, Winner
 from bot.errors import MootError
 from bot.formats import Decision as Rule
 from bot.formats import Tie
 from bot.services.rounds.read_models import RoundView, Seat
 
 REASON_MAX = 1000
-DRAW = "draw"
 
 _POINTS_LINE = re.compile(r"^\s*(?P<name>.+?)\s*[:=]\s*(?P<points>-?\d+(?:\.\d+)?)\s*$")
 # The template names each speaker with their side; a judge may leave that in.
@@ -30,7 +29,7 @@ _SIDE_AFTER_NAME = re.compile(r"\s*\((realist|values)\)$", flags=re.IGNORECASE)
 class Decision:
     """A round's result: who won, and the lines that explain it."""
 
-    winner: str  # realist, values or draw
+    winner: Winner
     summary: str
 
 
@@ -119,13 +118,13 @@ def points_of(text: str) -> dict[int, float]:
     return {int(user): float(value) for user, value in json.loads(text).items()}
 
 
-def winner_of(realist: float, values: float) -> str:
+def winner_of(realist: float, values: float) -> Winner:
     """The side with more, or a draw."""
     if realist > values:
-        return Side.REALIST
+        return Winner.REALIST
     if values > realist:
-        return Side.VALUES
-    return DRAW
+        return Winner.VALUES
+    return Winner.DRAW
 
 
 def realist_share(votes: Tally) -> float:
@@ -182,11 +181,11 @@ def reach_decision(
         margin = f"{abs(post.realist - post.values)} vote(s)"
         if rule == "judges":
             lines.append("No ballot was submitted, so the audience vote decided.")
-    if winner == DRAW and tie == "ballots" and ballots:
+    if winner is Winner.DRAW and tie == "ballots" and ballots:
         winner = winner_of(ballot_votes.realist, ballot_votes.values)
         margin = "the ballots, breaking a tie"
     lines.append(
-        "Result: a draw" if winner == DRAW else f"Winner: **{Side(winner).label}**, by {margin}"
+        f"Winner: **{winner.side.label}**, by {margin}" if winner.side else "Result: a draw"
     )
     if ballots:
         points = ", ".join(

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.domain import RoundStatus, Side, TurnStatus
+from bot.domain import RoundStatus, Side, TurnStatus, Winner
 
 AUDIENCE, JUDGE = "audience", "judge"
 ACTIVE = (
@@ -69,7 +69,7 @@ class RoundView:
     due_at: datetime | None
     voting_ends_at: datetime | None
     voting_message_id: int | None
-    winner: str | None
+    winner: Winner | None
     result: str | None
     result_message_id: int | None
     created_by: int

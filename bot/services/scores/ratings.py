@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import RoundStatus, Side
+from bot.domain import RoundStatus, Side, Winner
 from bot.models import ALL_TIME, Ballot, MemberScore, Participant, Round, ScoreChange
 from bot.services.scores.calendar import season_at, seasons
 
@@ -29,7 +29,7 @@ async def record_round(round_id: int, *, session: AsyncSession) -> None:
     row = await session.get(Round, round_id, populate_existing=True)
     if row is None or row.status != RoundStatus.DECIDED or row.finished_at is None:
         return
-    if row.winner not in (Side.REALIST, Side.VALUES, "draw"):
+    if row.winner is None:
         return
     seats = (
         await session.exec(
@@ -69,10 +69,10 @@ async def record_round(round_id: int, *, session: AsyncSession) -> None:
     await session.flush()
 
 
-def _outcome(winner: str | None, side: Side) -> str:
-    if winner == "draw":
+def _outcome(winner: Winner | None, side: Side) -> str:
+    if winner is Winner.DRAW:
         return "draw"
-    return "win" if winner == side.value else "loss"
+    return "win" if winner is not None and winner.side is side else "loss"
 
 
 async def _round_points(round_id: int, session: AsyncSession) -> dict[int, float]:
@@ -120,9 +120,9 @@ async def _rate(
     order = [Side.REALIST, Side.VALUES]
     ranks: list[float] = (
         [1.0, 1.0]
-        if row.winner == "draw"
+        if row.winner is Winner.DRAW
         else [1.0, 2.0]
-        if row.winner == Side.REALIST
+        if row.winner is Winner.REALIST
         else [2.0, 1.0]
     )
     rated = MODEL.rate(

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import RoundStatus, Side
+from bot.domain import RoundStatus, Side, Winner
 from bot.models import Essay, Round
 
 # A motion is flagged when one side has won at least this share of at least MIN_ROUNDS.
@@ -65,7 +65,7 @@ async def side_standings(guild_id: int, *, session: AsyncSession) -> SideStandin
     essays: dict[str, list[int]] = {}
     labels: dict[str, str] = {}
     for motion, winner, at, essay in rows:
-        column = 0 if winner == Side.REALIST else 1 if winner == Side.VALUES else 2
+        column = 0 if winner is Winner.REALIST else 1 if winner is Winner.VALUES else 2
         realist += column == 0
         values += column == 1
         draws += column == 2
