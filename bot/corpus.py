@@ -132,6 +132,17 @@ def _check_fields(path: Path, meta: dict[str, Any]) -> None:
         raise CorpusError(path, "source_url", "must start with https:// or http://")
 
 
+# A note on an author or a date that begins so says it is stated in the essay itself; any
+# other note tells how it was inferred (corpus/README.md: "Stated, or how it was inferred").
+_STATED = ("stated", "named in", "dated in")
+
+
+def is_inferred(note: str | None) -> bool:
+    """Whether an `author_note` or `published_note` says its value was inferred (from the
+    source address, from the text's events...) rather than stated in the essay."""
+    return note is not None and not note.strip().lower().startswith(_STATED)
+
+
 def _optional(meta: dict[str, Any], key: str) -> str | None:
     value = meta.get(key)
     return value.strip() or None if isinstance(value, str) else None

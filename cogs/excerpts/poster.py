@@ -17,9 +17,17 @@ import discord
 from bot.alarms import AlarmDesk
 from bot.domain import ScheduleStatus, Tally
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
+from bot.names import names_in
 from bot.services import excerpts
 from bot.services.excerpts import Claim
-from cogs.excerpts.render import PROMPT, excerpt_embed, is_post, post_footer, vote_view
+from cogs.excerpts.render import (
+    PROMPT,
+    excerpt_embed,
+    is_post,
+    post_footer,
+    thread_name,
+    vote_view,
+)
 
 if TYPE_CHECKING:
     from bot.client import MootBot
@@ -259,7 +267,7 @@ class ExcerptPoster:
         recovering: bool = False,
     ) -> int:
         """Open the post's discussion thread with the prompt and the vote buttons."""
-        name = f"Discuss: {claim.excerpt.essay_title}"[:100]
+        name = thread_name(claim.excerpt, names_in(message.guild))
         reused = False
         try:
             await message.create_thread(name=name, auto_archive_duration=1440)

@@ -8,10 +8,21 @@ from typing import Any
 import discord
 
 from bot.domain import ScheduleStatus, Side, Tally
-from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
+from bot.embeds import (
+    LABEL_NOTE,
+    MOOT_COLOUR,
+    SIDE_COLOURS,
+    essay_author,
+    essay_date,
+    essay_title,
+)
+from bot.names import Names, as_name
 from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView, describe_next
 from bot.times import discord_time
 from cogs.excerpts.buttons import VoteButton
+
+# Discord's longest thread name.
+THREAD_NAME_LIMIT = 100
 
 PROMPT = (
     "Which side does this passage support, **Realist** or **Values**? "
@@ -32,9 +43,9 @@ def excerpt_embed(excerpt: ExcerptView, footer: str) -> discord.Embed:
         colour=SIDE_COLOURS[excerpt.side],
         url=excerpt.source_url,
     )
-    author = excerpt.author or "author unknown"
+    author = essay_author(excerpt.author, excerpt.author_attributed)
     if excerpt.published:
-        author += f" · {excerpt.published}"
+        author += f" · {essay_date(excerpt.published, excerpt.published_inferred)}"
     embed.set_author(name=author[:256])
     embed.add_field(name="Side", value=excerpt.side.label)
     embed.add_field(name="Where", value=excerpt.place.capitalize())
@@ -66,6 +77,16 @@ def is_post(claim: Claim, data: Any) -> bool:
     if claim.day is None:  # posted with /excerpt now: no day, perhaps marked late
         return footer == "Daily excerpt" or footer.startswith("Daily excerpt · late")
     return footer.startswith(f"Daily excerpt · {claim.day.isoformat()}")
+
+
+def thread_name(excerpt: ExcerptView, names: Names) -> str:
+    """The discussion thread's name: the essay's title, a label still marked as one, and
+    any mention in it shown by name (a thread name shows mentions raw)."""
+    prefix = "Discuss: "
+    title = as_name(excerpt.essay_title, names, limit=THREAD_NAME_LIMIT)
+    return prefix + essay_title(
+        title, excerpt.title_is_label, limit=THREAD_NAME_LIMIT - len(prefix)
+    )
 
 
 def vote_view(post_id: int, tally: Tally) -> discord.ui.View:

@@ -17,6 +17,7 @@ from bot.alarms import AlarmDesk
 from bot.domain import PlannedStatus
 from bot.errors import MootError
 from bot.formats import Format
+from bot.names import as_name, names_in
 from bot.services import planning, rounds
 from bot.services.planning import PlannedView
 from bot.times import discord_time
@@ -74,8 +75,10 @@ class PlanKeeper:
 
     def event_payload(self, view: PlannedView) -> dict[str, Any]:
         fmt = self.format_of(view)
+        names = names_in(self.bot.get_guild(view.guild_id))
         return {
-            "name": f"Debate: {view.motion}"[:100],
+            # An event's name shows mentions raw: the motion is shown by name there.
+            "name": as_name(f"Debate: {view.motion}", names, limit=100),
             "description": (
                 f"{fmt.name if fmt else view.format_key}. Sign up in the channel: "
                 f"planned round #{view.id}."

@@ -73,9 +73,13 @@ class SignupButton(
 
 
 def signup_embed(view: PlannedView, fmt: Format | None) -> discord.Embed:
-    """The sign-up message: when, what, who signed up, and where the occurrence stands."""
-    embed = discord.Embed(title=f"Planned round: {view.motion}"[:256], colour=MOOT_COLOUR)
+    """The sign-up message: when, what, who signed up, and where the occurrence stands.
+
+    The motion is in the description, where Discord shows its mentions as the names
+    members know (an embed's title would show `<@&123>` raw); nobody is pinged."""
+    embed = discord.Embed(title="Planned round", colour=MOOT_COLOUR)
     lines = [
+        f"Motion: {view.motion}",
         f"{discord_time(view.starts_at, 'F')} ({discord_time(view.starts_at, 'R')})",
         f"{fmt.name if fmt else view.format_key} · pace {view.pace:g} · {REPEATS[view.repeat]}",
         "Sign up below: speakers are seated in the order they signed up.",

@@ -298,7 +298,7 @@ async def test_a_vote_in_a_thread_that_archived_itself_is_counted_and_answered(
     ]
 
 
-async def test_pause_skips_days_and_resume_starts_from_the_next_time(
+async def test_pause_skips_days_resume_starts_from_the_next_time_and_disable_posts_nothing(
     bots: Bots, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
     await timeline.advance_to(datetime(2026, 12, 2, 7, 0, tzinfo=UTC))
@@ -324,8 +324,14 @@ async def test_pause_skips_days_and_resume_starts_from_the_next_time(
     assert "disabled" in disabled.reply.content  # type: ignore[union-attr]
     refused = await emulator.slash(mod, world.general, "excerpt resume")
     assert "/excerpt setup" in refused.reply.content  # type: ignore[union-attr]
+    # Disabled means nothing is posted, on request either, and nothing changes.
+    asked = await emulator.slash(mod, world.general, "excerpt now", timeout=10)
+    assert asked.ephemeral and asked.reply is not None
+    assert "disabled, so nothing was posted" in asked.reply.content
+    assert "/excerpt setup" in asked.reply.content
     await timeline.advance_to(datetime(2026, 12, 4, 8, 0, 1, tzinfo=UTC))
     assert len(posts(emulator, world.debates)) == 1
+    assert "Disabled" in (await status(emulator, world))["Status"]
 
 
 async def test_a_deleted_channel_or_lost_permission_is_reported_then_disables_the_schedule(

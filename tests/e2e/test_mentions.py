@@ -21,8 +21,8 @@ from bot.settings import Settings
 from emulator import Emulator, World
 from emulator.timeline import Timeline
 from tests.e2e.conftest import Bots, eventually, mention_breaches, message_payloads
-from tests.e2e.test_planning import schedule, sign_up, signup_message
-from tests.e2e.test_rounds import result_posted, started_round, voting_opens
+from tests.e2e.test_planning import events, schedule, sign_up, signup_message
+from tests.e2e.test_rounds import open_round, result_posted, started_round, voting_opens
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 HOSTILE_ESSAY = """+++
@@ -127,3 +127,30 @@ async def test_hostile_text_from_every_source_reaches_discord_and_pings_nobody(
     from_bot = [m for m in emulator.messages.values() if int(m.data["author"]["id"]) == bot_id]
     assert not any(m.pinged_everyone or m.pinged_roles for m in from_bot)
     assert not any(carol.user.id in m.pinged_users for m in from_bot)
+
+
+async def test_names_show_a_typed_mention_by_name_without_the_look_of_a_ping(
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    """Thread names, event names and embed titles show mentions raw (Discord turns them
+    into names only in message text and embed descriptions): there a motion is shown as
+    members would read it."""
+    await bots.start()
+    # moot asks for no member list (no Server Members intent): a member it has not met is
+    # "someone", never a guess or a raw id.
+    shown = f"everyone here {world.moderator_role.name} someone"
+
+    r = await open_round(emulator, world, motion=hostile(world, "amotion"))
+    assert re.fullmatch(rf"Round \d+: {shown} amotion", r.thread.name), r.thread.name
+    opener = emulator.messages[r.thread.id]
+    assert opener.embeds[0]["title"] == f"Debate: {shown} amotion"
+
+    typed = hostile(world, "aplan")
+    planned, _ = await schedule(emulator, world, when="in 3 hours", motion=typed)
+    await timeline.idle()
+    [event] = events(world)
+    assert event["name"] == f"Debate: {shown} aplan"
+    [signup] = signup_message(emulator, world, planned).embeds
+    # In the description Discord itself shows the mentions as names, and pings nobody.
+    assert "<@" not in signup["title"] and f"Motion: {typed}" in signup["description"]
+    assert not mention_breaches(emulator)

@@ -18,6 +18,7 @@ from bot.domain import RoundStatus
 from bot.embeds import MOOT_COLOUR
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.formats import DEFAULT_FORMAT, Format
+from bot.names import as_name, names_in
 from bot.services import planning, rounds
 from bot.services.guild_config import get_settings
 from bot.services.planning import PlannedView
@@ -92,9 +93,11 @@ async def open_thread(bot: MootBot, view: RoundView, fmt: Format) -> RoundView:
     channel = bot.get_channel(view.channel_id) or await bot.fetch_channel(view.channel_id)
     if not isinstance(channel, discord.TextChannel):
         raise MootError("The round's channel is gone or is not a text channel.")
+    # Thread names and embed titles show mentions raw: the motion is shown by name there.
+    names = names_in(channel.guild)
     opener = await channel.send(
         embed=discord.Embed(
-            title=f"Debate: {view.motion}"[:256],
+            title=as_name(f"Debate: {view.motion}", names, limit=256),
             description=f"{fmt.name} · join in the thread below.",
             colour=MOOT_COLOUR,
         ),
@@ -102,7 +105,8 @@ async def open_thread(bot: MootBot, view: RoundView, fmt: Format) -> RoundView:
     )
     try:
         thread: discord.abc.Messageable = await opener.create_thread(
-            name=f"Round {view.id}: {view.motion}"[:100], auto_archive_duration=1440
+            name=as_name(f"Round {view.id}: {view.motion}", names, limit=100),
+            auto_archive_duration=1440,
         )
     except discord.HTTPException as error:
         if error.code != THREAD_ALREADY_EXISTS:

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import PostStatus, Rotation, ScheduleStatus
+from bot.errors import MootError
 from bot.models import ExcerptPost, ExcerptSchedule
 from bot.services.excerpts.read_models import ExcerptView, ScheduleView, schedule_view
 from bot.services.excerpts.rotation import choose_next, excerpt_view
@@ -168,8 +169,17 @@ def _record_missed_days(
 
 
 async def claim_now(guild_id: int, *, by: int, now: datetime, session: AsyncSession) -> Claim:
-    """Claim an extra post for /excerpt now; it counts toward the rotation."""
+    """Claim an extra post for /excerpt now; it counts toward the rotation.
+
+    A disabled schedule posts nothing, on request either: MootError says how to turn it
+    on again. (A paused one still posts on request: pausing holds the daily posts only.)
+    """
     row = await require_schedule(guild_id, session)
+    if row.status == ScheduleStatus.DISABLED:
+        raise MootError(
+            "The daily excerpt is disabled, so nothing was posted. Turn it on again with "
+            "/excerpt setup, then /excerpt now posts at once."
+        )
     return await _claim(row, day=None, scheduled_for=None, now=now, by=by, session=session)
 
 

@@ -47,7 +47,11 @@ class ExcerptView:
     essay_title: str
     title_is_label: bool
     author: str | None
+    # The author's name is inferred (from the source address, say), not in the essay.
+    author_attributed: bool
     published: str | None
+    # The date is inferred from the text, not stated in it.
+    published_inferred: bool
     source_url: str | None
 
     @property

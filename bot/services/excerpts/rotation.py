@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.corpus import is_inferred
 from bot.domain import PostStatus, Rotation, Side
 from bot.errors import MootError
 from bot.models import Essay, Excerpt, ExcerptPost, Passage
@@ -136,7 +137,9 @@ async def excerpt_view(excerpt_id: int, *, session: AsyncSession) -> ExcerptView
         essay_title=essay.title,
         title_is_label=essay.title_is_label,
         author=essay.author,
+        author_attributed=essay.author is not None and is_inferred(essay.author_note),
         published=essay.published,
+        published_inferred=essay.published is not None and is_inferred(essay.published_note),
         source_url=essay.source_url,
     )
 
