@@ -136,12 +136,25 @@ async def cmd_corpus_import(settings: Settings, args: argparse.Namespace) -> Non
 async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> None:
     from bot import migrate
     from bot.db import Database
+    from bot.errors import MootError
+    from bot.services.quotes.essay_quotes import check_essay, essay_choices
     from bot.services.search import Kind, search
 
     await migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:
         async with db.session() as session:
+            if args.essay is not None:
+                # An unknown slug would find nothing: say which word was wrong instead of
+                # "no matches", and what the essays are called.
+                try:
+                    await check_essay(args.essay, session=session)
+                except MootError:
+                    known = ", ".join(slug for _, slug in await essay_choices("", session=session))
+                    raise CommandError(
+                        f"There is no essay “{args.essay}”. --essay takes an essay's file "
+                        f"name without .txt: {known or 'none is imported yet'}."
+                    ) from None
             result = await search(
                 args.query,
                 session=session,

@@ -69,6 +69,20 @@ def test_search_with_nothing_to_search_is_a_clear_error(
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_search_in_an_essay_that_does_not_exist_says_so(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run("corpus", "import", env=env, cwd=tmp_path).returncode == 0
+    result = run("corpus", "search", "hegemony", "--essay", "nope", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "There is no essay “nope”" in result.stdout
+    assert "No matches" not in result.stdout
+    known = sorted(p.stem for p in (PROJECT_ROOT / "corpus").glob("*.txt"))
+    assert all(slug in result.stdout for slug in known)
+    found = run("corpus", "search", "hegemony", "--essay", known[0], env=env, cwd=tmp_path)
+    assert found.returncode == 0, found.stdout + found.stderr
+
+
 def test_bad_setting_stops_with_one_line_naming_it(env: dict[str, str], tmp_path: Path) -> None:
     env |= {"MOOT_SHARD_COUNT": "2", "MOOT_SHARD_IDS": "5"}
     result = run("migrate", env=env, cwd=tmp_path)
