@@ -23,7 +23,7 @@ UV_VERSION := 0.13.9
 
 # A venv half made (no ensurepip, an interrupted run) is removed, not left to be reused.
 $(BIN)/python:
-	@$(PYTHON) -c '$(SUPPORTED)' 2>/dev/null || { echo "moot needs Python 3.11 to 3.13;" \
+	@$(PYTHON) -c '$(SUPPORTED)' >/dev/null 2>&1 || { echo "moot needs Python 3.11 to 3.13;" \
 		"PYTHON=$(PYTHON) is $$($(PYTHON) --version 2>&1). Try: make PYTHON=python3.12 ..."; exit 1; }
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 
