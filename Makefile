@@ -1,7 +1,19 @@
 # Everything moot needs is set up by these targets, from a fresh clone.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# The Pythons moot supports (pyproject.toml's requires-python says the same).
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+
+# A venv whose python no longer runs (the interpreter it was made from was removed or
+# upgraded) or is a Python moot does not support would otherwise be reused by every
+# later run: it is thrown away here, and the rules below make it again.
+ifneq ($(wildcard $(VENV)),)
+ifneq ($(shell $(BIN)/python -c '$(SUPPORTED)' >/dev/null 2>&1 && echo ok),ok)
+$(info $(VENV) does not run a supported Python (3.11 to 3.13): making it again.)
+$(shell rm -rf $(VENV))
+endif
+endif
 STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 # The resolver `make lock` runs; pinned so that the same pyproject.toml locks the same way.
@@ -9,8 +21,11 @@ UV_VERSION := 0.13.9
 
 .PHONY: run test lint typecheck migrations-check pytest bench lock clean
 
+# A venv half made (no ensurepip, an interrupted run) is removed, not left to be reused.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c '$(SUPPORTED)' >/dev/null 2>&1 || { echo "moot needs Python 3.11 to 3.13;" \
+		"PYTHON=$(PYTHON) is $$($(PYTHON) --version 2>&1). Try: make PYTHON=python3.12 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 
 # The locked versions, each checked against its hash, then moot itself from this checkout
 # without resolving anything, all with the pip the interpreter ships (upgrading it would be
@@ -24,13 +39,15 @@ $(STAMP): requirements.lock pyproject.toml | $(BIN)/python
 		echo "Run make lock: requirements.lock does not hold what pyproject.toml asks for."; exit 1; }
 	@touch $(STAMP)
 
-## lock: pin every dependency and the dev extra, with hashes, for Python 3.11 on Linux x86_64
+## lock: pin every dependency and the dev extra, with hashes, for every supported Python
+# One universal lock: the pins hold from 3.11 (the lowest) up, and what only some Pythons
+# or platforms need carries a marker (audioop-lts, which discord.py needs from 3.13).
 # Pins that still satisfy pyproject.toml stay where they are;
 # `make lock LOCK_FLAGS=--upgrade` moves every one to its newest release.
 lock: | $(BIN)/python
 	$(PIP) install uv==$(UV_VERSION)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
-		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--universal --python-version 3.11 \
 		--custom-compile-command "make lock" --quiet $(LOCK_FLAGS) --output-file requirements.lock
 
 ## run: start the bot (migrates and imports the corpus first)

@@ -45,20 +45,32 @@ async def prepare(settings: Settings) -> ImportReport:
     try:
         async with db.session() as session:
             return await import_corpus(settings.corpus_dir, session=session)
+    except OSError as exc:
+        if exc.filename is None:
+            raise  # a connection to the database, reported as such by main()
+        raise CommandError(
+            f"Corpus import failed, nothing was changed: cannot read {exc.filename}: "
+            f"{exc.strerror or exc}"
+        ) from None
     finally:
         await db.close()
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
-    report = await prepare(settings)
-    console.print(f"Database ready; corpus: {report.summary()}.")
     if settings.token is None:
         from sandbox import run_sandbox
 
-        console.print("No MOOT_TOKEN set: starting the offline sandbox instead of Discord.")
+        # The sandbox plays on a throwaway database of its own: the configured one is
+        # neither migrated nor imported into, so trying moot out leaves it as it was.
+        console.print(
+            "No MOOT_TOKEN set: starting the offline sandbox instead of Discord "
+            "(on a throwaway database; MOOT_DATABASE_URL is not touched)."
+        )
         if await run_sandbox(settings, script=None, console=console):
             raise CommandError("The sandbox ended with errors.")
         return
+    report = await prepare(settings)
+    console.print(f"Database ready; corpus: {report.summary()}.")
     from bot.runtime import serve
 
     await serve(settings, clock=args.clock)
@@ -79,8 +91,9 @@ async def cmd_sandbox(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> None:
     from bot import migrate
-    from bot.runtime import sync
+    from bot.runtime import SYNC_NEEDS, require_token, sync
 
+    require_token(settings, SYNC_NEEDS)  # before the database is touched
     await migrate.upgrade(settings.database_url)
     await sync(settings)
     console.print("Commands synced.")
@@ -123,12 +136,25 @@ async def cmd_corpus_import(settings: Settings, args: argparse.Namespace) -> Non
 async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> None:
     from bot import migrate
     from bot.db import Database
+    from bot.errors import MootError
+    from bot.services.quotes.essay_quotes import check_essay, essay_choices
     from bot.services.search import Kind, search
 
     await migrate.upgrade(settings.database_url)
     db = Database(settings.database_url)
     try:
         async with db.session() as session:
+            if args.essay is not None:
+                # An unknown slug would find nothing: say which word was wrong instead of
+                # "no matches", and what the essays are called.
+                try:
+                    await check_essay(args.essay, session=session)
+                except MootError:
+                    known = ", ".join(slug for _, slug in await essay_choices("", session=session))
+                    raise CommandError(
+                        f"There is no essay “{args.essay}”. --essay takes an essay's file "
+                        f"name without .txt: {known or 'none is imported yet'}."
+                    ) from None
             result = await search(
                 args.query,
                 session=session,
@@ -268,12 +294,17 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         console.print(f"[red]Corpus import failed, nothing was changed:[/] {escape(str(exc))}")
         return 1
     except StartupError as exc:
-        console.print(f"[red]Cannot start:[/] {escape(str(exc))}")
+        doing = "sync" if args.command == "sync" else "start"
+        console.print(f"[red]Cannot {doing}:[/] {escape(str(exc))}")
         return 1
     except CommandError as exc:
         console.print(f"[red]{escape(str(exc))}[/]")
         return 1
     except (OperationalError, DBAPIError, OSError) as exc:
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # A file (a format, an essay), not a connection: name it, not the database.
+            console.print(f"[red]Cannot read {escape(str(exc.filename))}:[/] {exc.strerror}")
+            return 1
         reason = getattr(exc, "orig", None) or exc
         console.print(f"[red]Cannot use the database[/] (MOOT_DATABASE_URL): {escape(str(reason))}")
         return 1

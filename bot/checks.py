@@ -50,8 +50,22 @@ async def require_moderator(interaction: discord.Interaction, to: str = "do that
     and what makes a moderator here. For buttons and forms; commands use is_moderator."""
     allowed, role_id = await moderator_status(interaction)
     if not allowed:
-        where = f" or the <@&{role_id}> role" if role_id else ""
-        raise NotModerator(f"Only moderators can {to}: it needs Manage Server{where}.")
+        raise NotModerator(
+            f"Only moderators can {to}: it needs {_what_makes_a_moderator(interaction, role_id)}."
+        )
+
+
+def _what_makes_a_moderator(interaction: discord.Interaction, role_id: int | None) -> str:
+    """Manage Server, and the moderator role when the server has one. The role is named
+    by a mention, which members see as the role's name (it pings nobody: the bot's
+    allowed_mentions). A role deleted since it was set would show as "@deleted-role", a
+    role nobody can be given: then the refusal says so instead of naming it."""
+    if role_id is None:
+        return "Manage Server"
+    guild = interaction.guild
+    if guild is not None and guild.get_role(role_id) is None:
+        return "Manage Server (the moderator role set with /config moderator-role was deleted)"
+    return f"Manage Server or the <@&{role_id}> role"
 
 
 async def _moderators_only(interaction: discord.Interaction) -> bool:

@@ -8,6 +8,7 @@ import logging
 import signal
 from datetime import UTC
 
+import aiohttp
 import discord
 import discord.http
 import yarl
@@ -25,6 +26,9 @@ log = logging.getLogger("moot")
 
 class StartupError(Exception):
     """The bot could not start for a reason the operator can fix; one line."""
+
+
+SYNC_NEEDS = "sync (commands are synced to Discord as the bot)"
 
 
 def point_at(settings: Settings) -> None:
@@ -52,10 +56,17 @@ def build_bot(
     )
 
 
-def _token(settings: Settings) -> str:
+def require_token(settings: Settings, needed_for: str = "starting the bot") -> str:
+    """The bot token, or a StartupError saying what needed it."""
     if settings.token is None:
-        raise StartupError("MOOT_TOKEN is not set.")
+        raise StartupError(f"MOOT_TOKEN is needed for {needed_for}: it is not set.")
     return settings.token.get_secret_value()
+
+
+def unreachable(settings: Settings, exc: BaseException) -> StartupError:
+    """The one line for a network failure on the way to Discord: where, and why."""
+    reason = str(exc) or type(exc).__name__
+    return StartupError(f"Cannot reach Discord ({settings.discord_api_url}): {reason}")
 
 
 async def start_in_background(
@@ -63,7 +74,7 @@ async def start_in_background(
 ) -> tuple[MootBot, asyncio.Task[None]]:
     """Start the bot as a task and wait until it is ready (used by the sandbox)."""
     bot = build_bot(settings, clock=clock)
-    task = asyncio.create_task(bot.start(_token(settings)), name="moot-bot")
+    task = asyncio.create_task(bot.start(require_token(settings)), name="moot-bot")
     waiter = asyncio.create_task(bot.wait_until_ready())
     done, _ = await asyncio.wait(
         {task, waiter}, timeout=ready_timeout, return_when="FIRST_COMPLETED"
@@ -88,6 +99,7 @@ async def serve(
     settings: Settings, *, sync_policy: SyncPolicy = "auto", clock: Clock | None = None
 ) -> None:
     """Run until SIGINT or SIGTERM, then stop the scheduler and close the database."""
+    token = require_token(settings)
     bot = build_bot(settings, sync_policy=sync_policy, clock=clock)
     loop = asyncio.get_running_loop()
     stop_requested = asyncio.Event()
@@ -95,7 +107,7 @@ async def serve(
         loop.add_signal_handler(signum, stop_requested.set)
     try:
         async with bot:
-            running = asyncio.create_task(bot.start(_token(settings)), name="moot-bot")
+            running = asyncio.create_task(bot.start(token), name="moot-bot")
             stopping = asyncio.create_task(stop_requested.wait())
             await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if stopping.done():
@@ -112,6 +124,9 @@ async def serve(
         raise StartupError(
             "Discord refused an intent: turn it on in the developer portal's Bot tab."
         ) from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        # Logging in is the first request: a failure there is the network, not the database.
+        raise unreachable(settings, exc) from None
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
@@ -120,10 +135,15 @@ async def serve(
 
 async def sync(settings: Settings) -> None:
     """Log in over REST only and sync the global command tree, changed or not."""
+    # Checked before the bot is built: closing a bot that never logged in fails inside
+    # discord.py, and the operator should hear about the token, not about that.
+    token = require_token(settings, SYNC_NEEDS)
     bot = build_bot(settings, sync_policy="force")
     try:
-        await bot.login(_token(settings))  # runs setup_hook, which syncs
+        await bot.login(token)  # runs setup_hook, which syncs
     except discord.LoginFailure:
         raise StartupError("Discord refused MOOT_TOKEN.") from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise unreachable(settings, exc) from None
     finally:
         await bot.close()

@@ -8,12 +8,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import moderators_only
 from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR
 
 
 def _walk(items: list[Any], moderator: bool) -> list[tuple[str, str, bool]]:
-    """(name, description, moderators only) for every slash command under `items`."""
+    """(name, description, moderators only) for every slash command under `items`.
+
+    A command is the moderators' when it, or a group above it, is hidden from members
+    (`default_member_permissions`) or when it carries the moderator check: a group open
+    to everyone may still hold moderator subcommands (/round schedule under /round)."""
     found: list[tuple[str, str, bool]] = []
     for item in items:
         own = item.default_permissions
@@ -21,6 +26,7 @@ def _walk(items: list[Any], moderator: bool) -> list[tuple[str, str, bool]]:
         if isinstance(item, app_commands.Group):
             found += _walk(list(item.commands), restricted)
         elif isinstance(item, app_commands.Command):
+            restricted = restricted or moderators_only(item)
             found.append((item.qualified_name, item.description, restricted))
     return found
 

@@ -15,6 +15,9 @@ from bot.models import MemberScore
 from tests.conftest import PROJECT_ROOT, cli_environment, run_cli
 from tests.db.test_scores import decided
 
+# Nothing listens on port 1: connecting is refused at once.
+UNREACHABLE = "http://127.0.0.1:1/api/v10"
+
 
 def run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return run_cli(*args, env=env, cwd=cwd)
@@ -66,6 +69,20 @@ def test_search_with_nothing_to_search_is_a_clear_error(
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_search_in_an_essay_that_does_not_exist_says_so(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert run("corpus", "import", env=env, cwd=tmp_path).returncode == 0
+    result = run("corpus", "search", "hegemony", "--essay", "nope", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "There is no essay “nope”" in result.stdout
+    assert "No matches" not in result.stdout
+    known = sorted(p.stem for p in (PROJECT_ROOT / "corpus").glob("*.txt"))
+    assert all(slug in result.stdout for slug in known)
+    found = run("corpus", "search", "hegemony", "--essay", known[0], env=env, cwd=tmp_path)
+    assert found.returncode == 0, found.stdout + found.stderr
+
+
 def test_bad_setting_stops_with_one_line_naming_it(env: dict[str, str], tmp_path: Path) -> None:
     env |= {"MOOT_SHARD_COUNT": "2", "MOOT_SHARD_IDS": "5"}
     result = run("migrate", env=env, cwd=tmp_path)
@@ -94,10 +111,60 @@ def test_unreachable_database_is_one_clear_line(env: dict[str, str], tmp_path: P
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_run_prepares_the_database_without_a_traceback(env: dict[str, str], tmp_path: Path) -> None:
+def test_run_without_a_token_plays_the_sandbox_and_leaves_the_database_alone(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     result = run("run", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "offline sandbox" in result.stdout and "moot sandbox" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists()  # MOOT_DATABASE_URL's file was never made
+
+
+def test_run_with_a_token_prepares_the_database_then_names_an_unreachable_discord(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env |= {"MOOT_TOKEN": "x.y.z", "MOOT_DISCORD_API_URL": UNREACHABLE}
+    result = run("run", env=env, cwd=tmp_path)
+    assert result.returncode == 1
     assert "3 added" in result.stdout
+    assert f"Cannot start: Cannot reach Discord ({UNREACHABLE})" in result.stdout
+    assert "database" not in result.stdout.split("Database ready")[-1].lower()
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_sync_without_a_token_says_it_needs_one(env: dict[str, str], tmp_path: Path) -> None:
+    result = run("sync", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.strip().startswith("Cannot sync: MOOT_TOKEN is needed for sync")
+    assert len(result.stdout.strip().splitlines()) == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists()  # refused before the database was touched
+
+
+def test_sync_with_discord_out_of_reach_names_discord_not_the_database(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env |= {"MOOT_TOKEN": "x.y.z", "MOOT_DISCORD_API_URL": UNREACHABLE}
+    result = run("sync", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"Cannot sync: Cannot reach Discord ({UNREACHABLE})" in result.stdout
+    assert "MOOT_DATABASE_URL" not in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_unreadable_corpus_file_is_named_with_its_reason(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "gone.txt").symlink_to(tmp_path / "moved-away.txt")  # a dangling link
+    env["MOOT_CORPUS_DIR"] = str(corpus)
+    result = run("corpus", "import", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Corpus import failed, nothing was changed" in result.stdout
+    assert "gone.txt" in result.stdout and "No such file or directory" in result.stdout
+    assert "MOOT_DATABASE_URL" not in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 

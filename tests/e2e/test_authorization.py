@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 from bot.checks import moderators_only
 from bot.client import MootBot
 from bot.db import Database
+from bot.services.guild_config import update_settings
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, World
 from emulator.timeline import Timeline
@@ -130,3 +131,36 @@ async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothin
     await timeline.advance(bot_settings.sweep_seconds)
     assert await snapshot(bot_settings.database_url) == before_rows
     assert public_state(emulator, world) == before_public
+
+
+async def test_the_refusal_names_the_configured_moderator_role(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    """A member told "it needs Manage Server" would ask an admin for a permission they
+    need not have: with a moderator role set, the refusal names that role too."""
+    mod, alice = world.member("mod"), world.member("alice")
+    helpers = emulator.add_role(world.guild, "Helpers")
+    await emulator.slash(mod, world.general, "config moderator-role", role=helpers)
+    refused = await emulator.slash(alice, world.general, "debate start", motion="Test")
+    reply = refused.reply
+    assert reply is not None and reply.ephemeral
+    assert reply.content == (
+        f"Only moderators can do that: it needs Manage Server or the <@&{helpers.id}> role."
+    )
+
+
+async def test_a_deleted_moderator_role_is_not_named_as_a_way_in(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    """A role deleted since /config moderator-role set it shows as "@deleted-role":
+    nobody can be given it, so the refusal says it is gone instead of naming it."""
+    alice = world.member("alice")
+    async with bot.db.session() as session:
+        await update_settings(world.guild.id, moderator_role_id=4242, session=session)
+    refused = await emulator.slash(alice, world.general, "debate start", motion="Test")
+    reply = refused.reply
+    assert reply is not None and reply.ephemeral
+    assert reply.content == (
+        "Only moderators can do that: it needs Manage Server "
+        "(the moderator role set with /config moderator-role was deleted)."
+    )

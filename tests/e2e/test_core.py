@@ -6,8 +6,11 @@ import asyncio
 import re
 import sqlite3
 
+import discord
 import pytest
+from discord import app_commands
 
+from bot.checks import moderators_only
 from bot.client import MootBot
 from bot.runtime import stop, sync
 from bot.settings import Settings
@@ -52,6 +55,33 @@ async def test_help_lists_member_and_moderator_commands(
     moderators = next(v for k, v in fields.items() if k.startswith("Moderators"))
     assert "/config timezone" in moderators and "/config show" in moderators
     assert "/config" not in fields["Everyone"]
+
+
+async def test_help_files_every_moderator_command_under_moderators(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    """Commands behind the moderator check are the moderators', even in a group open to
+    everyone (/round schedule under /round); the sections follow the commands themselves."""
+    answer = await emulator.slash(world.member("alice"), world.general, "help")
+    fields = {f["name"]: f["value"] for f in answer.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
+    everyone = "\n".join(v for k, v in fields.items() if k.startswith("Everyone"))
+    moderators = "\n".join(v for k, v in fields.items() if k.startswith("Moderators"))
+    listed = {
+        line.split("`")[1]: line
+        for text in (everyone, moderators)
+        for line in text.splitlines()
+        if line.startswith("`/")
+    }
+    guarded = {
+        f"/{c.qualified_name}"
+        for c in bot.tree.walk_commands(type=discord.AppCommandType.chat_input)
+        if isinstance(c, app_commands.Command) and moderators_only(c)
+    }
+    assert {"/debate start", "/round schedule", "/scores adjust", "/scores season new"} <= guarded
+    for name in guarded:
+        assert name in listed, name
+        assert f"`{name}`" in moderators and f"`{name}`:" not in everyone, name
+    assert "`/debate join`" in everyone and "`/quote search`" in everyone
 
 
 async def test_config_is_hidden_from_members_and_refused_when_shown(
