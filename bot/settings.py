@@ -184,7 +184,7 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for error in exc.errors():
             field = "_".join(str(part) for part in error["loc"])
-            name = f"MOOT_{field.upper()}" if field else "settings"
             message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"{name}: {message}")
+            # A check across settings names them in its own message.
+            lines.append(f"MOOT_{field.upper()}: {message}" if field else message)
         raise SettingsError("; ".join(lines)) from None

@@ -93,3 +93,10 @@ def test_each_process_takes_its_shards_share_of_the_global_budget() -> None:
     assert [s.process_post_rate for s in quarters] == [12, 12, 12, 12]
     assert sum(s.process_post_rate for s in quarters) == 48
     assert load_settings(post_rate=48, shard_count=4, shard_ids=[0, 2]).process_post_rate == 24
+
+
+def test_a_check_across_settings_is_one_line_that_names_them() -> None:
+    """As the README shows it: no stand-in name before the settings the check names."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings(shard_count=2, shard_ids=[5])
+    assert str(caught.value) == "MOOT_SHARD_IDS has [5], outside 0..1 allowed by MOOT_SHARD_COUNT"
