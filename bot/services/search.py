@@ -245,10 +245,18 @@ def marked_spans(verbatim: str, marked: str | None) -> tuple[tuple[int, int], ..
         if char == _OPEN:
             start = position
         elif char == _CLOSE:
-            spans.append((start, position))
+            spans.append((start, _with_final_period(verbatim, start, position)))
         else:
             position += 1
     return tuple(spans)
+
+
+def _with_final_period(verbatim: str, start: int, end: int) -> int:
+    """The end of a match, taking in the final period of an abbreviation ("U.S."): the
+    engines stop a word before it, and "**U.S**." reads as a typo."""
+    if "." in verbatim[start:end] and verbatim[end : end + 1] == ".":
+        return end + 1
+    return end
 
 
 def mark_matches(
