@@ -227,7 +227,9 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
     A sentence ends at terminal punctuation (with any closing quotes) followed by space and
     a capital, digit or opening quote, unless the word before the stop is an abbreviation
-    ("Mr.", "etc.") or an initialism ("U.S.", "M."): "the U.S. Congress" stays one sentence.
+    ("Mr.", "etc.") or an initialism ("U.S.", "M."): "the U.S. Congress" stays one sentence;
+    and not inside a quotation: a quoted passage of two sentences stays in the sentence
+    that quotes it, so no sentence ends with a closing quote it never opened.
     """
     spans = []
     start = 0
@@ -238,6 +240,8 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
             continue
         if text[match.start()] == "." and _is_abbreviation(text[start : match.start() + 1]):
             continue
+        if _inside_quotation(text[start:end]):
+            continue  # a full stop within a quoted passage: the quotation goes on
         spans.append((start, end))
         start = follow.end()
     spans.append((start, len(text)))
@@ -245,6 +249,13 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
         (s + offset, e + offset)
         for s, e in (_trim(text, s, e) for s, e in spans if text[s:e].strip())
     ]
+
+
+def _inside_quotation(sentence: str) -> bool:
+    """Whether a double quotation opened in `sentence` is still open at its end (curly
+    quotes counted as pairs, straight ones by parity)."""
+    curly = sentence.count("“") - sentence.count("”")
+    return curly > 0 or sentence.count('"') % 2 == 1
 
 
 def _is_abbreviation(upto_stop: str) -> bool:

@@ -107,6 +107,15 @@ def test_windows_line_endings_are_normalised(tmp_path: Path) -> None:
         ),
         ("e.g. this one. lowercase. Continues", ["e.g. this one. lowercase.", "Continues"]),
         ("No terminal punctuation", ["No terminal punctuation"]),
+        (
+            # A quoted passage of two sentences stays with the sentence that quotes it.
+            "He wrote “the aid should end. Consistent with it, we would go.” Then silence.",
+            ["He wrote “the aid should end. Consistent with it, we would go.”", "Then silence."],
+        ),
+        (
+            'She said "we stay. We hold." They left.',
+            ['She said "we stay. We hold."', "They left."],
+        ),
     ],
 )
 def test_sentence_splitting(text: str, expected: list[str]) -> None:
