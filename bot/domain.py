@@ -17,9 +17,24 @@ class Side(enum.StrEnum):
     def label(self) -> str:
         return "Realist" if self is Side.REALIST else "Values"
 
+    @property
+    def other(self) -> Side:
+        """The side across the floor."""
+        return Side.VALUES if self is Side.REALIST else Side.REALIST
+
+    def stance(self, proposition: Side) -> str:
+        """How this side argues the motion when `proposition` is the side proposing it."""
+        return "for the motion" if self is proposition else "against the motion"
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 vote`, `2 votes`: a count with its noun in the number it needs."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
 
 class Winner(enum.StrEnum):
-    """Who won a decided round: one of the sides, or neither."""
+    """Who won a decided round: one of the sides, or neither (a draw). A round nobody voted
+    in and nobody judged has no winner at all: it is stored as None, not as a draw."""
 
     REALIST = "realist"
     VALUES = "values"

@@ -124,7 +124,8 @@ def balance_line(balance: scores.Balance) -> str:
     flag = f" · ⚠ {balance.lopsided.label} wins it too often" if balance.lopsided else ""
     return (
         f"{discord.utils.escape_markdown(balance.label[:80])}: Realist {balance.realist} · "
-        f"Values {balance.values} · drawn {balance.draws}{flag}"
+        f"Values {balance.values} · drawn {balance.draws} · "
+        f"for the motion {balance.for_motion}{flag}"
     )
 
 
@@ -216,7 +217,9 @@ class Scores(commands.GroupCog, group_name="scores", group_description="Results 
         embed = discord.Embed(title="Realist against Values", colour=MOOT_COLOUR)
         embed.description = (
             f"Realist **{standing.realist}** · Values **{standing.values}** · "
-            f"drawn {standing.draws}"
+            f"drawn {standing.draws}\n"
+            f"Won for the motion {standing.for_motion} · "
+            f"against it {standing.against_motion}"
         )
         for title, balances in (("By motion", standing.motions), ("By essay", standing.essays)):
             lines = [balance_line(b) for b in balances[:8]]

@@ -29,6 +29,13 @@ class Round(SQLModel, table=True):
     # The essay the motion is drawn from (its slug), when the moderator says so: the side
     # standings then show how each essay's rounds go.
     essay_slug: str | None = Field(default=None, max_length=100)
+    # The side that argues for the motion (the other argues against it): the moderator's
+    # choice, since a motion may be worded for either side.
+    proposition: Side = Field(
+        default=Side.REALIST,
+        sa_type=StoredEnum(Side, 16),
+        sa_column_kwargs={"server_default": Side.REALIST.value},
+    )
     status: RoundStatus = Field(
         default=RoundStatus.LOBBY, sa_type=StoredEnum(RoundStatus, 16), index=True
     )

@@ -17,13 +17,17 @@ from bot.actions.rounds.runner import RoundRunner
 from bot.autocomplete import essay_suggestions, format_choices
 from bot.checks import is_moderator
 from bot.client import MootBot
-from bot.domain import RoundStatus, TurnStatus
+from bot.domain import RoundStatus, Side, TurnStatus, counted
 from bot.embeds import MOOT_COLOUR
 from bot.services import rounds
 from bot.services.quotes import check_essay
 from bot.services.rounds import RoundView
 from bot.times import discord_time
 
+PROPOSING_CHOICES = [
+    app_commands.Choice(name="Realist (for the motion; Values against)", value="realist"),
+    app_commands.Choice(name="Values (for the motion; Realist against)", value="values"),
+]
 SIDE_CHOICES = [
     app_commands.Choice(name="Realist", value="realist"),
     app_commands.Choice(name="Values", value="values"),
@@ -61,7 +65,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         channel="Channel for the round's thread (default: the debate channel or this one)",
         pace="Scale every time by this (0.5 = half as long)",
         essay="The essay the motion comes from (for the side standings by essay)",
+        proposing="The side that argues for the motion (default Realist)",
     )
+    @app_commands.choices(proposing=PROPOSING_CHOICES)
     @is_moderator()
     async def start(
         self,
@@ -71,6 +77,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         channel: discord.TextChannel | None = None,
         pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
         essay: str | None = None,
+        proposing: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild is not None
         fmt = format_named(self.bot.formats, format)
@@ -89,6 +96,17 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             by=interaction.user.id,
             essay=essay,
         )
+        proposition = Side(proposing.value) if proposing else Side.REALIST
+        if proposition is not view.proposition:
+            async with self.bot.db.session() as session:
+                view = await rounds.propose(
+                    view.id,
+                    proposition,
+                    by=interaction.user.id,
+                    now=self.bot.clock.now(),
+                    session=session,
+                )
+            await self.runner.refresh_lobby(view, fmt)
         await interaction.followup.send(
             f"Round {view.id} is open in <#{view.thread_id}>.", ephemeral=True
         )
@@ -141,13 +159,14 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     @app_commands.command(name="yield", description="Finish your turn early")
     async def yield_(self, interaction: discord.Interaction) -> None:
         view = await self._round(interaction)
+        now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             changes = await rounds.yield_turn(
                 view.id,
-                None,
+                rounds.turn_seen(view, interaction.id),
                 interaction.user.id,
                 fmt=self.runner.format_of(view),
-                now=self.bot.clock.now(),
+                now=now,
                 session=session,
             )
         await self.runner.answer_then_follow(interaction, "Your turn is over. Thank you.", changes)
@@ -192,32 +211,42 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         fmt = self.runner.format_of(view)
         now = self.bot.clock.now()
         by = interaction.user.id
+        # The turn the moderator saw: one announced after they sent this was not.
+        seen = rounds.turn_seen(view, interaction.id)
+        turn = next((t.role for t in view.turns if t.id == seen), "the turn")
         async with self.bot.db.session() as session:
             if action == "pause":
                 changes = await rounds.pause(view.id, by=by, now=now, session=session)
+                done = f"Paused the round in {turn}."
             elif action == "resume":
                 changes = await rounds.resume(view.id, by=by, now=now, session=session)
+                done = f"Resumed the round: {turn} continues."
             elif action == "extend":
+                seconds = extra["seconds"]
                 changes = await rounds.extend(
-                    view.id, extra["seconds"], by=by, now=now, session=session
+                    view.id, seconds, by=by, now=now, session=session, turn_id=seen
                 )
+                done = f"Added {counted(seconds, 'second')} to {turn}."
             elif action == "skip":
-                seen = view.current_turn
+                paused = view.status is RoundStatus.PAUSED
                 changes = await rounds.skip(
-                    view.id,
-                    fmt=fmt,
-                    by=by,
-                    now=now,
-                    session=session,
-                    turn_id=seen.id if seen else None,
+                    view.id, fmt=fmt, by=by, now=now, session=session, turn_id=seen
+                )
+                done = f"Skipped {turn}." + (
+                    " The round was paused: the clock runs again from the next turn."
+                    if paused
+                    else ""
                 )
             elif action == "remove":
+                member = extra["member"]
                 changes = await rounds.remove(
-                    view.id, extra["member"].id, fmt=fmt, by=by, now=now, session=session
+                    view.id, member.id, fmt=fmt, by=by, now=now, session=session
                 )
+                done = f"Removed {member.display_name} from round {view.id}."
             else:
                 changes = await rounds.end(view.id, by=by, now=now, session=session)
-        await self.runner.answer_then_follow(interaction, f"Done: {action}.", changes)
+                done = f"Ended round {view.id} early, without a decision."
+        await self.runner.answer_then_follow(interaction, done, changes)
         if action in ("remove", "end"):
             await self.runner.refresh_lobby(changes.round, fmt)
 

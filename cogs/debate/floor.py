@@ -4,6 +4,7 @@ out-of-turn message taken off the record)."""
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
@@ -25,6 +26,40 @@ from bot.services.rounds.speeches import MessageAction
 from cogs.debate.forms import FORM_ID, BallotForm, SpeechForm, show_form
 
 log = logging.getLogger("moot.debate")
+
+# Discord's limit on a message's text.
+MESSAGE_MAX = 2000
+
+
+def typed(kind: str, values: dict[str, str]) -> str:
+    """What the member typed in a form (a speech, or a ballot's three fields)."""
+    if kind == "speech":
+        return values.get("speech", "")
+    return "\n".join(
+        (
+            f"Winner: {values.get('winner', '')}",
+            "Speaker points:",
+            values.get("points", ""),
+            "Reason:",
+            values.get("reason", ""),
+        )
+    )
+
+
+async def give_back(interaction: discord.Interaction, refusal: str, text: str) -> None:
+    """Refuse a form and hand back what was typed, to copy into it again: in a code block
+    when it fits in the answer, else as a text file."""
+    # A fence inside the text would close the block early.
+    block = text.replace("```", "`\u200b``")
+    content = f"{refusal}\n\nWhat you typed, to copy and submit again:\n```\n{block}\n```"
+    files: list[discord.File] = []
+    if len(content) > MESSAGE_MAX:
+        content = f"{refusal}\n\nWhat you typed is attached, to copy and submit again."
+        files = [discord.File(io.BytesIO(text.encode()), filename="what-you-typed.txt")]
+    if interaction.response.is_done():
+        await interaction.followup.send(content, files=files, ephemeral=True)
+    else:
+        await interaction.response.send_message(content, files=files, ephemeral=True)
 
 
 class RoundFloor(commands.Cog):
@@ -174,11 +209,17 @@ class RoundFloor(commands.Cog):
         }
         round_id = int(found["round"])
         async with reporting(interaction):
-            if found["kind"] == "speech":
-                turn_id = int(found["turn"] or 0)
-                await self.submit_speech(interaction, round_id, turn_id, values.get("speech", ""))
-            else:
-                await self.submit_ballot(interaction, round_id, values)
+            try:
+                if found["kind"] == "speech":
+                    turn_id = int(found["turn"] or 0)
+                    await self.submit_speech(
+                        interaction, round_id, turn_id, values.get("speech", "")
+                    )
+                else:
+                    await self.submit_ballot(interaction, round_id, values)
+            except MootError as refused:
+                # A form forgets what was typed once it is refused: hand it back to copy.
+                await give_back(interaction, str(refused), typed(found["kind"], values))
 
     async def submit_ballot(
         self, interaction: discord.Interaction, round_id: int, values: dict[str, str]

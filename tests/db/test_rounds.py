@@ -223,7 +223,10 @@ async def test_a_hundred_members_voting_at_once_are_each_counted_once(db: Databa
     async with db.session() as s:
         view = await rounds.get_round(round_id, session=s)
     assert view.status is RoundStatus.DECIDED and view.winner == "values"
-    assert view.result is not None and "Winner: **Values**, by 80 vote(s)" in view.result
+    assert (
+        view.result is not None
+        and "Winner: **Values** (against the motion), by 80 votes" in view.result
+    )
 
 
 @pytest.mark.parametrize("pace", [0.0, 2.5])
@@ -237,3 +240,41 @@ async def test_bad_pace_and_motion_are_refused(db: Database, pace: float) -> Non
             await rounds.create_round(
                 GUILD, 5, motion="x" * 301, fmt=FMT, pace=1, by=1, now=T0, session=s
             )
+
+
+async def test_a_command_sent_before_the_next_turn_was_announced_skips_nothing_more(
+    db: Database,
+) -> None:
+    round_id = await running_round(db)
+    async with db.session() as s:
+        view = await rounds.get_round(round_id, session=s)
+        # Turn 1 was announced in message 100; both moderators send /debate skip after it.
+        await rounds.announced(
+            [(rounds.Notice(rounds.NoticeKind.TURN, round_id, view.turns[0].id), 100)],
+            session=s,
+        )
+        view = await rounds.get_round(round_id, session=s)
+    first, second = 101, 102  # interaction ids, in the order sent
+    async with db.session() as s:
+        seen = rounds.turn_seen(view, first)
+        await rounds.skip(round_id, fmt=FMT, by=1, now=T0, session=s, turn_id=seen)
+    # The second arrives after the first moved the round, before turn 2 was announced.
+    async with db.session() as s:
+        view = await rounds.get_round(round_id, session=s)
+        assert view.current == 2
+        seen = rounds.turn_seen(view, second)
+        with pytest.raises(MootError, match=r"Opening \(turn 1\) has already ended"):
+            await rounds.skip(round_id, fmt=FMT, by=2, now=T0, session=s, turn_id=seen)
+        with pytest.raises(MootError, match="has already ended"):
+            await rounds.extend(round_id, 60, by=2, now=T0, session=s, turn_id=seen)
+    async with db.session() as s:
+        view = await rounds.get_round(round_id, session=s)
+    assert view.current == 2 and view.turns[1].ends_at == T0 + timedelta(seconds=180)
+    # Once turn 2 is announced (message 103), a command sent after it skips it.
+    async with db.session() as s:
+        await rounds.announced(
+            [(rounds.Notice(rounds.NoticeKind.TURN, round_id, view.turns[1].id), 103)],
+            session=s,
+        )
+        view = await rounds.get_round(round_id, session=s)
+        assert rounds.turn_seen(view, 104) == view.turns[1].id

@@ -35,13 +35,24 @@ async def decided(
     *,
     points: dict[int, float] | None = None,
     essay: str | None = None,
+    proposition: Side = Side.REALIST,
 ) -> int:
     """A round played through the service: seats, every turn skipped, votes for `winner`
-    (none for a draw), a ballot with `points`, and the vote closed at `at`."""
+    (one each side for a draw, none for "nobody"), a ballot with `points`, and the vote
+    closed at `at`."""
     fmt = DUO if max(len(realist), len(values)) > 1 else SOLO
     async with db.session() as s:
         view = await rounds.create_round(
-            GUILD, 5, motion="Order first", fmt=fmt, pace=1.0, by=1, now=at, session=s, essay=essay
+            GUILD,
+            5,
+            motion="Order first",
+            fmt=fmt,
+            pace=1.0,
+            by=1,
+            now=at,
+            session=s,
+            essay=essay,
+            proposition=proposition,
         )
         for side, team in ((Side.REALIST, realist), (Side.VALUES, values)):
             for user in team:
@@ -53,8 +64,9 @@ async def decided(
             if (await rounds.get_round(view.id, session=s)).status is RoundStatus.VOTING:
                 break
             await rounds.skip(view.id, fmt=fmt, by=1, now=at, session=s)
-        if winner != "draw":
-            await rounds.vote(view.id, 99, "Voter", Side(winner), fmt=fmt, now=at, session=s)
+        votes = list(Side) if winner == "draw" else [] if winner == "nobody" else [Side(winner)]
+        for voter, side in enumerate(votes, 98):
+            await rounds.vote(view.id, voter, "Voter", side, fmt=fmt, now=at, session=s)
         if points:
             lines = "\n".join(f"{NAMES[u]}: {p}" for u, p in points.items())
             await rounds.submit_ballot(
@@ -212,10 +224,56 @@ async def test_sides_and_motions_are_counted(db: Database) -> None:
     assert (standing.realist, standing.values, standing.draws) == (4, 1, 0)
     assert standing.over_time[-1][1:] == (4, 1)
     [motion] = standing.motions
-    assert asdict(motion) == {"label": "Order first", "realist": 4, "values": 1, "draws": 0}
+    assert asdict(motion) == {
+        "label": "Order first",
+        "realist": 4,
+        "values": 1,
+        "draws": 0,
+        "for_motion": 4,
+    }
     assert motion.lopsided is Side.REALIST
     # Rounds started with an essay are counted by essay too (by slug without a corpus).
     assert [(b.label, b.realist, b.values) for b in standing.essays] == [
         ("morgenthau", 2, 0),
         ("kant", 0, 1),
     ]
+
+
+async def test_a_round_nobody_voted_in_is_not_rated_drawn_or_counted(db: Database) -> None:
+    round_id = await decided(db, [10], [11], "nobody", T0)
+    async with db.session() as s:
+        view = await rounds.get_round(round_id, session=s)
+        standing = await scores.side_standings(GUILD, session=s)
+    assert view.status is RoundStatus.DECIDED and view.winner is None
+    assert view.result is not None and view.result.startswith("No decision")
+    assert await table(db) == []
+    assert (standing.realist, standing.values, standing.draws) == (0, 0, 0)
+    assert standing.motions == [] and standing.over_time == []
+    # A rebuild replays it the same way: still nobody's.
+    async with db.session() as s:
+        await scores.rebuild(session=s, guild_id=GUILD)
+    assert await table(db) == []
+
+
+async def test_wins_count_by_side_whichever_side_proposed_and_by_stance_too(
+    db: Database,
+) -> None:
+    # Realist proposes and wins; Values proposes and Realist wins; Values proposes and wins.
+    await decided(db, [10], [11], "realist", T0)
+    await decided(db, [10], [11], "realist", T0 + timedelta(hours=1), proposition=Side.VALUES)
+    await decided(db, [10], [11], "values", T0 + timedelta(hours=2), proposition=Side.VALUES)
+    await decided(db, [10], [11], "draw", T0 + timedelta(hours=3), proposition=Side.VALUES)
+    async with db.session() as s:
+        standing = await scores.side_standings(GUILD, session=s)
+    assert (standing.realist, standing.values, standing.draws) == (2, 1, 1)
+    assert (standing.for_motion, standing.against_motion) == (2, 1)
+    [motion] = standing.motions
+    assert (motion.realist, motion.values, motion.draws, motion.for_motion) == (2, 1, 1, 2)
+    # Ratings count by side too: Ann (Realist) won twice, lost once, drew once.
+    async with db.session() as s:
+        ann = (
+            await s.exec(
+                select(MemberScore).where(MemberScore.user_id == 10, MemberScore.track == ALL_TIME)
+            )
+        ).one()
+    assert (ann.wins, ann.losses, ann.draws, ann.realist_wins) == (2, 1, 1, 2)

@@ -16,8 +16,8 @@ from bot.actions.rounds.opening import open_thread
 from bot.client import MootBot
 from bot.db import Database
 from bot.formats import DEFAULT_FORMAT
+from bot.models import MemberScore, Speech
 from bot.models import Round as RoundRow
-from bot.models import Speech
 from bot.runtime import stop
 from bot.services import rounds
 from bot.settings import Settings
@@ -105,6 +105,7 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
     r = await open_round(emulator, world, timeline=timeline)
     lobby = r.lobby()
     assert "Realist vs Values" in lobby.text() and "1. Realist · Opening · 3:00" in lobby.text()
+    assert "Lobby: up to 1 speaker a side." in lobby.text()
     # The motion is shown, but pings nobody.
     assert not any(m.pinged_everyone for m in r.messages())
     refused = await r.click("alice", lobby, "Start")
@@ -116,7 +117,8 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
     assert "side is full" in full.reply.content  # type: ignore[union-attr]
     await r.click("bob", r.lobby(), "Join Values")
     await r.click("carol", r.lobby(), "Audience")
-    assert "**Realist**: Alice" in r.lobby().text() and "**Values**: Bob" in r.lobby().text()
+    assert "**Realist** (for the motion): Alice" in r.lobby().text()
+    assert "**Values** (against the motion): Bob" in r.lobby().text()
     started = await r.click("mod", r.lobby(), "Start")
     # One answer acknowledges the press and shows the lobby as started, buttons gone.
     assert started.response_type == 7 and not started.errors
@@ -124,6 +126,8 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
     assert "Under way." in shown.text() and not shown.buttons()
     first = await r.wait_turns(1)
     assert first.content == f"<@{world.member('alice').user.id}>"
+    assert "**Alice** has the floor · Realist, for the motion" in first.text()
+    assert "Post your speech in this thread, or use Submit speech" in first.text()
     assert first.pinged_users == [world.member("alice").user.id]
     ends = int(re.search(r"Ends <t:(\d+):R>", first.text())[1])  # type: ignore[index]
     assert ends == int((timeline.now() + timedelta(minutes=3)).timestamp())
@@ -154,7 +158,7 @@ async def test_a_round_runs_itself_records_speeches_and_the_audience_decides(
     await timeline.advance(119)
     assert not has_message(r, "Result:")
     result = await result_posted(r, timeline)
-    assert "Winner: **Realist**, by 2 vote(s)" in result.text()
+    assert "Winner: **Realist** (for the motion), by 2 votes" in result.text()
     transcript = await r.slash("alice", "debate transcript")
     [attachment] = transcript.reply.data["attachments"]  # type: ignore[union-attr]
     text = transcript.reply.attachments[attachment["filename"]].decode()  # type: ignore[union-attr]
@@ -209,7 +213,7 @@ async def play_through(r: Round, mod: str = "mod") -> int:
         played += 1
         if "Preparation time" in turn.text():
             skipped = await r.slash(mod, "debate skip")
-            assert skipped.ephemeral and "Done: skip" in skipped.reply.content  # type: ignore[union-attr]
+            assert skipped.ephemeral and "Skipped " in skipped.reply.content  # type: ignore[union-attr]
             continue
         speaker = next(
             name
@@ -285,7 +289,8 @@ async def test_moderator_controls_pause_resume_extend_skip_and_end(
     assert "paused with 2:40" in status.reply.text()  # type: ignore[union-attr]
     await r.slash("mod", "debate resume")
     await eventually_message(r, "resumes")
-    await r.slash("mod", "debate extend", seconds=30)
+    extended = await r.slash("mod", "debate extend", seconds=30)
+    assert extended.reply.content == "Added 30 seconds to Opening."  # type: ignore[union-attr]
     await eventually_message(r, "extended by 30 seconds")
     # Resumed with 2:40 and extended by 30 s: the turn ends 3:10 after the resume.
     await timeline.advance(189)
@@ -319,6 +324,9 @@ async def test_speech_by_form_without_the_intent_and_ballots_checked_whole(
         await seat(r, ["alice"], ["bob"])
         await r.click("mod", r.lobby(), "Start")
         first = await r.wait_turns(1)
+        # Messages are not read: the turn says what records a speech.
+        assert "Post your speech in this thread" not in first.text()
+        assert "Use Submit speech to put your speech on the record" in first.text()
         form = await r.click("alice", first, "Submit speech")
         assert form.modal is not None
         sent = await emulator.submit_modal(
@@ -351,6 +359,9 @@ async def test_speech_by_form_without_the_intent_and_ballots_checked_whole(
         problems = bad.reply.content  # type: ignore[union-attr]
         assert bad.ephemeral and "Winner must be Realist or Values" in problems
         assert "31 is outside 25-30" in problems and "Give a reason" in problems
+        # What was typed comes back, to copy into the form again.
+        assert "What you typed, to copy and submit again:\n```\nWinner: Neither" in problems
+        assert "Alice (Realist): 31\nBob (Values): 24" in problems
         ballot = await r.click("mod", voting, "Submit ballot")  # the form closed: open it again
         good = await emulator.submit_modal(
             world.member("mod"),
@@ -477,7 +488,11 @@ async def test_judges_and_removing_a_speaker(
     await r.wait_turns(1)
     removed = await r.slash("mod", "debate remove", member=world.member("alice"))
     assert removed.ephemeral
-    await eventually_message(r, "Alice was removed from the round")
+    await eventually_message(r, "A moderator removed Alice from the round")
+    # One pair of messages: the member removed, then their turn ending (no turn "removed").
+    await timeline.idle()
+    assert has_message(r, "Affirmative constructive ends here: its speaker is no longer in")
+    assert not has_message(r, "constructive was removed")
     # Bob cross-examines; then the negative constructive; the affirmative's later turns
     # have nobody left and are passed over.
     second = await r.wait_turns(2)
@@ -614,7 +629,7 @@ async def test_a_round_saved_but_never_opened_is_opened_or_ended_by_the_sweep(
     assert len(openers) == 1
     # Open like any other round: members join from its lobby.
     await r.click("alice", r.lobby(), "Join Realist")
-    assert "**Realist**: Alice" in r.lobby().text()
+    assert "**Realist** (for the motion): Alice" in r.lobby().text()
 
 
 async def test_a_result_posted_before_a_crash_is_not_posted_again_an_hour_later(
@@ -642,3 +657,107 @@ async def test_a_result_posted_before_a_crash_is_not_posted_again_an_hour_later(
     async with client.db.session() as session:
         view = await rounds.get_round(round_id, session=session)
     assert view.result_message_id == result.id
+
+
+async def test_the_moderator_says_which_side_proposes_and_every_message_follows(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    r = await open_round(emulator, world, timeline=timeline, proposing="values")
+    # The side for the motion is listed first.
+    await eventually(lambda: "**Values** (for the motion)" in r.lobby().text())
+    roster = r.lobby().text()
+    assert roster.index("**Values** (for the motion)") < roster.index(
+        "**Realist** (against the motion)"
+    )
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    first = await r.wait_turns(1)
+    assert "**Alice** has the floor · Realist, against the motion" in first.text()
+    await play_through(r)
+    await r.click("carol", r.latest("Voting is open"), "Realist · 0")
+    result = await result_posted(r, timeline)
+    assert "Winner: **Realist** (against the motion), by 1 vote" in result.text()
+
+
+async def test_a_round_nobody_votes_in_has_no_decision_and_is_not_rated(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    r = await started_round(emulator, world, timeline=timeline)
+    await play_through(r)
+    result = await result_posted(r, timeline)
+    assert "No decision: nobody voted after the debate" in result.text()
+    assert "draw" not in result.text().replace("not a draw", "")
+    status = await r.slash("carol", "debate status")
+    assert "No decision." in status.reply.text()  # type: ignore[union-attr]
+    async with bot.db.session() as session:
+        round_id = await rounds.round_here(world.guild.id, r.thread.id, session=session)
+        view = await rounds.get_round(round_id, session=session)
+        rated = (await session.exec(select(MemberScore))).all()
+    assert view.winner is None and rated == []
+
+
+async def test_a_command_sent_after_a_turn_was_announced_applies_to_that_turn(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    r = await started_round(emulator, world, timeline=timeline)
+    await r.wait_turns(1)
+    first = await r.slash("mod", "debate skip")
+    assert first.reply.content == "Skipped Opening."  # type: ignore[union-attr]
+    # Once the next turn is announced, a moderator who sees it can skip or extend it.
+    await r.wait_turns(2)
+    await timeline.idle()
+    extended = await r.slash("owner", "debate extend", seconds=60)
+    assert extended.reply.content == "Added 60 seconds to Opening."  # type: ignore[union-attr]
+    again = await r.slash("owner", "debate skip")
+    assert again.reply.content == "Skipped Opening."  # type: ignore[union-attr]
+    rebuttal = await r.wait_turns(3)  # Alice's
+    await r.click("alice", rebuttal, "Done")
+    # A second press of the same Done finishes nothing more.
+    repeat = await r.click("alice", rebuttal, "Done")
+    assert "Rebuttal (turn 3) has already ended" in repeat.reply.content  # type: ignore[union-attr]
+    await timeline.idle()
+    assert len(r.turns()) == 4
+
+
+async def test_skip_while_paused_says_the_round_runs_again(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    r = await started_round(emulator, world, timeline=timeline)
+    await r.wait_turns(1)
+    await timeline.advance(20)
+    await r.slash("mod", "debate pause")
+    await eventually_message(r, "is paused with")
+    skipped = await r.slash("mod", "debate skip")
+    assert skipped.reply.content == (  # type: ignore[union-attr]
+        "Skipped Opening. The round was paused: the clock runs again from the next turn."
+    )
+    said = await eventually_message(r, "A moderator skipped Opening.")
+    assert "The round was paused: the clock runs again from here." in said.text()
+    second = await r.wait_turns(2)
+    assert "Ends <t:" in second.text()
+    resumed = await r.slash("mod", "debate resume")
+    assert "not paused" in resumed.reply.content  # type: ignore[union-attr]
+    # The next turn runs its full three minutes from the skip.
+    await timeline.advance(179)
+    assert len(r.turns()) == 2
+    await timeline.advance(1)
+    assert len(r.turns()) == 3
+
+
+async def test_a_refused_speech_is_handed_back_to_copy(
+    bot_settings: Settings, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    client, task = await timeline.start(bot_settings)
+    try:
+        r = await started_round(emulator, world, timeline=timeline)
+        first = await r.wait_turns(1)
+        form = await r.click("alice", first, "Submit speech")
+        await r.slash("mod", "debate skip")  # the turn ends while Alice types
+        refused = await emulator.submit_modal(
+            world.member("alice"), form, {"speech": "Order before justice."}
+        )
+        text = refused.reply.content  # type: ignore[union-attr]
+        assert refused.ephemeral and text.startswith("It is not your turn to speak.")
+        assert text.endswith("to copy and submit again:\n```\nOrder before justice.\n```")
+    finally:
+        await stop(client, task)

@@ -7,6 +7,7 @@ import pytest
 
 from bot.domain import RoundStatus, Side, Tally
 from bot.errors import MootError
+from bot.formats import Decision as Rule
 from bot.services.rounds.decision import (
     REASON_MAX,
     BallotEntry,
@@ -47,6 +48,7 @@ def a_round(*seats: Seat) -> RoundView:
         format_key="lincoln-douglas",
         pace=1.0,
         essay_slug=None,
+        proposition=Side.REALIST,
         status=RoundStatus.VOTING,
         current=None,
         due_at=None,
@@ -172,7 +174,10 @@ def test_the_audience_decides_by_the_votes_after() -> None:
         name_of=names,
     )
     assert decision.winner == "values"
-    assert decision.summary == "Audience: Realist 2 · Values 5\nWinner: **Values**, by 3 vote(s)"
+    assert (
+        decision.summary
+        == "Audience: Realist 2 · Values 5\nWinner: **Values** (against the motion), by 3 votes"
+    )
 
 
 def test_a_level_audience_is_a_draw_unless_the_format_lets_ballots_break_it() -> None:
@@ -186,7 +191,10 @@ def test_a_level_audience_is_a_draw_unless_the_format_lets_ballots_break_it() ->
         rule="audience", tie="ballots", pre=NO_VOTES, post=level, ballots=ballots, name_of=names
     )
     assert broken.winner == "realist"
-    assert broken.summary.splitlines()[1] == "Winner: **Realist**, by the ballots, breaking a tie"
+    assert (
+        broken.summary.splitlines()[1]
+        == "Winner: **Realist** (for the motion), by the ballots, breaking a tie"
+    )
     unbroken = reach_decision(
         rule="audience", tie="ballots", pre=NO_VOTES, post=level, ballots=[], name_of=names
     )
@@ -203,7 +211,7 @@ def test_a_swing_wins_for_the_side_the_audience_moved_towards() -> None:
         "Before: Realist 2 · Values 8",
         "Audience: Realist 4 · Values 6",
         "Realist share 20% → 40% (+20 points)",
-        "Winner: **Realist**, by a swing of 20 points",
+        "Winner: **Realist** (for the motion), by a swing of 20 points",
     ]
     lost = reach_decision(
         rule="swing", tie="draw", pre=Tally(3, 1), post=Tally(6, 4), ballots=[], name_of=names
@@ -211,7 +219,7 @@ def test_a_swing_wins_for_the_side_the_audience_moved_towards() -> None:
     assert lost.winner == "values"
     assert lost.summary.splitlines()[2:] == [
         "Realist share 75% → 60% (-15 points)",
-        "Winner: **Values**, by a swing of 15 points",
+        "Winner: **Values** (against the motion), by a swing of 15 points",
     ]
 
 
@@ -247,7 +255,7 @@ def test_judges_decide_by_ballots_whatever_the_audience_says() -> None:
     assert decision.summary.splitlines() == [
         "Audience: Realist 7 · Values 0",
         "Ballots: Realist 1 · Values 2",
-        "Winner: **Values**, by 2-1 on ballots",
+        "Winner: **Values** (against the motion), by 2-1 on ballots",
         "Speaker points: Bob 28, Alice 27",
         "Judy (Values): Judy found Values clearer.",
         "Kim (Realist): Kim found Realist clearer.",
@@ -273,7 +281,7 @@ def test_judges_split_evenly_is_a_draw_and_without_ballots_the_audience_decides(
     assert unjudged.summary.splitlines() == [
         "Audience: Realist 1 · Values 2",
         "No ballot was submitted, so the audience vote decided.",
-        "Winner: **Values**, by 1 vote(s)",
+        "Winner: **Values** (against the motion), by 1 vote",
     ]
 
 
@@ -287,3 +295,40 @@ def test_a_speaker_no_longer_seated_is_still_averaged() -> None:
         name_of=names,
     )
     assert "Speaker points: nobody 26.25, Alice 26" in decision.summary
+
+
+@pytest.mark.parametrize("rule", ["audience", "swing", "judges"])
+def test_nobody_voting_and_no_ballot_is_no_decision_not_a_draw(rule: Rule) -> None:
+    # Even with votes before an Oxford debate, nobody said who won it.
+    decision = reach_decision(
+        rule=rule, tie="ballots", pre=Tally(3, 1), post=NO_VOTES, ballots=[], name_of=names
+    )
+    assert decision.winner is None
+    assert decision.summary.startswith("No decision: nobody voted after the debate")
+    assert "draw" not in decision.summary.replace("not a draw", "")
+    # One ballot is enough to decide, whatever the audience did.
+    judged = reach_decision(
+        rule=rule,
+        tie="ballots",
+        pre=NO_VOTES,
+        post=NO_VOTES,
+        ballots=[ballot(Side.VALUES, {11: 27, 12: 28})],
+        name_of=names,
+    )
+    assert judged.winner == "values"
+
+
+def test_the_result_says_which_way_the_winner_argued_the_motion() -> None:
+    # Values proposed: a Realist win is a win against the motion.
+    decision = reach_decision(
+        rule="audience",
+        tie="draw",
+        pre=NO_VOTES,
+        post=Tally(3, 1),
+        ballots=[],
+        name_of=names,
+        proposition=Side.VALUES,
+    )
+    assert decision.summary.splitlines()[-1] == (
+        "Winner: **Realist** (against the motion), by 2 votes"
+    )

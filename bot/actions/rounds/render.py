@@ -6,20 +6,21 @@ from __future__ import annotations
 import discord
 
 from bot.actions.rounds.buttons import RoundButton
-from bot.domain import RoundStatus, Side, Tally
+from bot.domain import RoundStatus, Side, Tally, counted
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.formats import Format
 from bot.services import rounds
 from bot.services.rounds import AUDIENCE, JUDGE, Notice, NoticeKind, RoundView
+from bot.services.rounds.turns import PAUSE_ENDS
 from bot.times import discord_time
 
 
 def roster_lines(view: RoundView) -> list[str]:
-    """Who is in the round, side by side."""
+    """Who is in the round, side by side, each side with the way it argues the motion."""
     lines = []
-    for side in Side:
+    for side in (view.proposition, view.proposition.other):
         names = ", ".join(s.name for s in view.speakers(side)) or "nobody yet"
-        lines.append(f"**{side.label}**: {names}")
+        lines.append(f"**{side.label}** ({side.stance(view.proposition)}): {names}")
     audience = [s for s in view.seats if s.role == AUDIENCE]
     judges = [s.name for s in view.seats if s.role == JUDGE]
     lines.append(f"**Audience**: {len(audience)}")
@@ -36,12 +37,12 @@ def lobby_embed(view: RoundView, fmt: Format) -> discord.Embed:
     embed.add_field(name="Running order", value=order[:1024], inline=False)
     embed.add_field(name="Roster", value="\n".join(roster_lines(view))[:1024], inline=False)
     state = {
-        RoundStatus.LOBBY: f"Lobby: up to {fmt.speakers_per_side} speaker(s) a side. "
+        RoundStatus.LOBBY: f"Lobby: up to {counted(fmt.speakers_per_side, 'speaker')} a side. "
         "A moderator presses Start.",
         RoundStatus.RUNNING: "Under way.",
         RoundStatus.PAUSED: "Paused.",
         RoundStatus.VOTING: "Voting.",
-        RoundStatus.DECIDED: "Decided.",
+        RoundStatus.DECIDED: "Decided." if view.winner else "No decision.",
         RoundStatus.ENDED: "Ended early.",
     }[view.status]
     embed.set_footer(text=f"Round {view.id} · {state}")
@@ -95,22 +96,40 @@ def describe(notice: Notice, view: RoundView) -> str:
     """The line posted in the thread for a notice that has no embed of its own."""
     turn = next((t for t in view.turns if t.id == notice.turn_id), None)
     what = turn.role if turn else "the turn"
-    return {
-        NoticeKind.YIELD: f"✅ {view.name_of(turn.speaker_id) if turn else 'The speaker'} finished "
-        f"{what} early.",
-        NoticeKind.SKIP: f"⏭ A moderator skipped {what}.",
-        NoticeKind.REMOVED: f"🚪 {notice.text or what} was removed from the round.",
-        NoticeKind.PAUSED: f"⏸ The round is paused with {notice.text} left in {what}.",
-        NoticeKind.RESUMED: f"▶️ The round resumes: {what} continues.",
-        NoticeKind.EXTENDED: f"➕ {what} was extended by {notice.text} seconds.",
-        NoticeKind.ENDED: "⏹ A moderator ended the round early. No decision will be made.",
-        NoticeKind.NO_SPEAKER: f"⏭ {what}: nobody is left on that side to speak, so it is "
-        "passed over.",
-    }.get(notice.kind, notice.kind)
+    if notice.kind is NoticeKind.REMOVED:
+        # Two notices: the member taken out (no turn), then their turn ending (its turn).
+        if turn is None:
+            return f"🚪 A moderator removed {notice.text} from the round."
+        line = f"⏭ {what} ends here: its speaker is no longer in the round."
+    else:
+        line = _LINES.get(notice.kind, str(notice.kind)).format(
+            what=what,
+            text=notice.text,
+            speaker=view.name_of(turn.speaker_id) if turn else "The speaker",
+        )
+    if notice.text == PAUSE_ENDS:
+        line += " The round was paused: the clock runs again from here."
+    return line
 
 
-def turn_embed(view: RoundView, turn: rounds.TurnView, fmt: Format) -> discord.Embed:
-    """The announcement of a turn: who has the floor, until when."""
+# The line each notice without an embed of its own posts in the thread.
+_LINES = {
+    NoticeKind.YIELD: "✅ {speaker} finished {what} early.",
+    NoticeKind.SKIP: "⏭ A moderator skipped {what}.",
+    NoticeKind.PAUSED: "⏸ The round is paused with {text} left in {what}.",
+    NoticeKind.RESUMED: "▶️ The round resumes: {what} continues.",
+    NoticeKind.EXTENDED: "➕ {what} was extended by {text} seconds.",
+    NoticeKind.ENDED: "⏹ A moderator ended the round early. No decision will be made.",
+    NoticeKind.NO_SPEAKER: "⏭ {what}: nobody is left on that side to speak, so it is passed over.",
+}
+
+
+def turn_embed(
+    view: RoundView, turn: rounds.TurnView, fmt: Format, *, reads_messages: bool
+) -> discord.Embed:
+    """The announcement of a turn: who has the floor, for which side of the motion, until
+    when, and how the speech goes on the record (`reads_messages`: moot reads what is
+    posted in the thread, with the Message Content intent)."""
     who = (
         view.name_of(turn.speaker_id)
         if turn.speaker_id
@@ -121,6 +140,8 @@ def turn_embed(view: RoundView, turn: rounds.TurnView, fmt: Format) -> discord.E
         title=f"{turn.position}/{len(view.turns)} · {turn.role}"[:256], colour=colour
     )
     lines = [f"**{who}** has the floor" if turn.kind != "prep" else "Preparation time"]
+    if turn.side is not None:
+        lines[0] += f" · {view.stance(turn.side)}"
     if turn.kind == "cross-examination":
         lines.append(f"{who} asks, {view.name_of(turn.answerer_id)} answers.")
     if turn.ends_at:
@@ -128,6 +149,9 @@ def turn_embed(view: RoundView, turn: rounds.TurnView, fmt: Format) -> discord.E
     if turn.kind != "prep":
         lines.append(
             "Post your speech in this thread, or use Submit speech; press Done to finish early."
+            if reads_messages
+            else "Use Submit speech to put your speech on the record (messages posted in this "
+            "thread are not recorded); press Done to finish early."
         )
     embed.description = "\n".join(lines)
     return embed

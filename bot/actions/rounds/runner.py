@@ -254,7 +254,7 @@ class RoundRunner:
         if notice.kind is NoticeKind.TURN and turn is not None:
             message_id = await post(
                 content=f"<@{turn.speaker_id}>" if turn.speaker_id else None,
-                embed=turn_embed(view, turn, fmt),
+                embed=turn_embed(view, turn, fmt, reads_messages=self.bot.settings.message_content),
                 view=turn_view(view, turn),
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False,

@@ -9,7 +9,16 @@ The service is used as one module (`rounds.join`, `rounds.tick`): this package g
 names the rest of the bot uses from the modules that hold them.
 """
 
-from bot.services.rounds.controls import end, extend, pause, remove, resume, skip, yield_turn
+from bot.services.rounds.controls import (
+    end,
+    extend,
+    pause,
+    remove,
+    resume,
+    skip,
+    turn_seen,
+    yield_turn,
+)
 from bot.services.rounds.decision import REASON_MAX, Decision, ballot_template
 from bot.services.rounds.finding import round_here
 from bot.services.rounds.lobby import (
@@ -22,6 +31,7 @@ from bot.services.rounds.lobby import (
     create_round,
     join,
     leave,
+    propose,
     unopened,
 )
 from bot.services.rounds.read_models import (
@@ -98,6 +108,7 @@ __all__ = [
     "leave",
     "load_rounds",
     "pause",
+    "propose",
     "record_out_of_turn",
     "record_speech",
     "remove",
@@ -112,6 +123,7 @@ __all__ = [
     "tally",
     "tick",
     "transcript",
+    "turn_seen",
     "unannounced",
     "under_way",
     "unopened",

@@ -3,7 +3,7 @@ pause, resume, extend, remove a member, end the round."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlmodel import col, select
@@ -13,9 +13,50 @@ from bot.domain import RoundStatus, Side, TurnStatus
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Participant, Round, Turn
-from bot.services.rounds.read_models import ACTIVE, Notice, NoticeKind, RoundUpdate
+from bot.services.rounds.read_models import ACTIVE, Notice, NoticeKind, RoundUpdate, RoundView
 from bot.services.rounds.rows import get_round, record_event
 from bot.services.rounds.turns import clock_text, finish_turn, next_due
+
+# Discord's ids count milliseconds from this instant (the first of 2015).
+DISCORD_EPOCH_MS = 1_420_070_400_000
+# How long an unannounced turn takes to count as seen (see turn_seen).
+UNANNOUNCED = timedelta(seconds=5)
+
+
+def turn_seen(view: RoundView, issued: int) -> int | None:
+    """The id of the turn a command was aimed at: the current turn if its announcement was
+    in the thread when the command was issued, else the turn before it, which has ended.
+    `issued` is the command's interaction id: Discord's ids grow with time, so it tells
+    whether the member could have seen the turn (two moderators skipping a moment apart
+    both meant the turn they saw, and the round moves once)."""
+    turn = view.current_turn
+    if turn is None:
+        return None
+    announced = turn.announce_message_id
+    if announced is None:
+        # Its announcement is late (Discord refused it; the sweeper posts it again): after a
+        # while, the turn is on the members' screens all the same, in the lobby and /status.
+        sent_at = datetime.fromtimestamp(((issued >> 22) + DISCORD_EPOCH_MS) / 1000, UTC)
+        seen = turn.started_at is not None and sent_at - turn.started_at >= UNANNOUNCED
+    else:
+        seen = announced < issued
+    if not seen:
+        ended = [t for t in view.turns if t.position < turn.position and t.ended_at is not None]
+        if ended:
+            return ended[-1].id
+    return turn.id
+
+
+async def _check_seen(turn: Turn, turn_id: int | None, then: str, session: AsyncSession) -> None:
+    """MootError if the turn the member meant (`turn_id`) is no longer the current one: it
+    names both turns, then says `then` (with `{turn}` for the current turn's name)."""
+    if turn_id is None or turn.id == turn_id:
+        return
+    meant = await session.get(Turn, turn_id)
+    # Both sides often have a turn of the same name: the position tells them apart.
+    ended = f"{meant.role} (turn {meant.position})" if meant is not None else "That turn"
+    now = f"{turn.role} (turn {turn.position})"
+    raise MootError(f"{ended} has already ended; {now} is under way. " + then.format(turn=now))
 
 
 def _marks(turn: Turn) -> tuple[int, ...]:
@@ -53,11 +94,11 @@ async def yield_turn(
     now: datetime,
     session: AsyncSession,
 ) -> RoundUpdate:
-    """The speaker finishes early ("Done" or /debate yield)."""
+    """The speaker finishes early: `turn_id` is the turn they meant (the one whose Done they
+    pressed, or the one they saw when they typed /debate yield)."""
     row = await _round_row(round_id, session)
     turn = await _current_turn(row, session)
-    if turn_id is not None and turn.id != turn_id:
-        raise MootError("That turn has already ended.")
+    await _check_seen(turn, turn_id, "Nothing was changed.", session)
     if user_id != turn.speaker_id:
         raise MootError("Only the speaker whose turn it is can finish it early.")
     assert turn.id is not None
@@ -84,8 +125,7 @@ async def skip(
     row = await _round_row(round_id, session)
     turn = await _current_turn(row, session)
     assert turn.id is not None
-    if turn_id is not None and turn.id != turn_id:
-        raise MootError("That turn has already ended.")
+    await _check_seen(turn, turn_id, "To skip {turn} too, skip again.", session)
     notices = await finish_turn(
         round_id, turn.id, NoticeKind.SKIP, fmt=fmt, now=now, session=session, actor=by
     )
@@ -144,13 +184,21 @@ async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession
 
 
 async def extend(
-    round_id: int, seconds: int, *, by: int, now: datetime, session: AsyncSession
+    round_id: int,
+    seconds: int,
+    *,
+    by: int,
+    now: datetime,
+    session: AsyncSession,
+    turn_id: int | None = None,
 ) -> RoundUpdate:
-    """Give the current turn more time (while running or paused)."""
+    """Give the current turn more time (while running or paused): `turn_id`, the turn the
+    moderator saw, if given; time meant for a turn that has ended is not given to the next."""
     if not 1 <= seconds <= 3600:
         raise MootError("Extend by 1 to 3600 seconds.")
     row = await _round_row(round_id, session)
     turn = await _current_turn(row, session)
+    await _check_seen(turn, turn_id, "To give {turn} more time, extend again.", session)
     if turn.status == TurnStatus.PAUSED:
         turn.remaining = (turn.remaining or 0.0) + seconds
     else:

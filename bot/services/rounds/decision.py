@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.domain import Side, Tally, Winner
+from bot.domain import Side, Tally, Winner, counted
 from bot.errors import MootError
 from bot.formats import Decision as Rule
 from bot.formats import Tie
@@ -27,9 +27,10 @@ _SIDE_AFTER_NAME = re.compile(r"\s*\((realist|values)\)$", flags=re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Decision:
-    """A round's result: who won, and the lines that explain it."""
+    """A round's result: who won (None when there was nothing to decide from: no decision,
+    which is neither rated nor a draw), and the lines that explain it."""
 
-    winner: Winner
+    winner: Winner | None
     summary: str
 
 
@@ -152,13 +153,22 @@ def reach_decision(
     post: Tally,
     ballots: Sequence[BallotView],
     name_of: Callable[[int], str],
+    proposition: Side = Side.REALIST,
 ) -> Decision:
     """Apply the format's `rule` to the audience's votes before (`pre`) and after (`post`)
-    the debate and to the judges' ballots; `tie` says whether ballots break a draw.
+    the debate and to the judges' ballots; `tie` says whether ballots break a draw;
+    `proposition`, the side that argued for the motion (the result says which way it went).
 
     swing: the side the audience moved towards wins. judges: the majority of ballots, or
-    the audience when no ballot came. audience: the majority of the votes after.
+    the audience when no ballot came. audience: the majority of the votes after. With no
+    vote after the debate and no ballot, nothing decides the round: no decision.
     """
+    if post.realist + post.values == 0 and not ballots:
+        return Decision(
+            None,
+            "No decision: nobody voted after the debate and no ballot was submitted.\n"
+            "The round is not a draw and does not count in ratings or records.",
+        )
     ballot_votes = Tally(
         sum(1 for b in ballots if b.winner == Side.REALIST),
         sum(1 for b in ballots if b.winner == Side.VALUES),
@@ -178,14 +188,16 @@ def reach_decision(
         lines.append(f"Ballots: Realist {ballot_votes.realist} · Values {ballot_votes.values}")
     else:
         winner = winner_of(post.realist, post.values)
-        margin = f"{abs(post.realist - post.values)} vote(s)"
+        margin = counted(abs(post.realist - post.values), "vote")
         if rule == "judges":
             lines.append("No ballot was submitted, so the audience vote decided.")
     if winner is Winner.DRAW and tie == "ballots" and ballots:
         winner = winner_of(ballot_votes.realist, ballot_votes.values)
         margin = "the ballots, breaking a tie"
     lines.append(
-        f"Winner: **{winner.side.label}**, by {margin}" if winner.side else "Result: a draw"
+        f"Winner: **{winner.side.label}** ({winner.side.stance(proposition)}), by {margin}"
+        if winner.side
+        else "Result: a draw"
     )
     if ballots:
         points = ", ".join(

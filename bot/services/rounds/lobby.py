@@ -54,9 +54,10 @@ async def create_round(
     now: datetime,
     session: AsyncSession,
     essay: str | None = None,
+    proposition: Side = Side.REALIST,
 ) -> RoundView:
     """A round in its lobby, waiting for speakers; `essay`, the slug of the essay its
-    motion comes from (already checked)."""
+    motion comes from (already checked); `proposition`, the side for the motion."""
     row = Round(
         guild_id=guild_id,
         channel_id=channel_id,
@@ -64,6 +65,7 @@ async def create_round(
         format_key=fmt.key,
         pace=check_pace(pace),
         essay_slug=essay,
+        proposition=proposition,
         created_by=by,
         created_at=now,
     )
@@ -72,6 +74,21 @@ async def create_round(
     assert row.id is not None
     await record_event(session, row.id, "created", now, by, f"{fmt.name}: {row.motion}")
     return await get_round(row.id, session=session)
+
+
+async def propose(
+    round_id: int, proposition: Side, *, by: int, now: datetime, session: AsyncSession
+) -> RoundView:
+    """Say which side argues for the motion, while the round is in its lobby."""
+    view = await get_round(round_id, session=session)
+    if view.status is not RoundStatus.LOBBY:
+        raise MootError("The round has started: the sides' stances are settled.")
+    if view.proposition is not proposition:
+        await session.exec(
+            update(Round).where(col(Round.id) == round_id).values(proposition=proposition)
+        )
+        await record_event(session, round_id, "proposition", now, by, proposition.value)
+    return await get_round(round_id, session=session)
 
 
 async def unopened(

@@ -64,6 +64,8 @@ class RoundView:
     format_key: str
     pace: float
     essay_slug: str | None
+    # The side for the motion; the other side is against it.
+    proposition: Side
     status: RoundStatus
     current: int | None
     due_at: datetime | None
@@ -79,6 +81,10 @@ class RoundView:
 
     def speakers(self, side: Side) -> list[Seat]:
         return [s for s in self.seats if s.role == side.value]
+
+    def stance(self, side: Side) -> str:
+        """`Realist, for the motion`: a side with the way it argues in this round."""
+        return f"{side.label}, {side.stance(self.proposition)}"
 
     def role_of(self, user_id: int) -> str | None:
         return next((s.role for s in self.seats if s.user_id == user_id), None)

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import RoundStatus, TurnStatus
+from bot.domain import RoundStatus, Side, TurnStatus
 from bot.errors import MootError
 from bot.services.rounds.read_models import RoundView, Seat, TurnView, turn_view
 
@@ -114,6 +114,7 @@ async def load_rounds(round_ids: Collection[int], *, session: AsyncSession) -> d
             format_key=row.format_key,
             pace=row.pace,
             essay_slug=row.essay_slug,
+            proposition=Side(row.proposition),
             status=RoundStatus(row.status),
             current=row.current,
             due_at=row.due_at,

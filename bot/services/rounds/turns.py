@@ -37,6 +37,9 @@ from bot.services.rounds.rows import (
     record_events,
 )
 
+# The text of a turn-ending notice when the round was paused: the pause ends with the turn.
+PAUSE_ENDS = "pause ends"
+
 
 def _speaker(speakers: list[int], number: int) -> int | None:
     if not speakers:
@@ -192,7 +195,7 @@ def _planned_turn(
     if spec.side is not None and spec.kind != "prep":
         speaker = _speaker(by_side[spec.side], spec.speaker)
         if spec.kind == "cross-examination":
-            other = Side.VALUES if spec.side is Side.REALIST else Side.REALIST
+            other = spec.side.other
             answerer = _speaker(by_side[other], spec.answers)
     seconds = spec.scaled(pace)
     return {
@@ -362,15 +365,19 @@ async def finish_turn(
     actor: int | None = None,
 ) -> list[Notice]:
     """End a turn if it is still under way (the claim), then begin the next. Returns no
-    notices when someone else ended it first."""
+    notices when someone else ended it first. A paused round runs again from the next
+    turn: the ending notice then says so (its text is PAUSE_ENDS)."""
     if not await end_turns([turn_id], reason, now, session):
         return []
     view = await get_round(round_id, session=session)
     position = next(t.position for t in view.turns if t.id == turn_id)
     events = [event_row(round_id, f"turn-{reason}", now, actor, str(position))]
+    if view.status is RoundStatus.PAUSED:
+        events.append(event_row(round_id, "resumed", now, actor, "with the next turn"))
     advanced = await advance([(view, position + 1)], {fmt.key: fmt}, now, session, events)
     await record_events(session, events)
-    return [Notice(reason, round_id, turn_id), *advanced[round_id][0]]
+    said = PAUSE_ENDS if view.status is RoundStatus.PAUSED else ""
+    return [Notice(reason, round_id, turn_id, said), *advanced[round_id][0]]
 
 
 def clock_text(seconds: float) -> str:

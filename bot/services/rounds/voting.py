@@ -167,7 +167,7 @@ async def close_voting(
     )
     # In the deciding transaction: each decided round counts once in the scores.
     await scores.record_round(row.id, session=session)
-    await record_event(session, row.id, "decided", now, None, decision.winner)
+    await record_event(session, row.id, "decided", now, None, decision.winner or "no decision")
     return [Notice(NoticeKind.DECIDED, row.id)]
 
 
@@ -179,5 +179,11 @@ async def decide(round_id: int, fmt: Format, *, session: AsyncSession) -> Decisi
     stored = (await session.exec(select(Ballot).where(Ballot.round_id == round_id))).all()
     ballots = [BallotView(b.judge_name, b.winner, points_of(b.points), b.reason) for b in stored]
     return reach_decision(
-        rule=fmt.decision, tie=fmt.tie, pre=pre, post=post, ballots=ballots, name_of=view.name_of
+        rule=fmt.decision,
+        tie=fmt.tie,
+        pre=pre,
+        post=post,
+        ballots=ballots,
+        name_of=view.name_of,
+        proposition=view.proposition,
     )
