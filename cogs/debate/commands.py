@@ -95,18 +95,8 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             pace=pace,
             by=interaction.user.id,
             essay=essay,
+            proposition=Side(proposing.value) if proposing else Side.REALIST,
         )
-        proposition = Side(proposing.value) if proposing else Side.REALIST
-        if proposition is not view.proposition:
-            async with self.bot.db.session() as session:
-                view = await rounds.propose(
-                    view.id,
-                    proposition,
-                    by=interaction.user.id,
-                    now=self.bot.clock.now(),
-                    session=session,
-                )
-            await self.runner.refresh_lobby(view, fmt)
         await interaction.followup.send(
             f"Round {view.id} is open in <#{view.thread_id}>.", ephemeral=True
         )

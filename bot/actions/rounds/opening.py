@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.actions.rounds.render import lobby_embed, lobby_view
-from bot.domain import RoundStatus
+from bot.domain import RoundStatus, Side
 from bot.embeds import MOOT_COLOUR
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.formats import DEFAULT_FORMAT, Format
@@ -172,6 +172,7 @@ async def open_new_round(
     pace: float,
     by: int,
     essay: str | None,
+    proposition: Side = Side.REALIST,
 ) -> RoundView:
     """Save a new round and open it in Discord. If Discord will not let it open, the round
     is ended (it would otherwise count as open, a lobby nobody can see) and MootError says
@@ -187,6 +188,7 @@ async def open_new_round(
             now=bot.clock.now(),
             session=session,
             essay=essay,
+            proposition=proposition,
         )
     try:
         return await open_thread(bot, view, fmt)

@@ -31,7 +31,6 @@ from bot.services.rounds.lobby import (
     create_round,
     join,
     leave,
-    propose,
     unopened,
 )
 from bot.services.rounds.read_models import (
@@ -108,7 +107,6 @@ __all__ = [
     "leave",
     "load_rounds",
     "pause",
-    "propose",
     "record_out_of_turn",
     "record_speech",
     "remove",

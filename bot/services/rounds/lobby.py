@@ -76,21 +76,6 @@ async def create_round(
     return await get_round(row.id, session=session)
 
 
-async def propose(
-    round_id: int, proposition: Side, *, by: int, now: datetime, session: AsyncSession
-) -> RoundView:
-    """Say which side argues for the motion, while the round is in its lobby."""
-    view = await get_round(round_id, session=session)
-    if view.status is not RoundStatus.LOBBY:
-        raise MootError("The round has started: the sides' stances are settled.")
-    if view.proposition is not proposition:
-        await session.exec(
-            update(Round).where(col(Round.id) == round_id).values(proposition=proposition)
-        )
-        await record_event(session, round_id, "proposition", now, by, proposition.value)
-    return await get_round(round_id, session=session)
-
-
 async def unopened(
     *, before: datetime, shard_count: int | None, shard_ids: Any, session: AsyncSession
 ) -> list[RoundView]:
