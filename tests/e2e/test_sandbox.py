@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
+from bot.runtime import stop
+from bot.settings import Settings
+from emulator import Emulator, World
+from emulator.timeline import Timeline
 from tests.conftest import PROJECT_ROOT, cli_environment, run_cli
 
 
@@ -51,3 +56,23 @@ def test_a_bad_script_line_fails_the_run(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "no member 'zed'" in result.stdout and "I don't understand 'dance'" in result.stdout
     assert "'soon' is not like 90, 30s, 5m or 1h" in result.stdout
+
+
+async def test_heartbeats_are_acknowledged_after_they_are_sent(
+    emulator: Emulator, world: World, bot_settings: Settings, timeline: Timeline
+) -> None:
+    """discord.py times a heartbeat from when its keep-alive thread saw the send finish: an
+    acknowledgement back before that looked a whole interval late ("Can't keep up")."""
+    emulator.heartbeat_interval_ms = 300
+    client, task = await timeline.start(bot_settings)
+    worst = 0.0
+    try:
+        # Heartbeats run on real time (discord.py's own thread), not on the test's clock:
+        # this looks at each measurement as it is made.
+        while emulator.gateway.heartbeats < 8:
+            await asyncio.sleep(0.005)
+            if client.latency != float("inf"):
+                worst = max(worst, client.latency)
+    finally:
+        await stop(client, task)
+    assert worst < 0.2, f"a heartbeat looked {worst:.3f} s late against a 0.3 s interval"
