@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,9 @@ class Gateway:
         self.sockets: set[web.WebSocketResponse] = set()
         # Heartbeats received from every session, for whoever watches the connection.
         self.heartbeats = 0
+        # Who else follows the events as they are sent, each once, whatever the shards
+        # and intents (the sandbox's console shows every post, edit and deletion).
+        self.watchers: list[Callable[[str, dict[str, Any]], None]] = []
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         socket = web.WebSocketResponse(heartbeat=None, max_msg_size=0)
@@ -163,6 +167,8 @@ class Gateway:
     async def dispatch(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
         """Send an event to every session whose shard holds `guild_id` (all if None) and
         that asked for the intent the event belongs to."""
+        for watch in self.watchers:
+            watch(event, data)
         needed = EVENT_INTENTS.get(event, 0)
         for session in list(self.emulator.sessions.values()):
             if needed and not session.intents & needed:
