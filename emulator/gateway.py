@@ -3,9 +3,11 @@ sends them (and hides them, without the intents they need)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,12 @@ if TYPE_CHECKING:
 GUILD_MESSAGES_INTENT = 1 << 9
 GUILD_PRESENCES_INTENT = 1 << 8
 MESSAGE_CONTENT = 1 << 15
+# A heartbeat's acknowledgement comes back after a network's round trip. discord.py times
+# it from when its keep-alive thread saw the heartbeat sent; an acknowledgement read by the
+# event loop before that thread woke up is timed from the heartbeat before, a whole
+# interval late ("Can't keep up, ... websocket is 41.3s behind"). Real time: discord.py's
+# heartbeats do not follow the test's or the sandbox's clock.
+HEARTBEAT_ROUND_TRIP = 0.02
 EVENT_INTENTS = {
     "MESSAGE_CREATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_UPDATE": GUILD_MESSAGES_INTENT,
@@ -44,6 +52,11 @@ class Gateway:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.sockets: set[web.WebSocketResponse] = set()
+        # Heartbeats received from every session, for whoever watches the connection.
+        self.heartbeats = 0
+        # Who else follows the events as they are sent, each once, whatever the shards
+        # and intents (the sandbox's console shows every post, edit and deletion).
+        self.watchers: list[Callable[[str, dict[str, Any]], None]] = []
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         socket = web.WebSocketResponse(heartbeat=None, max_msg_size=0)
@@ -53,21 +66,33 @@ class Gateway:
             json.dumps({"op": 10, "d": {"heartbeat_interval": self.emulator.heartbeat_interval_ms}})
         )
         session: Session | None = None
+        acknowledgements: set[asyncio.Task[None]] = set()
         async for frame in socket:
             if frame.type != WSMsgType.TEXT:
                 continue
             payload = json.loads(frame.data)
             op = payload.get("op")
             if op == 1:
-                await socket.send_str(json.dumps({"op": 11}))
+                self.heartbeats += 1
+                ack = asyncio.create_task(self._acknowledge(socket), name="heartbeat-ack")
+                acknowledgements.add(ack)
+                ack.add_done_callback(acknowledgements.discard)
             elif op == 2:
                 session = await self._identify(socket, payload["d"])
             elif op == 6:
                 session = await self._resume(socket, payload["d"])
+        for ack in list(acknowledgements):
+            ack.cancel()
         if session is not None and session.socket is socket:
             session.socket = None
         self.sockets.discard(socket)
         return socket
+
+    async def _acknowledge(self, socket: web.WebSocketResponse) -> None:
+        await asyncio.sleep(HEARTBEAT_ROUND_TRIP)
+        if not socket.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await socket.send_str(json.dumps({"op": 11}))
 
     async def _identify(
         self, socket: web.WebSocketResponse, data: dict[str, Any]
@@ -142,6 +167,8 @@ class Gateway:
     async def dispatch(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
         """Send an event to every session whose shard holds `guild_id` (all if None) and
         that asked for the intent the event belongs to."""
+        for watch in self.watchers:
+            watch(event, data)
         needed = EVENT_INTENTS.get(event, 0)
         for session in list(self.emulator.sessions.values()):
             if needed and not session.intents & needed:
