@@ -40,12 +40,12 @@ def test_demo_script_runs_every_line(tmp_path: Path) -> None:
     assert "Debaters cannot vote in their own round" in out
     # Bob's opening and closing ran out by themselves while the script let the clock run.
     assert "0:30 left for Bob" in out and "0:15 left for Bob" in out
-    assert "Winner: **Realist**, by 1 vote(s)" in out
+    assert "Winner: **Realist** (for the motion), by 1 vote" in out
     # The rest of the evening: a judge's ballot, the transcript, a planned round, scores.
     assert "Your ballot is recorded" in out and "Speaker points: Alice 28, Bob 27" in out
     assert "now in #debates › Round 1: This house would put values before interests" in out
     assert "📎 round-1.md" in out
-    assert "Planned round: This house would trade with rivals" in out
+    assert "Motion: This house would trade with rivals" in out
     assert "**1.** Alice" in out and "Realist **1** · Values **0**" in out
 
 
