@@ -1,5 +1,5 @@
-"""Autocomplete choices that several commands offer: the installed formats and the
-essays."""
+"""Choices that several commands offer: the installed formats, the essays, and which side
+argues for the motion."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ from discord import app_commands
 from bot.db import Database
 from bot.formats import Format
 from bot.services.quotes import essay_choices
+
+# Which side argues for the motion: /debate start and /round schedule both ask.
+PROPOSING_CHOICES = [
+    app_commands.Choice(name="Realist (for the motion; Values against)", value="realist"),
+    app_commands.Choice(name="Values (for the motion; Realist against)", value="values"),
+]
 
 
 def format_choices(formats: Mapping[str, Format], typed: str) -> list[app_commands.Choice[str]]:

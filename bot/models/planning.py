@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.domain import PlannedStatus
+from bot.domain import PlannedStatus, Side
 from bot.models.columns import StoredEnum, utcnow
 
 
@@ -25,6 +25,12 @@ class PlannedSeries(SQLModel, table=True):
     motion: str = Field(max_length=300)
     format_key: str = Field(max_length=64)
     pace: float = 1.0
+    # The side that argues for the motion in every round of the series.
+    proposition: Side = Field(
+        default=Side.REALIST,
+        sa_type=StoredEnum(Side, 16),
+        sa_column_kwargs={"server_default": Side.REALIST.value},
+    )
     # The server's zone when it was planned: the series keeps this local time.
     timezone: str = Field(max_length=64)
     first_at: datetime

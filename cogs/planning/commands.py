@@ -9,9 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.actions.rounds.opening import format_named, round_channel
-from bot.autocomplete import format_choices
+from bot.autocomplete import PROPOSING_CHOICES, format_choices
 from bot.checks import is_moderator
 from bot.client import MootBot
+from bot.domain import Side
 from bot.embeds import MOOT_COLOUR
 from bot.errors import MootError
 from bot.replies import confirm
@@ -64,8 +65,11 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         if_short="If a side has nobody at start time (default: postpone it)",
         postpone="Minutes to postpone by when a side has nobody (default 30)",
         pace="Scale every time by this (0.5 = half as long)",
+        proposing="The side that argues for the motion (default Realist)",
     )
-    @app_commands.choices(repeat=REPEAT_CHOICES, if_short=SHORT_CHOICES)
+    @app_commands.choices(
+        repeat=REPEAT_CHOICES, if_short=SHORT_CHOICES, proposing=PROPOSING_CHOICES
+    )
     @is_moderator()
     async def schedule(
         self,
@@ -81,6 +85,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         if_short: app_commands.Choice[str] | None = None,
         postpone: app_commands.Range[int, 5, 1440] = 30,
         pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
+        proposing: app_commands.Choice[str] | None = None,
     ) -> None:
         assert interaction.guild is not None
         fmt = format_named(self.bot.formats, format)
@@ -107,6 +112,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                 pace=pace,
                 timezone=zone,
                 first_at=first,
+                proposition=Side(proposing.value) if proposing else Side.REALIST,
                 repeat=repeat.value if repeat else "none",
                 until=last_day,
                 count=count,

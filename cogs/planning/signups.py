@@ -80,6 +80,8 @@ def signup_embed(view: PlannedView, fmt: Format | None) -> discord.Embed:
     embed = discord.Embed(title="Planned round", colour=MOOT_COLOUR)
     lines = [
         f"Motion: {view.motion}",
+        f"**{view.proposition.label}** for the motion, **{view.proposition.other.label}** "
+        "against it",
         f"{discord_time(view.starts_at, 'F')} ({discord_time(view.starts_at, 'R')})",
         f"{fmt.name if fmt else view.format_key} · pace {view.pace:g} · {REPEATS[view.repeat]}",
         "Sign up below: speakers are seated in the order they signed up.",

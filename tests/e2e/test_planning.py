@@ -418,3 +418,30 @@ async def test_a_round_whose_channel_is_gone_is_cancelled_not_retried(
     await sweeps(bots, timeline)
     assert emulator.calls[calls:] == []
     assert not [c for c in world.guild.channels.values() if c.name.startswith("Round ")]
+
+
+async def test_a_planned_round_keeps_the_side_the_moderator_said_proposes(
+    bots: Bots, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    """/round schedule proposing:Values: the sign-up message says who argues for the
+    motion, and the round that starts from it has Values proposing."""
+    await bots.start()
+    planned, _ = await schedule(
+        emulator, world, when="in 1 hour", motion="This house would trade", proposing="values"
+    )
+    start = emulator.clock.now() + timedelta(hours=1)
+    message = signup_message(emulator, world, planned)
+    assert "**Values** for the motion, **Realist** against it" in message.text()
+    await sign_up(emulator, world, "alice", message, "Realist")
+    await sign_up(emulator, world, "bob", message, "Values")
+    await timeline.advance_to(start)
+    thread = await eventually(
+        lambda: next((c for c in world.guild.channels.values() if c.is_thread), None)
+    )
+    lobby = await eventually(
+        lambda: next(
+            (m for m in emulator.channel_messages(thread) if "Running order" in m.text()), None
+        )
+    )
+    assert "**Values** (for the motion)" in lobby.text()
+    assert "**Realist** (against the motion)" in lobby.text()

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import insert_new
-from bot.domain import PlannedStatus
+from bot.domain import PlannedStatus, Side
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import PlannedRound, PlannedSeries
@@ -33,6 +33,7 @@ async def plan(
     pace: float,
     timezone: str,
     first_at: datetime,
+    proposition: Side = Side.REALIST,
     repeat: str,
     until: date | None,
     count: int | None,
@@ -62,6 +63,7 @@ async def plan(
         motion=rounds.check_motion(motion),
         format_key=fmt.key,
         pace=rounds.check_pace(pace),
+        proposition=proposition,
         timezone=timezone,
         first_at=first_at,
         repeat=repeat,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain import PlannedStatus
+from bot.domain import PlannedStatus, Side
 from bot.errors import MootError
 from bot.models import PlannedRound, PlannedSeries, Signup
 from bot.sharding import on_shards
@@ -41,6 +41,7 @@ class PlannedView:
     motion: str
     format_key: str
     pace: float
+    proposition: Side
     timezone: str
     repeat: str
     until: date | None
@@ -114,6 +115,7 @@ async def load_planned(ids: Collection[int], *, session: AsyncSession) -> dict[i
             motion=plan.motion,
             format_key=plan.format_key,
             pace=plan.pace,
+            proposition=plan.proposition,
             timezone=plan.timezone,
             repeat=plan.repeat,
             until=plan.until,

@@ -88,6 +88,7 @@ async def begin(
         by=view.created_by,
         now=now,
         session=session,
+        proposition=view.proposition,
     )
     for side in Side:
         for number, member in enumerate(view.chose(side.value)):
