@@ -141,7 +141,7 @@ def render(page: QuotePage) -> discord.Embed:
     else:
         assert page.member_hit is not None
         embed = member_embed(page.member_hit.quote, page.member_hit.matches)
-    note = f"Result {page.index + 1}"
+    note = f"Result {page.index + 1} of {page.total.number:,}" + ("+" if page.total.capped else "")
     if page.widened:
         note += " · no quote has every word; showing those with some"
     embed.set_author(name=note)

@@ -23,6 +23,9 @@ MAX_TERMS = 12
 MAX_LIMIT = 50
 SUGGESTION_CHARS = 100  # Discord's limit on an autocomplete choice's name
 MAX_SUGGESTIONS = 25  # Discord's limit on autocomplete choices
+# Counting stops here: past it a pager says "of 1,000+", and a very common word costs
+# no more to count than a rare one.
+MAX_COUNT = 1000
 
 # Letters and digits only: underscores and punctuation are separators in both engines.
 _TERM = re.compile(r"[^\W_]+")
@@ -104,6 +107,14 @@ class SearchResult:
     # "all" when every term had to match; "any" when that found nothing and we widened.
     mode: str
     has_more: bool
+
+
+@dataclass(frozen=True)
+class HitCount:
+    """How many hits a search has: `number`, or at least that many when `capped`."""
+
+    number: int
+    capped: bool
 
 
 @dataclass(frozen=True)
@@ -205,11 +216,8 @@ def _sqlite_statement(
     return page + sql, params
 
 
-def _postgresql_statement(
-    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool, lean: bool = False
-) -> tuple[str, dict[str, object]]:
-    tsquery, params = _tsquery(query, any_term=any_term, prefix=prefix)
-    columns, join = _columns(kind)
+def _postgresql_filters(scope: _Scope, params: dict[str, object]) -> str:
+    """The side, essay and active-essay conditions, their values added to `params`."""
     filters = ["e.active"]
     if scope.side is not None:
         filters.append("t.side = :side")
@@ -217,6 +225,15 @@ def _postgresql_statement(
     if scope.essay_id is not None:
         filters.append("t.essay_id = :essay_id")
         params["essay_id"] = scope.essay_id
+    return " AND ".join(filters)
+
+
+def _postgresql_statement(
+    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool, lean: bool = False
+) -> tuple[str, dict[str, object]]:
+    tsquery, params = _tsquery(query, any_term=any_term, prefix=prefix)
+    columns, join = _columns(kind)
+    filters = _postgresql_filters(scope, params)
     if lean:
         columns, join = "t.id, t.text", ""
     else:
@@ -227,11 +244,36 @@ def _postgresql_statement(
     sql = (
         f"SELECT {columns} "
         f"FROM {kind.value} t {join} JOIN essay e ON e.id = t.essay_id "
-        f"WHERE t.search_vector @@ {tsquery} AND {' AND '.join(filters)} "
+        f"WHERE t.search_vector @@ {tsquery} AND {filters} "
         f"ORDER BY ts_rank_cd(t.search_vector, {tsquery}) DESC, t.id "
         "LIMIT :limit OFFSET :offset"
     )
     return sql, params
+
+
+def _count_statement(
+    dialect: str, kind: Kind, query: Query, scope: _Scope, *, any_term: bool
+) -> tuple[str, dict[str, object]]:
+    # The inner LIMIT stops the engine at MAX_COUNT + 1 matches: a count, unlike a page,
+    # needs no ranking, and past the cap it needs no more rows either.
+    if dialect == "sqlite":
+        fts = f"search_{kind.value}"
+        params: dict[str, object] = {
+            "q": _fts5_match(query, scope, any_term=any_term, prefix=False)
+        }
+        inner = (
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q AND rowid NOT IN "
+            f"(SELECT x.id FROM essay r JOIN {kind.value} x ON x.essay_id = r.id "
+            "WHERE r.active = false)"
+        )
+    else:
+        tsquery, params = _tsquery(query, any_term=any_term, prefix=False)
+        filters = _postgresql_filters(scope, params)
+        inner = (
+            f"SELECT t.id FROM {kind.value} t JOIN essay e ON e.id = t.essay_id "
+            f"WHERE t.search_vector @@ {tsquery} AND {filters}"
+        )
+    return f"SELECT count(*) FROM ({inner} LIMIT :cap) AS matched", params | {"cap": MAX_COUNT + 1}
 
 
 def marked_spans(verbatim: str, marked: str | None) -> tuple[tuple[int, int], ...]:
@@ -367,6 +409,30 @@ async def search(
         hits = await page(True)
         widened = True
     return SearchResult(tuple(hits[:limit]), query, "any" if widened else "all", len(hits) > limit)
+
+
+async def count(
+    raw_query: str,
+    *,
+    session: AsyncSession,
+    kind: Kind = Kind.SENTENCE,
+    side: Side | None = None,
+    essay: str | None = None,
+    any_term: bool = False,
+) -> HitCount:
+    """How many hits `search` finds for the same arguments, in one statement.
+
+    Counting stops past MAX_COUNT (the count is then `capped`). Unlike `search`, it never
+    widens by itself: pass `any_term=True` to count a widened search.
+    """
+    query = Query.parse(raw_query)
+    scope = await _scope(session, side, essay) if query.terms else None
+    if scope is None:
+        return HitCount(0, False)
+    sql, params = _count_statement(_dialect(session), kind, query, scope, any_term=any_term)
+    connection = await session.connection()
+    number = (await connection.execute(text(sql), params)).scalar_one()
+    return HitCount(min(number, MAX_COUNT), number > MAX_COUNT)
 
 
 async def suggest(

@@ -27,6 +27,17 @@ def corpus_sentences(settings: Settings) -> set[str]:
         return {row[0] for row in db.execute("SELECT text FROM sentence")}
 
 
+def matching_sentences(settings: Settings, word: str) -> int:
+    """How many sentences the search index matches for one word, counted apart from moot."""
+    path = settings.database_url.split("///", 1)[1]
+    with sqlite3.connect(path) as db:
+        found = db.execute(
+            "SELECT count(*) FROM search_sentence WHERE search_sentence MATCH ?",
+            (f'text : "{word}"',),
+        )
+        return int(found.fetchone()[0])
+
+
 def shown_text(message: Message) -> str:
     """The quote as a member reads it: bold marks and mention guards removed."""
     return BOLD.sub("", message.embeds[0]["description"]).replace("\u200b", "")
@@ -94,9 +105,13 @@ async def test_paging_buttons_survive_a_restart(
     seen = [shown_text(message)]
     previous = next(b for b in message.buttons() if b["label"] == "Previous")
     assert previous.get("disabled") is True
+    total = matching_sentences(bot_settings, "security")
+    assert total > 4
+    assert message.embeds[0]["author"]["name"] == f"Result 1 of {total}"
     for _ in range(3):
         await emulator.click(bob, message, "Next")
         seen.append(shown_text(emulator.messages[message.id]))
+    assert emulator.messages[message.id].embeds[0]["author"]["name"] == f"Result 4 of {total}"
     assert len(set(seen)) == 4 and set(seen) <= sentences
     # A restart: a new process would have no memory of the search but the database.
     await bot.close()
