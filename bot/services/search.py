@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.corpus import is_inferred
 from bot.domain import Side
 
 MAX_QUERY_CHARS = 300
@@ -86,6 +87,11 @@ class SearchHit:
     essay_title: str
     title_is_label: bool
     author: str | None
+    # True when the essay does not name its author and we inferred who wrote it.
+    author_attributed: bool
+    published: str | None
+    # True when the essay does not state its date and we inferred it from the text.
+    published_inferred: bool
     side: Side
     source_url: str | None
     paragraph: int
@@ -181,7 +187,8 @@ def _columns(kind: Kind) -> tuple[str, str]:
     join = "" if kind is Kind.PASSAGE else "JOIN passage p ON p.id = t.passage_id"
     columns = (
         f't.id, t.text, t.start, t."end", {paragraph} AS paragraph, {sentence} AS sentence, '
-        "e.id AS essay_id, e.slug, e.title, e.title_is_label, e.author, e.side, e.source_url"
+        "e.id AS essay_id, e.slug, e.title, e.title_is_label, e.author, e.author_note, "
+        "e.published, e.published_note, e.side, e.source_url"
     )
     return columns, join
 
@@ -334,6 +341,9 @@ def _hit(kind: Kind, row: Any) -> SearchHit:
         essay_title=row.title,
         title_is_label=bool(row.title_is_label),
         author=row.author,
+        author_attributed=row.author is not None and is_inferred(row.author_note),
+        published=row.published,
+        published_inferred=row.published is not None and is_inferred(row.published_note),
         side=Side(row.side),
         source_url=row.source_url,
         paragraph=row.paragraph,

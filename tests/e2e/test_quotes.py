@@ -74,6 +74,9 @@ async def test_search_embed_attribution_and_verbatim_text(
     assert embed["title"] == "[Response to Walt (Boston Review forum)]"
     assert embed["url"].startswith("https://bostonreview.net/")
     assert shown_text(found.reply) in sentences  # type: ignore[arg-type]
+    slaughter = {f["name"]: f["value"] for f in embed["fields"]}
+    assert slaughter["Author"] == "Anne-Marie Slaughter (attributed)"
+    assert slaughter["Published"] == "2005 (inferred)"
     anonymous = await emulator.slash(
         alice,
         world.general,
@@ -83,15 +86,21 @@ async def test_search_embed_attribution_and_verbatim_text(
     )
     fields = {f["name"]: f["value"] for f in anonymous.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
     assert fields["Author"] == "author unknown" and fields["Side"] == "Values"
+    assert fields["Published"] == "2023 (inferred)"
     assert re.fullmatch(r"Paragraph \d+ of 10", fields["Where"])
     realist = await emulator.slash(
         alice, world.general, "quote search", query="hegemony", side="realist"
     )
-    assert realist.reply.embeds[0]["fields"][1]["value"] == "Stephen M. Walt"  # type: ignore[union-attr]
+    walt = {f["name"]: f["value"] for f in realist.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
+    assert walt["Author"] == "Stephen M. Walt" and walt["Published"] == "2018-09-24"
     nothing = await emulator.slash(alice, world.general, "quote search", query="zzyzx qqq")
     assert nothing.ephemeral and "No quote matches" in nothing.reply.content  # type: ignore[union-attr]
     essays = await emulator.autocomplete(alice, world.general, "quote search", "essay", "walt")
     assert {c["value"] for c in essays} >= {"slaughter-2005-response-to-walt"}
+    labels = {c["value"]: c["name"] for c in essays}
+    assert labels["slaughter-2005-response-to-walt"] == (
+        "[Response to Walt (Boston Review forum)] — Anne-Marie Slaughter (attributed)"
+    )
 
 
 async def test_paging_buttons_survive_a_restart(
@@ -150,6 +159,15 @@ async def test_random_quotes_are_verbatim_and_filtered(
         embed = answer.reply.embeds[0]  # type: ignore[union-attr]
         assert shown_text(answer.reply) in sentences  # type: ignore[arg-type]
         assert embed["fields"][0]["value"] == "Realist"
+    attributed = await emulator.slash(
+        world.member("carol"),
+        world.general,
+        "quote random",
+        essay="slaughter-2005-response-to-walt",
+    )
+    fields = {f["name"]: f["value"] for f in attributed.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
+    assert fields["Author"] == "Anne-Marie Slaughter (attributed)"
+    assert fields["Published"] == "2005 (inferred)"
     bad = await emulator.slash(
         world.member("carol"), world.general, "quote random", essay="no-such-essay"
     )
