@@ -15,7 +15,14 @@ from bot.autocomplete import essay_suggestions
 from bot.checks import is_moderator, moderator_status
 from bot.client import MootBot
 from bot.domain import Side
-from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS, essay_title
+from bot.embeds import (
+    LABEL_NOTE,
+    MOOT_COLOUR,
+    SIDE_COLOURS,
+    essay_author,
+    essay_date,
+    essay_title,
+)
 from bot.errors import MootError
 from bot.replies import reporting
 from bot.services.quotes import (
@@ -61,7 +68,9 @@ def essay_embed(hit: SearchHit, paragraphs: int | None) -> discord.Embed:
         url=hit.source_url,
     )
     embed.add_field(name="Side", value=hit.side.label)
-    embed.add_field(name="Author", value=hit.author or "author unknown")
+    embed.add_field(name="Author", value=essay_author(hit.author, hit.author_attributed))
+    if hit.published is not None:
+        embed.add_field(name="Published", value=essay_date(hit.published, hit.published_inferred))
     where = f"Paragraph {hit.paragraph}" + (f" of {paragraphs}" if paragraphs else "")
     embed.add_field(name="Where", value=where)
     if hit.title_is_label:
@@ -141,7 +150,7 @@ def render(page: QuotePage) -> discord.Embed:
     else:
         assert page.member_hit is not None
         embed = member_embed(page.member_hit.quote, page.member_hit.matches)
-    note = f"Result {page.index + 1}"
+    note = f"Result {page.index + 1} of {page.total.number:,}" + ("+" if page.total.capped else "")
     if page.widened:
         note += " · no quote has every word; showing those with some"
     embed.set_author(name=note)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.corpus import is_inferred
 from bot.domain import Side
 
 MAX_QUERY_CHARS = 300
@@ -23,6 +24,9 @@ MAX_TERMS = 12
 MAX_LIMIT = 50
 SUGGESTION_CHARS = 100  # Discord's limit on an autocomplete choice's name
 MAX_SUGGESTIONS = 25  # Discord's limit on autocomplete choices
+# Counting stops here: past it a pager says "of 1,000+", and a very common word costs
+# no more to count than a rare one.
+MAX_COUNT = 1000
 
 # Letters and digits only: underscores and punctuation are separators in both engines.
 _TERM = re.compile(r"[^\W_]+")
@@ -83,6 +87,11 @@ class SearchHit:
     essay_title: str
     title_is_label: bool
     author: str | None
+    # True when the essay does not name its author and we inferred who wrote it.
+    author_attributed: bool
+    published: str | None
+    # True when the essay does not state its date and we inferred it from the text.
+    published_inferred: bool
     side: Side
     source_url: str | None
     paragraph: int
@@ -104,6 +113,14 @@ class SearchResult:
     # "all" when every term had to match; "any" when that found nothing and we widened.
     mode: str
     has_more: bool
+
+
+@dataclass(frozen=True)
+class HitCount:
+    """How many hits a search has: `number`, or at least that many when `capped`."""
+
+    number: int
+    capped: bool
 
 
 @dataclass(frozen=True)
@@ -170,7 +187,8 @@ def _columns(kind: Kind) -> tuple[str, str]:
     join = "" if kind is Kind.PASSAGE else "JOIN passage p ON p.id = t.passage_id"
     columns = (
         f't.id, t.text, t.start, t."end", {paragraph} AS paragraph, {sentence} AS sentence, '
-        "e.id AS essay_id, e.slug, e.title, e.title_is_label, e.author, e.side, e.source_url"
+        "e.id AS essay_id, e.slug, e.title, e.title_is_label, e.author, e.author_note, "
+        "e.published, e.published_note, e.side, e.source_url"
     )
     return columns, join
 
@@ -205,11 +223,8 @@ def _sqlite_statement(
     return page + sql, params
 
 
-def _postgresql_statement(
-    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool, lean: bool = False
-) -> tuple[str, dict[str, object]]:
-    tsquery, params = _tsquery(query, any_term=any_term, prefix=prefix)
-    columns, join = _columns(kind)
+def _postgresql_filters(scope: _Scope, params: dict[str, object]) -> str:
+    """The side, essay and active-essay conditions, their values added to `params`."""
     filters = ["e.active"]
     if scope.side is not None:
         filters.append("t.side = :side")
@@ -217,6 +232,15 @@ def _postgresql_statement(
     if scope.essay_id is not None:
         filters.append("t.essay_id = :essay_id")
         params["essay_id"] = scope.essay_id
+    return " AND ".join(filters)
+
+
+def _postgresql_statement(
+    kind: Kind, query: Query, scope: _Scope, *, any_term: bool, prefix: bool, lean: bool = False
+) -> tuple[str, dict[str, object]]:
+    tsquery, params = _tsquery(query, any_term=any_term, prefix=prefix)
+    columns, join = _columns(kind)
+    filters = _postgresql_filters(scope, params)
     if lean:
         columns, join = "t.id, t.text", ""
     else:
@@ -227,11 +251,36 @@ def _postgresql_statement(
     sql = (
         f"SELECT {columns} "
         f"FROM {kind.value} t {join} JOIN essay e ON e.id = t.essay_id "
-        f"WHERE t.search_vector @@ {tsquery} AND {' AND '.join(filters)} "
+        f"WHERE t.search_vector @@ {tsquery} AND {filters} "
         f"ORDER BY ts_rank_cd(t.search_vector, {tsquery}) DESC, t.id "
         "LIMIT :limit OFFSET :offset"
     )
     return sql, params
+
+
+def _count_statement(
+    dialect: str, kind: Kind, query: Query, scope: _Scope, *, any_term: bool
+) -> tuple[str, dict[str, object]]:
+    # The inner LIMIT stops the engine at MAX_COUNT + 1 matches: a count, unlike a page,
+    # needs no ranking, and past the cap it needs no more rows either.
+    if dialect == "sqlite":
+        fts = f"search_{kind.value}"
+        params: dict[str, object] = {
+            "q": _fts5_match(query, scope, any_term=any_term, prefix=False)
+        }
+        inner = (
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q AND rowid NOT IN "
+            f"(SELECT x.id FROM essay r JOIN {kind.value} x ON x.essay_id = r.id "
+            "WHERE r.active = false)"
+        )
+    else:
+        tsquery, params = _tsquery(query, any_term=any_term, prefix=False)
+        filters = _postgresql_filters(scope, params)
+        inner = (
+            f"SELECT t.id FROM {kind.value} t JOIN essay e ON e.id = t.essay_id "
+            f"WHERE t.search_vector @@ {tsquery} AND {filters}"
+        )
+    return f"SELECT count(*) FROM ({inner} LIMIT :cap) AS matched", params | {"cap": MAX_COUNT + 1}
 
 
 def marked_spans(verbatim: str, marked: str | None) -> tuple[tuple[int, int], ...]:
@@ -292,6 +341,9 @@ def _hit(kind: Kind, row: Any) -> SearchHit:
         essay_title=row.title,
         title_is_label=bool(row.title_is_label),
         author=row.author,
+        author_attributed=row.author is not None and is_inferred(row.author_note),
+        published=row.published,
+        published_inferred=row.published is not None and is_inferred(row.published_note),
         side=Side(row.side),
         source_url=row.source_url,
         paragraph=row.paragraph,
@@ -367,6 +419,30 @@ async def search(
         hits = await page(True)
         widened = True
     return SearchResult(tuple(hits[:limit]), query, "any" if widened else "all", len(hits) > limit)
+
+
+async def count(
+    raw_query: str,
+    *,
+    session: AsyncSession,
+    kind: Kind = Kind.SENTENCE,
+    side: Side | None = None,
+    essay: str | None = None,
+    any_term: bool = False,
+) -> HitCount:
+    """How many hits `search` finds for the same arguments, in one statement.
+
+    Counting stops past MAX_COUNT (the count is then `capped`). Unlike `search`, it never
+    widens by itself: pass `any_term=True` to count a widened search.
+    """
+    query = Query.parse(raw_query)
+    scope = await _scope(session, side, essay) if query.terms else None
+    if scope is None:
+        return HitCount(0, False)
+    sql, params = _count_statement(_dialect(session), kind, query, scope, any_term=any_term)
+    connection = await session.connection()
+    number = (await connection.execute(text(sql), params)).scalar_one()
+    return HitCount(min(number, MAX_COUNT), number > MAX_COUNT)
 
 
 async def suggest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.db import Database
 from bot.domain import Side
 from bot.models import Essay
 from bot.services.corpus_import import import_corpus
+from bot.services.quotes import essay_choices
 from bot.services.search import (
     MAX_QUERY_CHARS,
     MAX_SUGGESTIONS,
@@ -21,6 +23,7 @@ from bot.services.search import (
     Query,
     SearchHit,
     search,
+    sentence_by_id,
     suggest,
 )
 
@@ -209,3 +212,42 @@ async def test_retired_essays_and_side_changes_reach_the_index(
     assert sharon.hits == () and sharon_suggestions == []
     assert hegemony_values.hits and hegemony_realist.hits == ()
     assert all(h.essay_slug != "slaughter-2005-response-to-walt" for h in hegemony_values.hits)
+
+
+async def test_hits_mark_an_inferred_author_and_date(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        slaughter = await search("offshore", session=s, essay="slaughter-2005-response-to-walt")
+        values = await search("security", session=s, essay="values-2023-values-based-approach")
+        walt = await search("hegemony", session=s, side=Side.REALIST)
+        picked = await sentence_by_id(slaughter.hits[0].id, session=s)
+    hit = slaughter.hits[0]
+    assert hit.author == "Anne-Marie Slaughter" and hit.author_attributed
+    assert hit.published == "2005" and hit.published_inferred
+    assert picked == replace(hit, matches=())
+    anonymous = values.hits[0]
+    assert anonymous.author is None and not anonymous.author_attributed
+    assert anonymous.published == "2023" and anonymous.published_inferred
+    stated = walt.hits[0]
+    assert stated.author == "Stephen M. Walt" and not stated.author_attributed
+    assert stated.published is not None and not stated.published_inferred
+
+
+async def test_essay_choices_show_labels_in_brackets_and_attributed_authors(
+    corpus_db: Database,
+) -> None:
+    async with corpus_db.session() as s:
+        choices = dict((slug, label) for label, slug in await essay_choices("", session=s))
+        essay = (
+            await s.exec(select(Essay).where(Essay.slug == "slaughter-2005-response-to-walt"))
+        ).one()
+        essay.title = "A descriptive label " * 10
+        s.add(essay)
+        await s.flush()
+        cut = dict((slug, label) for label, slug in await essay_choices("label", session=s))
+    assert choices["slaughter-2005-response-to-walt"] == (
+        "[Response to Walt (Boston Review forum)] — Anne-Marie Slaughter (attributed)"
+    )
+    assert choices["values-2023-values-based-approach"].endswith(" — author unknown")
+    long = cut["slaughter-2005-response-to-walt"]
+    assert len(long) == 100 and long.startswith("[A descriptive label")
+    assert long.endswith("…] — Anne-Marie Slaughter (attributed)")

@@ -27,6 +27,17 @@ def corpus_sentences(settings: Settings) -> set[str]:
         return {row[0] for row in db.execute("SELECT text FROM sentence")}
 
 
+def matching_sentences(settings: Settings, word: str) -> int:
+    """How many sentences the search index matches for one word, counted apart from moot."""
+    path = settings.database_url.split("///", 1)[1]
+    with sqlite3.connect(path) as db:
+        found = db.execute(
+            "SELECT count(*) FROM search_sentence WHERE search_sentence MATCH ?",
+            (f'text : "{word}"',),
+        )
+        return int(found.fetchone()[0])
+
+
 def shown_text(message: Message) -> str:
     """The quote as a member reads it: bold marks and mention guards removed."""
     return BOLD.sub("", message.embeds[0]["description"]).replace("\u200b", "")
@@ -63,6 +74,9 @@ async def test_search_embed_attribution_and_verbatim_text(
     assert embed["title"] == "[Response to Walt (Boston Review forum)]"
     assert embed["url"].startswith("https://bostonreview.net/")
     assert shown_text(found.reply) in sentences  # type: ignore[arg-type]
+    slaughter = {f["name"]: f["value"] for f in embed["fields"]}
+    assert slaughter["Author"] == "Anne-Marie Slaughter (attributed)"
+    assert slaughter["Published"] == "2005 (inferred)"
     anonymous = await emulator.slash(
         alice,
         world.general,
@@ -72,15 +86,21 @@ async def test_search_embed_attribution_and_verbatim_text(
     )
     fields = {f["name"]: f["value"] for f in anonymous.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
     assert fields["Author"] == "author unknown" and fields["Side"] == "Values"
+    assert fields["Published"] == "2023 (inferred)"
     assert re.fullmatch(r"Paragraph \d+ of 10", fields["Where"])
     realist = await emulator.slash(
         alice, world.general, "quote search", query="hegemony", side="realist"
     )
-    assert realist.reply.embeds[0]["fields"][1]["value"] == "Stephen M. Walt"  # type: ignore[union-attr]
+    walt = {f["name"]: f["value"] for f in realist.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
+    assert walt["Author"] == "Stephen M. Walt" and walt["Published"] == "2018-09-24"
     nothing = await emulator.slash(alice, world.general, "quote search", query="zzyzx qqq")
     assert nothing.ephemeral and "No quote matches" in nothing.reply.content  # type: ignore[union-attr]
     essays = await emulator.autocomplete(alice, world.general, "quote search", "essay", "walt")
     assert {c["value"] for c in essays} >= {"slaughter-2005-response-to-walt"}
+    labels = {c["value"]: c["name"] for c in essays}
+    assert labels["slaughter-2005-response-to-walt"] == (
+        "[Response to Walt (Boston Review forum)] — Anne-Marie Slaughter (attributed)"
+    )
 
 
 async def test_paging_buttons_survive_a_restart(
@@ -94,9 +114,13 @@ async def test_paging_buttons_survive_a_restart(
     seen = [shown_text(message)]
     previous = next(b for b in message.buttons() if b["label"] == "Previous")
     assert previous.get("disabled") is True
+    total = matching_sentences(bot_settings, "security")
+    assert total > 4
+    assert message.embeds[0]["author"]["name"] == f"Result 1 of {total}"
     for _ in range(3):
         await emulator.click(bob, message, "Next")
         seen.append(shown_text(emulator.messages[message.id]))
+    assert emulator.messages[message.id].embeds[0]["author"]["name"] == f"Result 4 of {total}"
     assert len(set(seen)) == 4 and set(seen) <= sentences
     # A restart: a new process would have no memory of the search but the database.
     await bot.close()
@@ -135,6 +159,15 @@ async def test_random_quotes_are_verbatim_and_filtered(
         embed = answer.reply.embeds[0]  # type: ignore[union-attr]
         assert shown_text(answer.reply) in sentences  # type: ignore[arg-type]
         assert embed["fields"][0]["value"] == "Realist"
+    attributed = await emulator.slash(
+        world.member("carol"),
+        world.general,
+        "quote random",
+        essay="slaughter-2005-response-to-walt",
+    )
+    fields = {f["name"]: f["value"] for f in attributed.reply.embeds[0]["fields"]}  # type: ignore[union-attr]
+    assert fields["Author"] == "Anne-Marie Slaughter (attributed)"
+    assert fields["Published"] == "2005 (inferred)"
     bad = await emulator.slash(
         world.member("carol"), world.general, "quote random", essay="no-such-essay"
     )

@@ -8,10 +8,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.corpus import is_inferred
 from bot.domain import Side
 from bot.errors import MootError
 from bot.models import Essay, Passage, Sentence
 from bot.services.search import SearchHit, sentence_by_id
+
+CHOICE_CHARS = 100  # Discord's limit on an autocomplete choice's name
 
 
 def punchiness(length: int, ends_a_sentence: bool) -> float:
@@ -89,7 +92,24 @@ async def essay_choices(typed: str, *, session: AsyncSession) -> list[tuple[str,
     wanted = typed.strip().lower()
     found = []
     for essay in rows:
-        label = f"[{essay.title}]" if essay.title_is_label else essay.title
-        if wanted in label.lower() or wanted in essay.slug:
-            found.append((f"{label} — {essay.author or 'author unknown'}"[:100], essay.slug))
+        if wanted in essay.title.lower() or wanted in essay.slug:
+            found.append((_choice_label(essay), essay.slug))
     return found[:25]
+
+
+def _choice_label(essay: Essay, limit: int = CHOICE_CHARS) -> str:
+    """ "Title — Author" in at most `limit` characters, shown as every essay embed shows
+    them (bot.embeds: essay_title, essay_author, which services cannot import beside
+    discord): a label we gave is in brackets, kept whole when cut; an inferred author is
+    "(attributed)". The title gives way first, so the author always shows."""
+    author = essay.author or "author unknown"
+    if essay.author is not None and is_inferred(essay.author_note):
+        author += " (attributed)"
+    room = limit - len(author) - len(" — ")
+    title = essay.title
+    brackets = 2 if essay.title_is_label else 0
+    if len(title) + brackets > room:
+        title = title[: room - brackets - 1].rstrip() + "…"
+    if essay.title_is_label:
+        title = f"[{title}]"
+    return f"{title} — {author}"

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import MootError
 from bot.models import MemberQuote
-from bot.services.search import Query, marked_spans
+from bot.services.search import MAX_COUNT, HitCount, Query, marked_spans
 
 MAX_QUOTE_CHARS = 1500
 
@@ -178,10 +178,8 @@ async def search_member_quotes(
     if not query.terms:
         return [], False
     connection = await session.connection()
-    params: dict[str, object] = {"guild": guild_id, "limit": limit + 1, "offset": offset}
+    params = _match_params(query, guild_id) | {"limit": limit + 1, "offset": offset}
     if connection.dialect.name == "sqlite":
-        quoted = " AND ".join(f'"{term}"' for term in query.terms)
-        params["q"] = f'text : ({quoted}) AND guild_id : "{guild_id}"'
         sql = (
             "SELECT q.id, highlight(search_member_quote, 0, char(2), char(3)) AS marked "
             "FROM search_member_quote JOIN member_quote q ON q.id = search_member_quote.rowid "
@@ -189,9 +187,7 @@ async def search_member_quotes(
             "ORDER BY bm25(search_member_quote, 1.0, 0.0), q.id LIMIT :limit OFFSET :offset"
         )
     else:
-        parts = [f"plainto_tsquery('english', :w{i})" for i in range(len(query.words))]
-        params |= {f"w{i}": word for i, word in enumerate(query.words)}
-        tsquery = "(" + " && ".join(parts) + ")"
+        tsquery = _tsquery(query)
         sql = (
             f"SELECT q.id, ts_headline('english', q.text, {tsquery}, "
             '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\') AS marked '
@@ -210,3 +206,39 @@ async def search_member_quotes(
         quote = by_id[row.id]
         hits.append(QuoteHit(quote, marked_spans(quote.text, row.marked)))
     return hits, len(rows) > limit
+
+
+async def count_member_quotes(raw_query: str, guild_id: int, *, session: AsyncSession) -> HitCount:
+    """How many of this server's quotes `search_member_quotes` finds, in one statement;
+    counting stops past MAX_COUNT (the count is then `capped`)."""
+    query = Query.parse(raw_query)
+    if not query.terms:
+        return HitCount(0, False)
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        inner = "SELECT rowid FROM search_member_quote WHERE search_member_quote MATCH :q"
+    else:
+        inner = (
+            "SELECT q.id FROM member_quote q "
+            f"WHERE q.guild_id = :guild AND q.search_vector @@ {_tsquery(query)}"
+        )
+    sql = f"SELECT count(*) FROM ({inner} LIMIT :cap) AS matched"
+    params = _match_params(query, guild_id) | {"cap": MAX_COUNT + 1}
+    number = (await connection.execute(text(sql), params)).scalar_one()
+    return HitCount(min(number, MAX_COUNT), number > MAX_COUNT)
+
+
+def _match_params(query: Query, guild_id: int) -> dict[str, object]:
+    """The values both engines' statements need: the server, the FTS5 match (every term,
+    quoted) and the words PostgreSQL parses."""
+    quoted = " AND ".join(f'"{term}"' for term in query.terms)
+    return {
+        "guild": guild_id,
+        "q": f'text : ({quoted}) AND guild_id : "{guild_id}"',
+    } | {f"w{i}": word for i, word in enumerate(query.words)}
+
+
+def _tsquery(query: Query) -> str:
+    """Every typed word must match, each parsed by PostgreSQL as plain text."""
+    parts = [f"plainto_tsquery('english', :w{i})" for i in range(len(query.words))]
+    return "(" + " && ".join(parts) + ")"

@@ -11,8 +11,8 @@ from bot.domain import Side
 from bot.errors import MootError
 from bot.models import QuoteSearch
 from bot.services.quotes.essay_quotes import paragraph_count
-from bot.services.quotes.member_quotes import QuoteHit, search_member_quotes
-from bot.services.search import Query, SearchHit, SearchResult, search
+from bot.services.quotes.member_quotes import QuoteHit, count_member_quotes, search_member_quotes
+from bot.services.search import HitCount, Query, SearchHit, count, search
 
 
 @dataclass(frozen=True)
@@ -67,63 +67,62 @@ class QuotePage:
     has_previous: bool
     has_next: bool
     widened: bool
+    # How many results the search has ("Result 3 of 12"), or at least that many.
+    total: HitCount
     # How many paragraphs the essay of an essay hit has (its embed says "¶ 3 of 12").
     paragraphs: int = 0
 
 
 async def page_of(saved: SavedSearch, index: int, *, session: AsyncSession) -> QuotePage | None:
-    """Result number `index` of a saved search (essays first, then members for "all")."""
+    """Result number `index` of a saved search (essays first, then members for "all").
+
+    Each page counts its search once (one statement per kind of quote searched) instead of
+    remembering a count that new quotes would outdate. With "all", essay hits past the
+    count's cap are left out, so that members' quotes still follow the essays.
+    """
     index = max(0, index)
-    essay_total = 0
-    widened = False
+    essays, members, widened = HitCount(0, False), HitCount(0, False), False
     if saved.scope in ("essays", "all"):
-        result = await _essay_page(saved, limit=1, offset=index, session=session)
-        widened = result.mode == "any"
-        if result.hits:
-            more = result.has_more or saved.scope == "all"
-            hit = result.hits[0]
-            paragraphs = await paragraph_count(hit.essay_id, session=session)
-            return QuotePage(index, hit, None, index > 0, more, widened, paragraphs)
-        if saved.scope == "essays":
-            return None
-        essay_total = await _count_essay_hits(saved, session=session)
-    hits, more = await search_member_quotes(
-        saved.query, saved.guild_id, session=session, limit=1, offset=index - essay_total
-    )
-    if not hits:
-        return None
-    return QuotePage(index, None, hits[0], index > 0, more, widened)
-
-
-async def _essay_page(
-    saved: SavedSearch, *, limit: int, offset: int, session: AsyncSession
-) -> SearchResult:
-    """A page of essay hits. A search whose first page had to be widened to "any word"
-    stays widened on later pages (search() widens only the first page by itself)."""
-
-    async def run(offset: int, limit: int, any_term: bool = False) -> SearchResult:
-        return await search(
+        essays, widened = await _count_essay_hits(saved, session=session)
+    if saved.scope in ("members", "all"):
+        members = await count_member_quotes(saved.query, saved.guild_id, session=session)
+    total = HitCount(essays.number + members.number, essays.capped or members.capped)
+    if index < essays.number or (saved.scope == "essays" and essays.capped):
+        result = await search(
             saved.query,
             session=session,
             side=saved.side,
             essay=saved.essay,
-            limit=limit,
-            offset=offset,
-            any_term=any_term,
+            limit=1,
+            offset=index,
+            any_term=widened,
+        )
+        if not result.hits:
+            return None
+        hit = result.hits[0]
+        more = result.has_more or index + 1 < total.number
+        paragraphs = await paragraph_count(hit.essay_id, session=session)
+        return QuotePage(index, hit, None, index > 0, more, widened, total, paragraphs)
+    if saved.scope == "essays":
+        return None
+    hits, more = await search_member_quotes(
+        saved.query, saved.guild_id, session=session, limit=1, offset=index - essays.number
+    )
+    if not hits:
+        return None
+    return QuotePage(index, None, hits[0], index > 0, more, widened, total)
+
+
+async def _count_essay_hits(saved: SavedSearch, *, session: AsyncSession) -> tuple[HitCount, bool]:
+    """How many essay hits the search has, and whether it had to widen to "any word" (as
+    search() does when every word finds nothing), so every page of it widens alike."""
+
+    async def essay_count(any_term: bool) -> HitCount:
+        return await count(
+            saved.query, session=session, side=saved.side, essay=saved.essay, any_term=any_term
         )
 
-    result = await run(offset, limit)
-    if result.hits or offset == 0:
-        return result
-    first = await run(0, 1)
-    return await run(offset, limit, any_term=True) if first.mode == "any" else result
-
-
-async def _count_essay_hits(saved: SavedSearch, *, session: AsyncSession) -> int:
-    total, offset, more = 0, 0, True
-    while more:
-        result = await _essay_page(saved, limit=50, offset=offset, session=session)
-        total += len(result.hits)
-        offset += 50
-        more = result.has_more
-    return total
+    found = await essay_count(False)
+    if found.number or len(Query.parse(saved.query).terms) < 2:
+        return found, False
+    return await essay_count(True), True
