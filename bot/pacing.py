@@ -18,7 +18,7 @@ from discord.http import HTTPClient, Route
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import Database
-from bot.services.budget import pace_engine, reserve
+from bot.services.budget import RESERVE_TIMEOUT, pace_engine, reserve
 from bot.settings import Settings
 
 log = logging.getLogger("moot.bot")
@@ -109,8 +109,13 @@ class RequestPacer:
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting[: self.BATCH], self._waiting[self.BATCH :]
-                asked = time.monotonic()
-                async with shared.connect() as connection:
+                batch = [instant for instant in batch if not instant.done()]  # cancelled
+                if not batch:
+                    continue
+                async with asyncio.timeout(RESERVE_TIMEOUT), shared.connect() as connection:
+                    # Timed from here, not before connecting: a slow connect must not move
+                    # every instant of the batch earlier than the database reckoned it.
+                    asked = time.monotonic()
                     wait = await reserve(connection, self.interval, len(batch))
                 if self._retry_at is not None:
                     log.warning("the shared request budget is back")

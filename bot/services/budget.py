@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from bot.models import RequestPace
 
 GLOBAL = "global"
+# Seconds a reservation may take (connecting included) before the process paces alone.
+RESERVE_TIMEOUT = 2.0
 
 
 def pace_engine(url: str) -> AsyncEngine:
@@ -26,7 +28,14 @@ def pace_engine(url: str) -> AsyncEngine:
     for its instant never waits for a connection held by the session making the request,
     and in autocommit, so a reservation is one round trip (no BEGIN, COMMIT or pre-ping)."""
     return create_async_engine(
-        url, pool_size=1, max_overflow=0, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+        url,
+        pool_size=1,
+        max_overflow=0,
+        isolation_level="AUTOCOMMIT",
+        pool_pre_ping=False,
+        # A database that stops answering must not hold every request up for asyncpg's
+        # 60-second default: the pacer falls back to pacing alone instead.
+        connect_args={"timeout": RESERVE_TIMEOUT, "command_timeout": RESERVE_TIMEOUT},
     )
 
 
