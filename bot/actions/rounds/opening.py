@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     from bot.client import MootBot
 
 log = logging.getLogger("moot.debate")
+
+# A round saved but not opened is opened late by the sweep only this long after it was
+# asked for; an older one (say, from before an upgrade) is ended instead.
+OPEN_LATE_AT_MOST = timedelta(hours=1)
 
 
 def format_named(formats: Mapping[str, Format], key: str | None) -> Format:
@@ -83,41 +88,50 @@ async def round_channel(
     return channel
 
 
-async def open_thread(bot: MootBot, view: RoundView, fmt: Format) -> RoundView:
+async def open_thread(
+    bot: MootBot, view: RoundView, fmt: Format, *, recovering: bool = False
+) -> RoundView:
     """Post the round's opener in its channel, open its thread there and put the lobby
     in it. Returns the round with its thread.
 
     Done again after a crash part way (before the thread was saved), it opens nothing
     twice: the opener and the lobby carry nonces, so Discord hands back the messages it
-    already has, and a message has one thread at most, whose id is the message's."""
+    already has, and a message has one thread at most, whose id is the message's.
+    `recovering`: the first try may be longer ago than Discord remembers a nonce, so the
+    channel's latest messages are looked through for the opener and the lobby first."""
     channel = bot.get_channel(view.channel_id) or await bot.fetch_channel(view.channel_id)
     if not isinstance(channel, discord.TextChannel):
         raise MootError("The round's channel is gone or is not a text channel.")
     # Thread names and embed titles show mentions raw: the motion is shown by name there.
     names = names_in(channel.guild)
-    opener = await channel.send(
+    opener_id = await bot.post(
+        channel.id,
         embed=discord.Embed(
             title=as_name(f"Debate: {view.motion}", names, limit=256),
             description=f"{fmt.name} · join in the thread below.",
             colour=MOOT_COLOUR,
         ),
         nonce=f"open{view.id}",
+        recover=recovering,
     )
     try:
-        thread: discord.abc.Messageable = await opener.create_thread(
+        await channel.get_partial_message(opener_id).create_thread(
             name=as_name(f"Round {view.id}: {view.motion}", names, limit=100),
             auto_archive_duration=1440,
         )
     except discord.HTTPException as error:
         if error.code != THREAD_ALREADY_EXISTS:
             raise
-        thread = bot.get_partial_messageable(opener.id, guild_id=channel.guild.id)
-    lobby = await thread.send(
-        embed=lobby_embed(view, fmt), view=lobby_view(view, fmt), nonce=f"lobby{view.id}"
+    lobby_id = await bot.post(
+        opener_id,  # the thread's id is its opener's
+        embed=lobby_embed(view, fmt),
+        view=lobby_view(view, fmt),
+        nonce=f"lobby{view.id}",
+        recover=recovering,
     )
     async with bot.db.session() as session:
         await rounds.attach_thread(
-            view.id, thread_id=opener.id, lobby_message_id=lobby.id, session=session
+            view.id, thread_id=opener_id, lobby_message_id=lobby_id, session=session
         )
         return await rounds.get_round(view.id, session=session)
 
@@ -192,23 +206,33 @@ async def open_new_round(
         )
     try:
         return await open_thread(bot, view, fmt)
-    except (discord.HTTPException, MootError) as error:
+    except (discord.NotFound, discord.Forbidden, MootError) as error:
         await _end_unopened(bot, view, by, error)
         raise MootError(
             f"I could not open the round's thread in <#{channel_id}> ({_refusal(error)}), so "
             "no round was opened. Check my permissions there and try again."
         ) from error
+    except discord.HTTPException as error:
+        # A passing failure: the sweep finishes opening it (finish_opening).
+        log.warning("round %s: could not open it yet: %s", view.id, error)
+        raise MootError(
+            f"Discord did not take round {view.id}'s thread just now ({_refusal(error)}); "
+            f"it opens in <#{channel_id}> within a few minutes, by itself."
+        ) from error
 
 
-async def finish_opening(bot: MootBot, view: RoundView) -> None:
+async def finish_opening(bot: MootBot, view: RoundView, saved_at: datetime) -> None:
     """Open a round whose process stopped between saving it and opening it (the member
-    who asked was never answered). If Discord will not let it open, the round is ended; a
-    passing failure is left for the next sweep."""
+    who asked was never answered). If Discord will not let it open, or it was saved too
+    long ago for a lobby to appear out of nowhere now, the round is ended; a passing
+    failure is left for the next sweep."""
     try:
+        if bot.clock.now() - saved_at > OPEN_LATE_AT_MOST:
+            raise MootError("it was saved too long ago to open now")
         fmt = bot.formats.get(view.format_key)
         if fmt is None:
             raise MootError(f"its format ({view.format_key}) is no longer installed")
-        await open_thread(bot, view, fmt)
+        await open_thread(bot, view, fmt, recovering=True)
         log.warning("round %s: opened after an interruption", view.id)
     except (discord.NotFound, discord.Forbidden, MootError) as error:
         await _end_unopened(bot, view, view.created_by, error)

@@ -140,8 +140,8 @@ class RoundRunner:
                 shard_ids=ids,
                 session=session,
             )
-        for view in views:
-            await finish_opening(self.bot, view)
+        for view, saved_at in views:
+            await finish_opening(self.bot, view, saved_at)
 
     async def tick(self, round_ids: list[int]) -> None:
         """The rounds' alarms: apply what fell due (exactly once) in one transaction, re-arm,

@@ -78,12 +78,13 @@ async def create_round(
 
 async def unopened(
     *, before: datetime, shard_count: int | None, shard_ids: Any, session: AsyncSession
-) -> list[RoundView]:
+) -> list[tuple[RoundView, datetime]]:
     """Lobbies saved before `before` whose thread was never opened (the process stopped
-    between saving the round and opening it): what the sweeper opens, or ends."""
-    ids = (
+    between saving the round and opening it), with when each was saved: what the sweeper
+    opens, or ends."""
+    rows = (
         await session.exec(
-            select(Round.id).where(
+            select(Round.id, Round.created_at).where(
                 col(Round.status) == RoundStatus.LOBBY,
                 col(Round.thread_id).is_(None),
                 col(Round.created_at) < before,
@@ -91,7 +92,9 @@ async def unopened(
             )
         )
     ).all()
-    return list((await load_rounds([i for i in ids if i is not None], session=session)).values())
+    saved = {round_id: at for round_id, at in rows if round_id is not None}
+    views = await load_rounds(list(saved), session=session)
+    return [(views[round_id], at) for round_id, at in saved.items() if round_id in views]
 
 
 async def attach_thread(
