@@ -132,15 +132,12 @@ class MemberActions:
             children = []
             for child in row.get("components") or []:
                 custom_id = child["custom_id"]
-                if custom_id not in values and child.get("required", True):
+                # A text input's `value` is what the field holds when the form opens: a
+                # field the member leaves alone is submitted as it was filled in.
+                value = values.get(custom_id, child.get("value") or "")
+                if custom_id not in values and not value and child.get("required", True):
                     raise CommandUnavailable(f"the modal field {custom_id!r} is required")
-                children.append(
-                    {
-                        "type": child["type"],
-                        "custom_id": custom_id,
-                        "value": values.get(custom_id, ""),
-                    }
-                )
+                children.append({"type": child["type"], "custom_id": custom_id, "value": value})
             rows.append({"type": 1, "components": children})
         guild = self.guilds[shown.guild_id]
         channel = guild.channels[shown.channel_id]

@@ -232,9 +232,7 @@ class Sandbox:
         fields = form_fields(shown.modal)
         ids = {str(f["custom_id"]) for f in fields}
         typed = self._parse_options(text.replace("\\n", NEW_LINE), keys=ids)
-        # As in Discord, a pre-filled value the member leaves alone is submitted as it is.
-        values = {str(f["custom_id"]): str(f["value"]) for f in fields if f.get("value")}
-        values |= {k: str(v).replace(NEW_LINE, "\n") for k, v in typed.items()}
+        values = {k: str(v).replace(NEW_LINE, "\n") for k, v in typed.items()}
         result = await self.emulator.submit_modal(member, shown, values)
         self.last_modal = None
         self._show_interaction(result)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import aiohttp
@@ -247,3 +248,67 @@ async def test_the_global_limit_is_the_tokens_and_invalid_requests_are_counted(
     assert emulator.invalid_requests() == 2
     emulator.advance(601)  # the window is the clock's
     assert emulator.invalid_requests() == 0
+
+
+async def answered_by_hand(
+    emulator: Emulator,
+    http: aiohttp.ClientSession,
+    act: Awaitable[Any],
+    answer: dict[str, Any] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Run a member's action with no bot connected: the test answers the interaction it
+    creates (`answer`, or a short reply), and returns the action's result with the
+    payload the bot would have been sent."""
+    sent: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    def watch(event: str, data: dict[str, Any]) -> None:
+        if event == "INTERACTION_CREATE":
+            sent.put_nowait(data)
+
+    emulator.gateway.watchers.append(watch)
+    try:
+        acting = asyncio.ensure_future(act)
+        receiving = asyncio.ensure_future(sent.get())
+        await asyncio.wait([acting, receiving], return_when=asyncio.FIRST_COMPLETED)
+        if acting.done():  # refused before anything was sent
+            receiving.cancel()
+            await acting
+        payload = receiving.result()
+        callback = f"/interactions/{payload['id']}/{payload['token']}/callback"
+        answer = answer or {"type": 4, "data": {"content": "ok"}}
+        assert (await call(http, "POST", callback, answer))[0] == 200
+        return await acting, payload
+    finally:
+        emulator.gateway.watchers.remove(watch)
+
+
+async def test_a_field_left_as_pre_filled_is_submitted_with_its_value(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """As the ballot's points field: a text input's `value` is what the field holds when
+    the form opens, and what Discord submits for it if the member leaves it alone."""
+    template = "Alice (Realist): \nBob (Values): "
+    fields = [
+        {"type": 4, "custom_id": "winner", "label": "Winner", "style": 1},
+        {"type": 4, "custom_id": "points", "label": "Points", "style": 2, "value": template},
+    ]
+    modal = {
+        "custom_id": "round-ballot:1",
+        "title": "Ballot",
+        "components": [{"type": 1, "components": [field]} for field in fields],
+    }
+    shown = await interaction(emulator, world)
+    callback = f"/interactions/{shown.id}/{shown.token}/callback"
+    assert (await call(http, "POST", callback, {"type": 9, "data": modal}))[0] == 200
+    alice = world.member("alice")
+    _, payload = await answered_by_hand(
+        emulator, http, emulator.submit_modal(alice, shown, {"winner": "Realist"})
+    )
+    submitted = {
+        child["custom_id"]: child["value"]
+        for row in payload["data"]["components"]
+        for child in row["components"]
+    }
+    assert submitted == {"winner": "Realist", "points": template}
+    assert not breaches(emulator)
+
