@@ -197,33 +197,12 @@ class Sandbox:
         if not options:
             raise ScriptError("autocomplete needs option:partial-text")
         focused, value = list(options.items())[-1]
-        declared = self._declared_option(command, focused)
-        if declared is not None and not declared.get("autocomplete"):
-            # Discord's client asks the bot only for options that autocomplete; it lists
-            # the fixed choices itself.
-            choices = [str(c["name"]) for c in declared.get("choices") or []]
-            offered = f": its choices are {', '.join(choices)}" if choices else ""
-            raise ScriptError(f"{focused} has no autocomplete{offered}")
         others = {k: v for k, v in options.items() if k != focused}
         suggestions = await self.emulator.autocomplete(
             member, self.channel, command, focused, str(value), **others
         )
         names = [c["name"] for c in suggestions] or ["(no suggestions)"]
         self.console.print(Panel("\n".join(names), title=f"suggestions for {focused}"))
-
-    def _declared_option(self, command: str, option: str) -> dict[str, Any] | None:
-        """The registered declaration of `option` of `/command sub`, if there is one."""
-        words = command.lstrip("/").split()
-        registered = self.emulator.guild_commands.get(self.world.guild.id, [])
-        for entry in registered + self.emulator.global_commands:
-            if entry["name"] != (words or [""])[0] or entry.get("type", 1) != 1:
-                continue
-            declared = entry.get("options") or []
-            for word in words[1:]:
-                nested = [o for o in declared if o["name"] == word and o["type"] in (1, 2)]
-                declared = (nested[0].get("options") or []) if nested else []
-            return next((o for o in declared if o["name"] == option), None)
-        return None
 
     async def _submit(self, member: Any, text: str) -> None:
         shown = self.last_modal

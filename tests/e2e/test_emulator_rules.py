@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from emulator import Emulator, World
+from emulator import CommandUnavailable, Emulator, World
 from emulator.server import Interaction
 from emulator.state import SEND_MESSAGES
 
@@ -312,3 +312,30 @@ async def test_a_field_left_as_pre_filled_is_submitted_with_its_value(
     assert submitted == {"winner": "Realist", "points": template}
     assert not breaches(emulator)
 
+
+async def test_autocomplete_is_asked_only_for_options_registered_with_it(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """Discord's client never sends an autocomplete interaction for an option without
+    `autocomplete: true`: it lists that option's fixed choices itself."""
+    side = {
+        "name": "side",
+        "description": "d",
+        "type": 3,
+        "choices": [{"name": "Realist", "value": "realist"}, {"name": "Values", "value": "values"}],
+    }
+    query = {"name": "query", "description": "d", "type": 3, "autocomplete": True}
+    command = {"name": "find", "description": "d", "type": 1, "options": [query, side]}
+    path = f"/applications/{emulator.application_id}/guilds/{world.guild.id}/commands"
+    assert (await call(http, "PUT", path, [command]))[0] == 200
+    alice = world.member("alice")
+    with pytest.raises(CommandUnavailable, match="side has no autocomplete: its choices are"):
+        await emulator.autocomplete(alice, world.general, "find", "side", "real", timeout=1)
+    assert not emulator.interactions  # nothing was sent to the bot
+    asked = emulator.autocomplete(alice, world.general, "find", "query", "off", side="realist")
+    offered = {"type": 8, "data": {"choices": [{"name": "offshore", "value": "offshore"}]}}
+    choices, payload = await answered_by_hand(emulator, http, asked, offered)
+    assert choices == offered["data"]["choices"] and payload["type"] == 4
+    assert {"name": "query", "type": 3, "value": "off", "focused": True} in payload["data"][
+        "options"
+    ]
