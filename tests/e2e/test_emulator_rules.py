@@ -28,7 +28,7 @@ async def call(
     http: aiohttp.ClientSession, method: str, path: str, body: Any = None
 ) -> tuple[int, Any]:
     async with http.request(method, "/api/v10" + path, json=body) as response:
-        assert response.headers["Content-Type"] == "application/json" or response.status == 204
+        assert response.status == 204 or response.headers["Content-Type"] == "application/json"
         return response.status, (await response.json() if response.status != 204 else None)
 
 
@@ -339,3 +339,38 @@ async def test_autocomplete_is_asked_only_for_options_registered_with_it(
     assert {"name": "query", "type": 3, "value": "off", "focused": True} in payload["data"][
         "options"
     ]
+
+
+async def test_deleting_an_interaction_reply_everyone_saw_is_dispatched(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """A reply or followup deleted through the interaction's webhook is gone for every
+    client: Discord sends MESSAGE_DELETE, except for an ephemeral one nobody else saw."""
+    deleted: list[dict[str, Any]] = []
+
+    def watch(event: str, data: dict[str, Any]) -> None:
+        if event == "MESSAGE_DELETE":
+            deleted.append(data)
+
+    emulator.gateway.watchers.append(watch)
+    webhook = f"/webhooks/{emulator.application_id}"
+    public, private = await interaction(emulator, world), await interaction(emulator, world)
+    for shown, flags in ((public, 0), (private, 64)):
+        callback = f"/interactions/{shown.id}/{shown.token}/callback"
+        answer = {"type": 4, "data": {"content": "soon gone", "flags": flags}}
+        assert (await call(http, "POST", callback, answer))[0] == 200
+    status, followup = await call(http, "POST", f"{webhook}/{public.token}", {"content": "too"})
+    assert status == 200
+    for path in (
+        f"{webhook}/{public.token}/messages/@original",
+        f"{webhook}/{public.token}/messages/{followup['id']}",
+        f"{webhook}/{private.token}/messages/@original",
+    ):
+        assert (await call(http, "DELETE", path))[0] == 204
+    assert public.original is not None
+    place = {"channel_id": str(world.general.id), "guild_id": str(world.guild.id)}
+    assert deleted == [
+        {"id": str(public.original.id)} | place,
+        {"id": followup["id"]} | place,
+    ]
+    assert not breaches(emulator)
