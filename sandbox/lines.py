@@ -6,6 +6,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -31,7 +32,11 @@ NEW_LINE = "\ue000"
 
 GUIDE = """\
 A line is `member: action`, where the action is one of
-  /command sub option:value option:"quoted value"   run a slash command
+  /command sub option:value option:"quoted value"   run a slash command (`user:@bob`,
+                                                     `role:@Moderators`, `channel:#debates`;
+                                                     `file:@quotes.json` attaches that file,
+                                                     found from the working directory or
+                                                     the script's folder)
   autocomplete /command sub option:partial           show what autocomplete offers
   click "Label"                                      click a button on the latest message with it
                                                      (a live count may be left out: click Realist)
@@ -85,6 +90,8 @@ class Sandbox:
     channel_id: int = 0
     member_name: str = "alice"
     last_modal: Interaction | None = None
+    # Where the script is: a file it attaches may be named from there.
+    script_folder: Path | None = None
     # Lines that failed: a script that has any exits non-zero.
     failures: list[str] = field(default_factory=list)
 
@@ -261,8 +268,21 @@ class Sandbox:
             for role in self.world.guild.roles.values():
                 if role.name.lstrip("@").lower() == name.lower():
                     return role
-            raise ScriptError(f"no member or role called {value}")
+            path = self._local_file(name)
+            if path is None:
+                raise ScriptError(f"no member, role or file called {value}")
+            # An attachment, as the emulator takes one: Discord uploads it with the command.
+            return path.name, path.read_bytes()
         return value
+
+    def _local_file(self, name: str) -> Path | None:
+        """The file `name` names, from the working directory or else the script's folder."""
+        folders = [Path.cwd()] + ([self.script_folder] if self.script_folder else [])
+        for folder in folders:
+            path = folder / Path(name).expanduser()
+            if path.is_file():
+                return path
+        return None
 
     def _latest_member_message(self) -> Message:
         for message in reversed(self.emulator.by_channel.get(self.channel.id, [])):
