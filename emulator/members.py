@@ -26,6 +26,19 @@ class NoReply(AssertionError):
 _SCALARS = {3: str, 4: int, 5: bool, 10: float}
 
 
+def _check_autocompletes(option: dict[str, Any]) -> None:
+    """Discord's client asks the bot for suggestions only for an option registered with
+    `autocomplete: true`; it lists an option's fixed choices itself."""
+    if option.get("autocomplete"):
+        return
+    choices = [str(c["name"]) for c in option.get("choices") or []]
+    listed = f": its choices are {', '.join(choices)}" if choices else ""
+    raise CommandUnavailable(
+        f"{option['name']} has no autocomplete{listed} (Discord's client asks the bot only "
+        "about options registered with autocomplete)"
+    )
+
+
 class MemberActions:
     """Mixed into Emulator: what a member can do in a client, and waiting for the bot."""
 
@@ -132,15 +145,12 @@ class MemberActions:
             children = []
             for child in row.get("components") or []:
                 custom_id = child["custom_id"]
-                if custom_id not in values and child.get("required", True):
+                # A text input's `value` is what the field holds when the form opens: a
+                # field the member leaves alone is submitted as it was filled in.
+                value = values.get(custom_id, child.get("value") or "")
+                if custom_id not in values and not value and child.get("required", True):
                     raise CommandUnavailable(f"the modal field {custom_id!r} is required")
-                children.append(
-                    {
-                        "type": child["type"],
-                        "custom_id": custom_id,
-                        "value": values.get(custom_id, ""),
-                    }
-                )
+                children.append({"type": child["type"], "custom_id": custom_id, "value": value})
             rows.append({"type": 1, "components": children})
         guild = self.guilds[shown.guild_id]
         channel = guild.channels[shown.channel_id]
@@ -304,6 +314,8 @@ class MemberActions:
         unknown = set(values) - names
         if unknown:
             raise CommandUnavailable(f"unknown options {sorted(unknown)}; it has {sorted(names)}")
+        if focused is not None:
+            _check_autocompletes(next(o for o in declared if o["name"] == focused))
         for option in declared:
             name = option["name"]
             if name not in values:

@@ -91,6 +91,7 @@ async def run_sandbox(settings: Settings, *, script: Path | None, console: Conso
         if script is None:
             await _interactive(sandbox)
             return 0
+        sandbox.script_folder = (await asyncio.to_thread(script.resolve)).parent
         lines = (await asyncio.to_thread(script.read_text, encoding="utf-8")).splitlines()
         for number, line in enumerate(lines, 1):
             try:

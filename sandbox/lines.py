@@ -6,6 +6,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -31,7 +32,11 @@ NEW_LINE = "\ue000"
 
 GUIDE = """\
 A line is `member: action`, where the action is one of
-  /command sub option:value option:"quoted value"   run a slash command
+  /command sub option:value option:"quoted value"   run a slash command (`user:@bob`,
+                                                     `role:@Moderators`, `channel:#debates`;
+                                                     `file:@quotes.json` attaches that file,
+                                                     found from the working directory or
+                                                     the script's folder)
   autocomplete /command sub option:partial           show what autocomplete offers
   click "Label"                                      click a button on the latest message with it
                                                      (a live count may be left out: click Realist)
@@ -85,6 +90,8 @@ class Sandbox:
     channel_id: int = 0
     member_name: str = "alice"
     last_modal: Interaction | None = None
+    # Where the script is: a file it attaches may be named from there.
+    script_folder: Path | None = None
     # Lines that failed: a script that has any exits non-zero.
     failures: list[str] = field(default_factory=list)
 
@@ -197,33 +204,12 @@ class Sandbox:
         if not options:
             raise ScriptError("autocomplete needs option:partial-text")
         focused, value = list(options.items())[-1]
-        declared = self._declared_option(command, focused)
-        if declared is not None and not declared.get("autocomplete"):
-            # Discord's client asks the bot only for options that autocomplete; it lists
-            # the fixed choices itself.
-            choices = [str(c["name"]) for c in declared.get("choices") or []]
-            offered = f": its choices are {', '.join(choices)}" if choices else ""
-            raise ScriptError(f"{focused} has no autocomplete{offered}")
         others = {k: v for k, v in options.items() if k != focused}
         suggestions = await self.emulator.autocomplete(
             member, self.channel, command, focused, str(value), **others
         )
         names = [c["name"] for c in suggestions] or ["(no suggestions)"]
         self.console.print(Panel("\n".join(names), title=f"suggestions for {focused}"))
-
-    def _declared_option(self, command: str, option: str) -> dict[str, Any] | None:
-        """The registered declaration of `option` of `/command sub`, if there is one."""
-        words = command.lstrip("/").split()
-        registered = self.emulator.guild_commands.get(self.world.guild.id, [])
-        for entry in registered + self.emulator.global_commands:
-            if entry["name"] != (words or [""])[0] or entry.get("type", 1) != 1:
-                continue
-            declared = entry.get("options") or []
-            for word in words[1:]:
-                nested = [o for o in declared if o["name"] == word and o["type"] in (1, 2)]
-                declared = (nested[0].get("options") or []) if nested else []
-            return next((o for o in declared if o["name"] == option), None)
-        return None
 
     async def _submit(self, member: Any, text: str) -> None:
         shown = self.last_modal
@@ -232,9 +218,7 @@ class Sandbox:
         fields = form_fields(shown.modal)
         ids = {str(f["custom_id"]) for f in fields}
         typed = self._parse_options(text.replace("\\n", NEW_LINE), keys=ids)
-        # As in Discord, a pre-filled value the member leaves alone is submitted as it is.
-        values = {str(f["custom_id"]): str(f["value"]) for f in fields if f.get("value")}
-        values |= {k: str(v).replace(NEW_LINE, "\n") for k, v in typed.items()}
+        values = {k: str(v).replace(NEW_LINE, "\n") for k, v in typed.items()}
         result = await self.emulator.submit_modal(member, shown, values)
         self.last_modal = None
         self._show_interaction(result)
@@ -284,8 +268,21 @@ class Sandbox:
             for role in self.world.guild.roles.values():
                 if role.name.lstrip("@").lower() == name.lower():
                     return role
-            raise ScriptError(f"no member or role called {value}")
+            path = self._local_file(name)
+            if path is None:
+                raise ScriptError(f"no member, role or file called {value}")
+            # An attachment, as the emulator takes one: Discord uploads it with the command.
+            return path.name, path.read_bytes()
         return value
+
+    def _local_file(self, name: str) -> Path | None:
+        """The file `name` names, from the working directory or else the script's folder."""
+        folders = [Path.cwd()] + ([self.script_folder] if self.script_folder else [])
+        for folder in folders:
+            path = folder / Path(name).expanduser()
+            if path.is_file():
+                return path
+        return None
 
     def _latest_member_message(self) -> Message:
         for message in reversed(self.emulator.by_channel.get(self.channel.id, [])):

@@ -196,6 +196,14 @@ async def delete_webhook_message(
     interaction = _by_token(emulator, match["token"])
     message = _webhook_message(interaction, match["message"])
     message.deleted = True
+    if not message.ephemeral:
+        # Everyone saw it: Discord tells every client it is gone, as for any deletion.
+        guild, channel = emulator.guild_of_channel(message.channel_id)
+        await emulator.dispatch(
+            "MESSAGE_DELETE",
+            {"id": str(message.id), "channel_id": str(channel.id), "guild_id": str(guild.id)},
+            guild.id,
+        )
     interaction.changed.set()
     return None
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import aiohttp
 import pytest
 
-from emulator import Emulator, World
+from emulator import CommandUnavailable, Emulator, World
 from emulator.server import Interaction
 from emulator.state import SEND_MESSAGES
 
@@ -27,7 +28,7 @@ async def call(
     http: aiohttp.ClientSession, method: str, path: str, body: Any = None
 ) -> tuple[int, Any]:
     async with http.request(method, "/api/v10" + path, json=body) as response:
-        assert response.headers["Content-Type"] == "application/json" or response.status == 204
+        assert response.status == 204 or response.headers["Content-Type"] == "application/json"
         return response.status, (await response.json() if response.status != 204 else None)
 
 
@@ -247,3 +248,129 @@ async def test_the_global_limit_is_the_tokens_and_invalid_requests_are_counted(
     assert emulator.invalid_requests() == 2
     emulator.advance(601)  # the window is the clock's
     assert emulator.invalid_requests() == 0
+
+
+async def answered_by_hand(
+    emulator: Emulator,
+    http: aiohttp.ClientSession,
+    act: Awaitable[Any],
+    answer: dict[str, Any] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Run a member's action with no bot connected: the test answers the interaction it
+    creates (`answer`, or a short reply), and returns the action's result with the
+    payload the bot would have been sent."""
+    sent: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    def watch(event: str, data: dict[str, Any]) -> None:
+        if event == "INTERACTION_CREATE":
+            sent.put_nowait(data)
+
+    emulator.gateway.watchers.append(watch)
+    try:
+        acting = asyncio.ensure_future(act)
+        receiving = asyncio.ensure_future(sent.get())
+        await asyncio.wait([acting, receiving], return_when=asyncio.FIRST_COMPLETED)
+        if acting.done():  # refused before anything was sent
+            receiving.cancel()
+            await acting
+        payload = receiving.result()
+        callback = f"/interactions/{payload['id']}/{payload['token']}/callback"
+        answer = answer or {"type": 4, "data": {"content": "ok"}}
+        assert (await call(http, "POST", callback, answer))[0] == 200
+        return await acting, payload
+    finally:
+        emulator.gateway.watchers.remove(watch)
+
+
+async def test_a_field_left_as_pre_filled_is_submitted_with_its_value(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """As the ballot's points field: a text input's `value` is what the field holds when
+    the form opens, and what Discord submits for it if the member leaves it alone."""
+    template = "Alice (Realist): \nBob (Values): "
+    fields = [
+        {"type": 4, "custom_id": "winner", "label": "Winner", "style": 1},
+        {"type": 4, "custom_id": "points", "label": "Points", "style": 2, "value": template},
+    ]
+    modal = {
+        "custom_id": "round-ballot:1",
+        "title": "Ballot",
+        "components": [{"type": 1, "components": [field]} for field in fields],
+    }
+    shown = await interaction(emulator, world)
+    callback = f"/interactions/{shown.id}/{shown.token}/callback"
+    assert (await call(http, "POST", callback, {"type": 9, "data": modal}))[0] == 200
+    alice = world.member("alice")
+    _, payload = await answered_by_hand(
+        emulator, http, emulator.submit_modal(alice, shown, {"winner": "Realist"})
+    )
+    submitted = {
+        child["custom_id"]: child["value"]
+        for row in payload["data"]["components"]
+        for child in row["components"]
+    }
+    assert submitted == {"winner": "Realist", "points": template}
+    assert not breaches(emulator)
+
+
+async def test_autocomplete_is_asked_only_for_options_registered_with_it(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """Discord's client never sends an autocomplete interaction for an option without
+    `autocomplete: true`: it lists that option's fixed choices itself."""
+    side = {
+        "name": "side",
+        "description": "d",
+        "type": 3,
+        "choices": [{"name": "Realist", "value": "realist"}, {"name": "Values", "value": "values"}],
+    }
+    query = {"name": "query", "description": "d", "type": 3, "autocomplete": True}
+    command = {"name": "find", "description": "d", "type": 1, "options": [query, side]}
+    path = f"/applications/{emulator.application_id}/guilds/{world.guild.id}/commands"
+    assert (await call(http, "PUT", path, [command]))[0] == 200
+    alice = world.member("alice")
+    with pytest.raises(CommandUnavailable, match="side has no autocomplete: its choices are"):
+        await emulator.autocomplete(alice, world.general, "find", "side", "real", timeout=1)
+    assert not emulator.interactions  # nothing was sent to the bot
+    asked = emulator.autocomplete(alice, world.general, "find", "query", "off", side="realist")
+    offered = {"type": 8, "data": {"choices": [{"name": "offshore", "value": "offshore"}]}}
+    choices, payload = await answered_by_hand(emulator, http, asked, offered)
+    assert choices == offered["data"]["choices"] and payload["type"] == 4
+    assert {"name": "query", "type": 3, "value": "off", "focused": True} in payload["data"][
+        "options"
+    ]
+
+
+async def test_deleting_an_interaction_reply_everyone_saw_is_dispatched(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """A reply or followup deleted through the interaction's webhook is gone for every
+    client: Discord sends MESSAGE_DELETE, except for an ephemeral one nobody else saw."""
+    deleted: list[dict[str, Any]] = []
+
+    def watch(event: str, data: dict[str, Any]) -> None:
+        if event == "MESSAGE_DELETE":
+            deleted.append(data)
+
+    emulator.gateway.watchers.append(watch)
+    webhook = f"/webhooks/{emulator.application_id}"
+    public, private = await interaction(emulator, world), await interaction(emulator, world)
+    for shown, flags in ((public, 0), (private, 64)):
+        callback = f"/interactions/{shown.id}/{shown.token}/callback"
+        answer = {"type": 4, "data": {"content": "soon gone", "flags": flags}}
+        assert (await call(http, "POST", callback, answer))[0] == 200
+    status, followup = await call(http, "POST", f"{webhook}/{public.token}", {"content": "too"})
+    assert status == 200
+    for path in (
+        f"{webhook}/{public.token}/messages/@original",
+        f"{webhook}/{public.token}/messages/{followup['id']}",
+        f"{webhook}/{private.token}/messages/@original",
+    ):
+        assert (await call(http, "DELETE", path))[0] == 204
+    assert public.original is not None
+    place = {"channel_id": str(world.general.id), "guild_id": str(world.guild.id)}
+    assert deleted == [
+        {"id": str(public.original.id)} | place,
+        {"id": followup["id"]} | place,
+    ]
+    assert not breaches(emulator)

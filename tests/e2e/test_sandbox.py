@@ -33,6 +33,10 @@ def test_demo_script_runs_every_line(tmp_path: Path) -> None:
     assert "Europe/Paris" in out and "is not a time zone I know" in out
     assert "#debates" in out and "@Moderators" in out
     assert "“25:00” is not a time of day I can read" in out
+    # A local file attached to /quote import, found next to the script; its bad row named.
+    assert "Added 2, skipped 0 already saved, rejected 1." in out
+    assert "row 3: jump_url is not a Discord message link" in out
+    assert "A foreign policy that forgets power is a **sermon**, not a policy." in out
     assert "Daily excerpt set" in out and "Realist: 1 of 9 excerpts posted (cycle 1)" in out
     assert "Realist · 0   Values · 2" in out  # alice changed her vote: counted once
     assert "The daily excerpt is paused" in out
@@ -60,11 +64,15 @@ def test_run_without_a_token_opens_the_sandbox(tmp_path: Path) -> None:
 
 def test_a_bad_script_line_fails_the_run(tmp_path: Path) -> None:
     script = tmp_path / "bad.txt"
-    script.write_text("zed: /help\nalice: dance\nwait soon\n", encoding="utf-8")
+    script.write_text(
+        "zed: /help\nalice: dance\nwait soon\nmod: /quote import file:@missing.json\n",
+        encoding="utf-8",
+    )
     result = sandbox("sandbox", "--script", str(script), tmp_path=tmp_path)
     assert result.returncode == 1
     assert "no member 'zed'" in result.stdout and "I don't understand 'dance'" in result.stdout
     assert "'soon' is not like 90, 30s, 5m or 1h" in result.stdout
+    assert "no member, role or file called @missing.json" in result.stdout
 
 
 async def test_heartbeats_are_acknowledged_after_they_are_sent(
