@@ -137,6 +137,7 @@ async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> Non
     from bot import migrate
     from bot.db import Database
     from bot.errors import MootError
+    from bot.provenance import essay_title
     from bot.services.quotes.essay_quotes import check_essay, essay_choices
     from bot.services.search import Kind, search
 
@@ -175,7 +176,7 @@ async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> Non
     if result.mode == "any":
         console.print("[yellow]No passage has every word; showing those with some.[/]")
     for rank, hit in enumerate(result.hits, start=1):
-        title = f"[{hit.essay_title}]" if hit.title_is_label else hit.essay_title
+        title = essay_title(hit.essay_title, hit.title_is_label)
         where = f"¶{hit.paragraph}" + (f".{hit.sentence}" if hit.sentence else "")
         console.print(f"[bold]{rank}.[/] " + _render_marks(hit.snippet()))
         console.print(

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.provenance import fit
+
 # A member, a role, a channel; @everyone and @here; a custom emoji.
 _MENTION = re.compile(
     r"<(?P<kind>@!?|@&|#)(?P<id>\d{1,20})>"
     r"|(?<!\w)@(?P<crowd>everyone|here)\b"
     r"|<a?:(?P<emoji>\w{1,32}):\d{1,20}>"
 )
-ELLIPSIS = "…"
 
 
 def _unknown(_: int) -> str | None:
@@ -78,10 +79,3 @@ def as_name(text: str, names: Names = NO_NAMES, *, limit: int = 100) -> str:
 
     plain = " ".join(_MENTION.sub(shown, text).split())
     return fit(plain, limit)
-
-
-def fit(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, an ellipsis marking the cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS

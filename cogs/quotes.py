@@ -15,15 +15,9 @@ from bot.autocomplete import essay_suggestions
 from bot.checks import is_moderator, moderator_status
 from bot.client import MootBot
 from bot.domain import Side
-from bot.embeds import (
-    LABEL_NOTE,
-    MOOT_COLOUR,
-    SIDE_COLOURS,
-    essay_author,
-    essay_date,
-    essay_title,
-)
+from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
+from bot.provenance import essay_author, essay_date, essay_title
 from bot.replies import reporting
 from bot.services.quotes import (
     MessageToSave,

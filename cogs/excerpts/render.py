@@ -8,15 +8,9 @@ from typing import Any
 import discord
 
 from bot.domain import ScheduleStatus, Side, Tally
-from bot.embeds import (
-    LABEL_NOTE,
-    MOOT_COLOUR,
-    SIDE_COLOURS,
-    essay_author,
-    essay_date,
-    essay_title,
-)
+from bot.embeds import LABEL_NOTE, MOOT_COLOUR, SIDE_COLOURS
 from bot.names import Names, as_name
+from bot.provenance import essay_author, essay_date, essay_title
 from bot.services.excerpts import Claim, ExcerptView, ScheduleView, StatusView, describe_next
 from bot.times import discord_time
 from cogs.excerpts.buttons import VoteButton

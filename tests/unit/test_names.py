@@ -7,7 +7,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.names import NO_NAMES, Names, as_name, fit
+from bot.names import NO_NAMES, Names, as_name
+from bot.provenance import fit
 
 KNOWN = Names(
     member={7: "Carol"}.get,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from bot.corpus import is_inferred, parse_essay
 from bot.domain import Side
-from bot.embeds import essay_author, essay_date, essay_title
 from bot.names import Names
+from bot.provenance import essay_author, essay_date, essay_title
 from bot.services.excerpts import ExcerptView
 from cogs.excerpts.render import thread_name
 

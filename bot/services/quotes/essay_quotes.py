@@ -12,6 +12,7 @@ from bot.corpus import is_inferred
 from bot.domain import Side
 from bot.errors import MootError
 from bot.models import Essay, Passage, Sentence
+from bot.provenance import essay_author, essay_title
 from bot.services.search import SearchHit, sentence_by_id
 
 CHOICE_CHARS = 100  # Discord's limit on an autocomplete choice's name
@@ -98,18 +99,8 @@ async def essay_choices(typed: str, *, session: AsyncSession) -> list[tuple[str,
 
 
 def _choice_label(essay: Essay, limit: int = CHOICE_CHARS) -> str:
-    """ "Title — Author" in at most `limit` characters, shown as every essay embed shows
-    them (bot.embeds: essay_title, essay_author, which services cannot import beside
-    discord): a label we gave is in brackets, kept whole when cut; an inferred author is
-    "(attributed)". The title gives way first, so the author always shows."""
-    author = essay.author or "author unknown"
-    if essay.author is not None and is_inferred(essay.author_note):
-        author += " (attributed)"
+    """ "Title — Author" in at most `limit` characters, shown as every essay is shown
+    (bot.provenance): the title gives way first, so the author always shows."""
+    author = essay_author(essay.author, is_inferred(essay.author_note))
     room = limit - len(author) - len(" — ")
-    title = essay.title
-    brackets = 2 if essay.title_is_label else 0
-    if len(title) + brackets > room:
-        title = title[: room - brackets - 1].rstrip() + "…"
-    if essay.title_is_label:
-        title = f"[{title}]"
-    return f"{title} — {author}"
+    return f"{essay_title(essay.title, essay.title_is_label, limit=room)} — {author}"
