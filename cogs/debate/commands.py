@@ -34,6 +34,10 @@ SIDE_CHOICES = [
     app_commands.Choice(name="Audience", value="audience"),
 ]
 
+# Every command that acts on "the round here" also takes the round by its number, for a
+# round that is over (its thread no longer decides) or when several are open at once.
+ROUND_HELP = "The round, if not the one here (its number)"
+
 
 @app_commands.guild_only()
 class Debate(commands.GroupCog, group_name="debate", group_description="Debate rounds"):
@@ -41,11 +45,13 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         self.bot = bot
         self.runner = runner
 
-    async def _round(self, interaction: discord.Interaction) -> RoundView:
+    async def _round(self, interaction: discord.Interaction, named: int | None) -> RoundView:
+        """The round a command acts on: the one the member named with the `round` option,
+        else the round of the thread it is run in, else the server's only open round."""
         assert interaction.guild_id is not None
         async with self.bot.db.session() as session:
             round_id = await rounds.round_here(
-                interaction.guild_id, interaction.channel_id, session=session
+                interaction.guild_id, interaction.channel_id, named=named, session=session
             )
             return await rounds.get_round(round_id, session=session)
 
@@ -117,8 +123,14 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         name="join", description="Join the round here as a speaker or the audience"
     )
     @app_commands.choices(side=SIDE_CHOICES)
-    async def join(self, interaction: discord.Interaction, side: app_commands.Choice[str]) -> None:
-        view = await self._round(interaction)
+    @app_commands.describe(round=ROUND_HELP)
+    async def join(
+        self,
+        interaction: discord.Interaction,
+        side: app_commands.Choice[str],
+        round: int | None = None,
+    ) -> None:
+        view = await self._round(interaction, round)
         fmt = self.runner.format_of(view)
         user = interaction.user
         async with self.bot.db.session() as session:
@@ -137,8 +149,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         await self.runner.refresh_lobby(view, fmt)
 
     @app_commands.command(name="leave", description="Leave the round here")
-    async def leave(self, interaction: discord.Interaction) -> None:
-        view = await self._round(interaction)
+    @app_commands.describe(round=ROUND_HELP)
+    async def leave(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        view = await self._round(interaction, round)
         async with self.bot.db.session() as session:
             view = await rounds.leave(
                 view.id, interaction.user.id, now=self.bot.clock.now(), session=session
@@ -147,8 +160,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         await self.runner.refresh_lobby(view, self.runner.format_of(view))
 
     @app_commands.command(name="yield", description="Finish your turn early")
-    async def yield_(self, interaction: discord.Interaction) -> None:
-        view = await self._round(interaction)
+    @app_commands.describe(round=ROUND_HELP)
+    async def yield_(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        view = await self._round(interaction, round)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             changes = await rounds.yield_turn(
@@ -162,8 +176,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         await self.runner.answer_then_follow(interaction, "Your turn is over. Thank you.", changes)
 
     @app_commands.command(name="status", description="Where the round here stands")
-    async def status(self, interaction: discord.Interaction) -> None:
-        view = await self._round(interaction)
+    @app_commands.describe(round=ROUND_HELP)
+    async def status(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        view = await self._round(interaction, round)
         fmt = self.runner.format_of(view)
         embed = lobby_embed(view, fmt)
         turn = view.current_turn
@@ -187,8 +202,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="transcript", description="The round as a Markdown file")
-    async def transcript(self, interaction: discord.Interaction) -> None:
-        view = await self._round(interaction)
+    @app_commands.describe(round=ROUND_HELP)
+    async def transcript(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        view = await self._round(interaction, round)
         async with self.bot.db.session() as session:
             text = await rounds.transcript(view.id, self.runner.format_of(view), session=session)
         file = discord.File(io.BytesIO(text.encode()), filename=f"round-{view.id}.md")
@@ -196,8 +212,10 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             f"Transcript of round {view.id}.", file=file, ephemeral=True
         )
 
-    async def _control(self, interaction: discord.Interaction, action: str, **extra: Any) -> None:
-        view = await self._round(interaction)
+    async def _control(
+        self, interaction: discord.Interaction, action: str, named: int | None, **extra: Any
+    ) -> None:
+        view = await self._round(interaction, named)
         fmt = self.runner.format_of(view)
         now = self.bot.clock.now()
         by = interaction.user.id
@@ -242,44 +260,58 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
 
     @app_commands.command(name="pause", description="Pause the round's clock (moderators)")
     @is_moderator()
-    async def pause(self, interaction: discord.Interaction) -> None:
-        await self._control(interaction, "pause")
+    @app_commands.describe(round=ROUND_HELP)
+    async def pause(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        await self._control(interaction, "pause", round)
 
     @app_commands.command(name="resume", description="Resume a paused round (moderators)")
     @is_moderator()
-    async def resume(self, interaction: discord.Interaction) -> None:
-        await self._control(interaction, "resume")
+    @app_commands.describe(round=ROUND_HELP)
+    async def resume(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        await self._control(interaction, "resume", round)
 
     @app_commands.command(name="extend", description="Give the current turn more time (moderators)")
     @is_moderator()
+    @app_commands.describe(round=ROUND_HELP)
     async def extend(
-        self, interaction: discord.Interaction, seconds: app_commands.Range[int, 1, 3600]
+        self,
+        interaction: discord.Interaction,
+        seconds: app_commands.Range[int, 1, 3600],
+        round: int | None = None,
     ) -> None:
-        await self._control(interaction, "extend", seconds=seconds)
+        await self._control(interaction, "extend", round, seconds=seconds)
 
     @app_commands.command(name="skip", description="End the current turn now (moderators)")
     @is_moderator()
-    async def skip(self, interaction: discord.Interaction) -> None:
-        await self._control(interaction, "skip")
+    @app_commands.describe(round=ROUND_HELP)
+    async def skip(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        await self._control(interaction, "skip", round)
 
     @app_commands.command(name="remove", description="Remove a member from the round (moderators)")
     @is_moderator()
-    async def remove(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        await self._control(interaction, "remove", member=member)
+    @app_commands.describe(round=ROUND_HELP)
+    async def remove(
+        self, interaction: discord.Interaction, member: discord.Member, round: int | None = None
+    ) -> None:
+        await self._control(interaction, "remove", round, member=member)
 
     @app_commands.command(
         name="end", description="End the round early, without a decision (moderators)"
     )
     @is_moderator()
-    async def end(self, interaction: discord.Interaction) -> None:
-        await self._control(interaction, "end")
+    @app_commands.describe(round=ROUND_HELP)
+    async def end(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        await self._control(interaction, "end", round)
 
     @app_commands.command(
         name="judge", description="Make a member a judge of the round here (moderators)"
     )
     @is_moderator()
-    async def judge(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        view = await self._round(interaction)
+    @app_commands.describe(round=ROUND_HELP)
+    async def judge(
+        self, interaction: discord.Interaction, member: discord.Member, round: int | None = None
+    ) -> None:
+        view = await self._round(interaction, round)
         async with self.bot.db.session() as session:
             view = await rounds.assign_judge(
                 view.id,
@@ -293,3 +325,38 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             f"{member.display_name} judges round {view.id}.", ephemeral=True
         )
         await self.runner.refresh_lobby(view, self.runner.format_of(view))
+
+    @join.autocomplete("round")
+    @leave.autocomplete("round")
+    @yield_.autocomplete("round")
+    @pause.autocomplete("round")
+    @resume.autocomplete("round")
+    @extend.autocomplete("round")
+    @skip.autocomplete("round")
+    @remove.autocomplete("round")
+    @end.autocomplete("round")
+    @judge.autocomplete("round")
+    async def open_rounds(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The server's open rounds, by number and motion."""
+        return await self._round_choices(interaction, current, ended=False)
+
+    @status.autocomplete("round")
+    @transcript.autocomplete("round")
+    async def any_rounds(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        """The server's recent rounds, open ones first, then those that are over."""
+        return await self._round_choices(interaction, current, ended=True)
+
+    async def _round_choices(
+        self, interaction: discord.Interaction, typed: str, *, ended: bool
+    ) -> list[app_commands.Choice[int]]:
+        if interaction.guild_id is None:
+            return []
+        async with self.bot.db.session() as session:
+            found = await rounds.round_choices(
+                interaction.guild_id, str(typed), ended=ended, session=session
+            )
+        return [app_commands.Choice(name=label, value=round_id) for label, round_id in found]

@@ -278,3 +278,36 @@ async def test_a_command_sent_before_the_next_turn_was_announced_skips_nothing_m
         )
         view = await rounds.get_round(round_id, session=s)
         assert rounds.turn_seen(view, 104) == view.turns[1].id
+
+
+async def test_the_rounds_a_member_can_name_are_this_servers_open_ones_first(
+    db: Database,
+) -> None:
+    async with db.session() as s:
+        made = [
+            await rounds.create_round(
+                guild, 5, motion=motion, fmt=FMT, pace=1.0, by=1, now=T0, session=s
+            )
+            for guild, motion in (
+                (GUILD, "Realism 100% first"),
+                (GUILD, "Values first"),
+                (GUILD + 1, "Another server's realism"),
+            )
+        ]
+        await rounds.end(made[0].id, by=1, now=T0, session=s)
+    over, open_, theirs = (view.id for view in made)
+    async with db.session() as s:
+        every = await rounds.round_choices(GUILD, "", ended=True, session=s)
+        only_open = await rounds.round_choices(GUILD, "", ended=False, session=s)
+        # Typed text is matched as it is: `%` and `_` are no wildcards.
+        percent = await rounds.round_choices(GUILD, "0%", ended=True, session=s)
+        wildcard = await rounds.round_choices(GUILD, "_", ended=True, session=s)
+        assert await rounds.round_here(GUILD, None, named=over, session=s) == over
+        with pytest.raises(MootError, match=f"There is no round {theirs} in this server"):
+            await rounds.round_here(GUILD, None, named=theirs, session=s)
+    assert every == [
+        (f"Round {open_}: Values first", open_),
+        (f"Round {over} (over): Realism 100% first", over),
+    ]
+    assert only_open == [(f"Round {open_}: Values first", open_)]
+    assert [round_id for _, round_id in percent] == [over] and wildcard == []

@@ -171,7 +171,15 @@ def turn_view(view: RoundView, turn: rounds.TurnView) -> discord.ui.View:
 
 
 def voting_embed(view: RoundView, fmt: Format) -> discord.Embed:
-    """The announcement that voting is open."""
+    """The announcement that voting is open; once the round is over, that it has closed
+    (a relative close time would go on counting: "closes 5 minutes ago")."""
+    if view.status is not RoundStatus.VOTING:
+        return discord.Embed(
+            title="Voting is closed",
+            description="Which side won the debate? Voting has closed"
+            + (": the result is posted below." if view.status is RoundStatus.DECIDED else "."),
+            colour=MOOT_COLOUR,
+        )
     ends = view.voting_ends_at
     return discord.Embed(
         title="Voting is open",

@@ -281,6 +281,7 @@ class RoundRunner:
                     await self.bot.edit(
                         view.thread_id,
                         view.voting_message_id,
+                        embed=voting_embed(view, fmt),
                         view=vote_view(view.id, tally, closed=True),
                     )
                 except discord.HTTPException:

@@ -20,7 +20,7 @@ from bot.services.rounds.controls import (
     yield_turn,
 )
 from bot.services.rounds.decision import REASON_MAX, Decision, ballot_template
-from bot.services.rounds.finding import round_here
+from bot.services.rounds.finding import round_choices, round_here
 from bot.services.rounds.lobby import (
     MOTION_MAX,
     PACE_RANGE,
@@ -111,6 +111,7 @@ __all__ = [
     "record_speech",
     "remove",
     "resume",
+    "round_choices",
     "round_here",
     "rule_on_message",
     "skip",
