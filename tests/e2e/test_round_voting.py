@@ -46,6 +46,20 @@ async def test_the_vote_message_says_when_voting_closes_then_that_it_has_closed(
     assert all(b.get("disabled") for b in closed.buttons())
 
 
+async def test_a_round_ended_during_the_vote_closes_its_vote_message(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    r = await started_round(emulator, world, timeline=timeline)
+    await play_through(r)
+    voting = r.latest("Voting is open")
+    await r.click("carol", voting, "Realist · 0")
+    await r.slash("mod", "debate end")
+    await timeline.idle()
+    closed = emulator.messages[voting.id]
+    assert "Voting is closed" in closed.text() and "<t:" not in closed.text()
+    assert all(b.get("disabled") for b in closed.buttons())
+
+
 async def test_the_moderator_says_which_side_proposes_and_every_message_follows(
     bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:

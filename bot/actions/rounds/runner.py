@@ -209,7 +209,12 @@ class RoundRunner:
         the change; the ids of the messages that must be remembered are written at once."""
         known = dict(views or {})
         wanted = [r for r in dict.fromkeys(n.round_id for n in notices) if r not in known]
-        voting = {n.round_id for n in notices if n.kind in (NoticeKind.VOTING, NoticeKind.DECIDED)}
+        # The tally is shown on the vote message: opened, and closed by a result or an end.
+        voting = {
+            n.round_id
+            for n in notices
+            if n.kind in (NoticeKind.VOTING, NoticeKind.DECIDED, NoticeKind.ENDED)
+        }
         tallies: dict[int, Tally] = {}
         if wanted or voting:
             async with self.bot.db.session() as session:
@@ -276,21 +281,29 @@ class RoundRunner:
             )
         elif notice.kind is NoticeKind.DECIDED:
             message_id = await post(embed=result_embed(view), nonce=f"result{view.id}")
-            if view.voting_message_id:
-                try:
-                    await self.bot.edit(
-                        view.thread_id,
-                        view.voting_message_id,
-                        embed=voting_embed(view, fmt),
-                        view=vote_view(view.id, tally, closed=True),
-                    )
-                except discord.HTTPException:
-                    log.info("round %s: could not close the vote buttons", view.id)
+            await self.close_vote(view, fmt, tally)
         elif notice.kind is NoticeKind.STARTED:
             await self.refresh_lobby(view, fmt)
         else:
             await post(content=describe(notice, view))
+            if notice.kind is NoticeKind.ENDED:
+                await self.close_vote(view, fmt, tally)  # ended during the vote
         return message_id
+
+    async def close_vote(self, view: RoundView, fmt: Format, tally: Tally) -> None:
+        """Show the vote message as closed, its buttons off, once the round is decided or
+        ended (nothing to do if voting never opened)."""
+        if view.thread_id is None or not view.voting_message_id:
+            return
+        try:
+            await self.bot.edit(
+                view.thread_id,
+                view.voting_message_id,
+                embed=voting_embed(view, fmt),
+                view=vote_view(view.id, tally, closed=True),
+            )
+        except discord.HTTPException:
+            log.info("round %s: could not close the vote buttons", view.id)
 
     async def refresh_lobby(self, view: RoundView, fmt: Format) -> None:
         if view.thread_id is None or view.lobby_message_id is None:
