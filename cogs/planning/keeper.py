@@ -253,7 +253,9 @@ class PlanKeeper:
                 await self.refresh(view)
             return
         # Started, but the process stopped before the round was opened or started.
-        await self.refresh(await start_planned(self.bot, self.runner(), view, round_view))
+        await self.refresh(
+            await start_planned(self.bot, self.runner(), view, round_view, recovering=True)
+        )
 
     async def tick(self, planned_ids: list[int]) -> None:
         """Occurrences' alarms: send the reminder that is due, or start the round."""

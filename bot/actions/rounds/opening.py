@@ -137,17 +137,23 @@ async def open_thread(
 
 
 async def start_planned(
-    bot: MootBot, runner: RoundRunner, view: PlannedView, round_view: RoundView
+    bot: MootBot,
+    runner: RoundRunner,
+    view: PlannedView,
+    round_view: RoundView,
+    *,
+    recovering: bool = False,
 ) -> PlannedView:
     """Open the round's thread (unless it has one) and start it (unless started). If
     the channel is gone or closed to moot, the occurrence is cancelled with the reason
-    instead of being retried at every sweep. Returns the occurrence as it now is."""
+    instead of being retried at every sweep. Returns the occurrence as it now is.
+    `recovering`: a stopped process's catch-up (see open_thread)."""
     fmt = bot.formats.get(view.format_key)
     if fmt is None:
         return view
     if round_view.thread_id is None:
         try:
-            round_view = await open_thread(bot, round_view, fmt)
+            round_view = await open_thread(bot, round_view, fmt, recovering=recovering)
         except (discord.NotFound, discord.Forbidden, MootError) as error:
             log.warning("planned round %s: cannot open its round: %s", view.id, error)
             now = bot.clock.now()
