@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlmodel import select
 from bot.db import Database
 from bot.domain import Side
 from bot.models import Essay
+from bot.services import search as search_package
 from bot.services.corpus_import import import_corpus
 from bot.services.quotes import essay_choices
 from bot.services.search import (
@@ -97,6 +99,46 @@ async def test_stemming_matches_other_forms(corpus_db: Database) -> None:
     async with corpus_db.session() as s:
         result = await search("balanced", session=s)
     assert any("balancing" in h.text for h in result.hits)
+
+
+def _holds(word: str, text: str) -> bool:
+    return re.search(rf"\b{word}\b", text, re.IGNORECASE) is not None
+
+
+@pytest.mark.parametrize("word", ["argued", "agreed", "achieve", "article"])
+async def test_the_word_as_typed_ranks_above_its_stemmed_variants(
+    corpus_db: Database, word: str
+) -> None:
+    # Each of these words also matches other forms ("arguing", "argues"), and the engines
+    # rank at least one of those above the word itself: exact words must come first.
+    async with corpus_db.session() as s:
+        result = await search(word, session=s, limit=50)
+    held = [_holds(word, h.text) for h in result.hits]
+    assert any(held) and not all(held), "the word should match itself and other forms"
+    assert held == sorted(held, reverse=True), [h.text[:60] for h in result.hits]
+    assert result.hits[0].matches, "the top hit is still marked"
+
+
+async def test_autocomplete_offers_the_word_as_typed_first(corpus_db: Database) -> None:
+    async with corpus_db.session() as s:
+        offered = await suggest("argued", session=s)
+    held = [_holds("argued", x.label) for x in offered]
+    assert held[0] and held == sorted(held, reverse=True)
+
+
+async def test_pages_past_the_reordered_window_keep_the_engines_order(
+    corpus_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small window, so that paging crosses it: no hit is lost or shown twice.
+    async with corpus_db.session() as s:
+        whole = await search("states", session=s, limit=50)
+        monkeypatch.setattr(search_package, "WINDOW", 7)
+        pages = [await search("states", session=s, limit=4, offset=n) for n in range(0, 48, 4)]
+    paged = [h.id for page in pages for h in page.hits]
+    assert len(whole.hits) > 12
+    assert len(paged) == len(set(paged)) == len(whole.hits)
+    windowed = [_holds("states", h.text) for page in pages for h in page.hits][:7]
+    assert windowed == sorted(windowed, reverse=True)
 
 
 async def test_side_and_essay_filters(corpus_db: Database) -> None:
