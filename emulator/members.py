@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emulator.state import Channel, Guild, Interaction, Member, Message, Role, User
@@ -39,6 +40,15 @@ def _check_autocompletes(option: dict[str, Any]) -> None:
     )
 
 
+@dataclass(frozen=True)
+class SentInteraction:
+    """An interaction Discord has received and the bot has not yet heard of."""
+
+    guild: Guild
+    interaction: Interaction
+    payload: dict[str, Any]
+
+
 class MemberActions:
     """Mixed into Emulator: what a member can do in a client, and waiting for the bot."""
 
@@ -53,6 +63,41 @@ class MemberActions:
         **options: Any,
     ) -> Interaction:
         """Run `/command sub ...` with options as a member would; wait for the bot's answer."""
+        guild, data = self._slash_data(member, channel, command, options)
+        interaction = await self._create_interaction(2, guild, channel, member, data)
+        return await self.wait_answer(interaction, timeout=timeout)
+
+    async def slash_at_once(
+        self: Emulator,
+        *calls: tuple[Member, Channel, str, dict[str, Any]],
+        timeout: float = 30.0,
+    ) -> list[Interaction]:
+        """Several members' commands sent at the same moment: every interaction exists
+        (its id taken) before the bot hears of the first, as when two people press Enter
+        a few milliseconds apart. Waits for every answer; they are in the calls' order."""
+        sent = [await self.slash_sent_now(*call) for call in calls]
+        return list(await asyncio.gather(*(self.deliver(s, timeout=timeout) for s in sent)))
+
+    async def slash_sent_now(
+        self: Emulator, member: Member, channel: Channel, command: str, options: dict[str, Any]
+    ) -> SentInteraction:
+        """A command sent now whose event reaches the bot only at `deliver`: Discord gives
+        an interaction its id when it receives it, and the gateway can bring it later,
+        after the bot has acted on what others sent."""
+        await self.settle()
+        guild, data = self._slash_data(member, channel, command, options)
+        return SentInteraction(guild, *self._new_interaction(2, guild, channel, member, data))
+
+    async def deliver(
+        self: Emulator, sent: SentInteraction, *, timeout: float = 30.0
+    ) -> Interaction:
+        """Bring a sent interaction to the bot and wait for its answer."""
+        await self.dispatch("INTERACTION_CREATE", sent.payload, sent.guild.id)
+        return await self.wait_answer(sent.interaction, timeout=timeout)
+
+    def _slash_data(
+        self: Emulator, member: Member, channel: Channel, command: str, options: dict[str, Any]
+    ) -> tuple[Guild, dict[str, Any]]:
         guild = self._guild_of(channel)
         if channel.is_thread and self.archive_if_idle(guild, channel):
             raise CommandUnavailable("an archived thread takes no commands (Discord)")
@@ -61,8 +106,7 @@ class MemberActions:
         data, resolved = self._command_data(guild, registered, path, options, focused=None)
         if resolved:
             data["resolved"] = resolved
-        interaction = await self._create_interaction(2, guild, channel, member, data)
-        return await self.wait_answer(interaction, timeout=timeout)
+        return guild, data
 
     async def autocomplete(
         self: Emulator,
@@ -419,6 +463,24 @@ class MemberActions:
         trigger: Interaction | None = None,
     ) -> Interaction:
         await self.settle()
+        interaction, payload = self._new_interaction(
+            kind, guild, channel, member, data, message=message, trigger=trigger
+        )
+        await self.dispatch("INTERACTION_CREATE", payload, guild.id)
+        return interaction
+
+    def _new_interaction(
+        self: Emulator,
+        kind: int,
+        guild: Guild,
+        channel: Channel,
+        member: Member,
+        data: dict[str, Any],
+        *,
+        message: Message | None = None,
+        trigger: Interaction | None = None,
+    ) -> tuple[Interaction, dict[str, Any]]:
+        """An interaction with its id (its moment) taken now, and the event announcing it."""
         interaction = Interaction(
             id=self.ids.next(),
             token=secrets.token_urlsafe(24),
@@ -456,5 +518,4 @@ class MemberActions:
         }
         if message is not None:
             payload["message"] = message.data
-        await self.dispatch("INTERACTION_CREATE", payload, guild.id)
-        return interaction
+        return interaction, payload

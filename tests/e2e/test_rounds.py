@@ -467,6 +467,49 @@ async def test_a_command_sent_after_a_turn_was_announced_applies_to_that_turn(
     assert len(r.turns()) == 4
 
 
+async def test_two_moderators_skipping_at_the_same_moment_skip_one_turn(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    # Both commands exist before moot hears of either: the second was sent while the
+    # first turn was still the one on screen, so it must not skip the next turn too.
+    r = await started_round(emulator, world, timeline=timeline)
+    await r.wait_turns(1)
+    await timeline.idle()
+    first, second = await emulator.slash_at_once(
+        (world.member("mod"), r.thread, "debate skip", {}),
+        (world.member("owner"), r.thread, "debate skip", {}),
+    )
+    answers = sorted([first.reply.content, second.reply.content])  # type: ignore[union-attr]
+    assert answers[1] == "Skipped Opening.", answers
+    assert answers[0].startswith("Opening (turn 1) has already ended"), answers
+    assert first.ephemeral and second.ephemeral
+    await timeline.idle()
+    assert len(r.turns()) == 2
+
+
+async def test_a_skip_sent_before_the_next_turn_was_announced_skips_nothing_more(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    # The owner's skip is sent a moment after the moderator's but reaches moot only once
+    # the moderator's has skipped Opening and the next turn is announced: it meant the
+    # turn the owner saw, which has ended, so it skips nothing.
+    r = await started_round(emulator, world, timeline=timeline)
+    await r.wait_turns(1)
+    await timeline.idle()
+    late = await emulator.slash_sent_now(world.member("owner"), r.thread, "debate skip", {})
+    first = await r.slash("mod", "debate skip")
+    assert first.reply.content == "Skipped Opening."  # type: ignore[union-attr]
+    await r.wait_turns(2)
+    await timeline.idle()
+    second = await emulator.deliver(late)
+    assert second.ephemeral
+    assert second.reply.content.startswith(  # type: ignore[union-attr]
+        "Opening (turn 1) has already ended; Opening (turn 2) is under way."
+    )
+    await timeline.idle()
+    assert len(r.turns()) == 2
+
+
 async def test_skip_while_paused_says_the_round_runs_again(
     bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
 ) -> None:
