@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.corpus import is_inferred
 from bot.domain import Side
-from bot.services.search.exact import WINDOW, exact_first, word_patterns
+from bot.services.search.exact import WINDOW
 from bot.services.search.marks import mark_matches, marked_spans
 from bot.services.search.query import MAX_QUERY_CHARS, MAX_TERMS, Kind, Query
 from bot.services.search.statements import (
@@ -164,38 +164,26 @@ async def _run(
     limit: int,
     offset: int,
 ) -> list[SearchHit]:
-    """A page of hits: the engine's best WINDOW re-sorted exact words first (see
-    `exact`), then the engine's order past the window."""
+    """A page of hits: from the engine's best WINDOW, exact words first (see `exact`);
+    past the window, in the engine's order. One statement, unless the page straddles."""
     build = _statement(session)
-    ordered: list[int] = []
+    hits: list[SearchHit] = []
     if offset < WINDOW:
-        sql, params = build(kind, query, scope, any_term=any_term, prefix=False, lean=True)
-        window = await _rows(session, sql, params | {"limit": WINDOW, "offset": 0})
-        best = exact_first(window, word_patterns(query), lambda row: row.text)
-        ordered = [row.id for row in best[offset : offset + limit]]
-        if len(window) < WINDOW:
-            limit = 0
-        else:
-            limit -= len(ordered)
-            offset = WINDOW
-    hits: dict[int, SearchHit] = {}
-    if ordered:
-        sql, params = rows_statement(
-            _dialect(session), kind, ordered, query, scope, any_term=any_term
-        )
-        hits = {row.id: _hit(kind, row) for row in await _rows(session, sql, params)}
-    page = [hits[row_id] for row_id in ordered if row_id in hits]
-    if limit > 0:
-        sql, params = build(kind, query, scope, any_term=any_term, prefix=False)
-        rows = await _rows(session, sql, params | {"limit": limit, "offset": offset})
-        page += [_hit(kind, row) for row in rows]
-    return page
+        sql, params = build(kind, query, scope, any_term=any_term, prefix=False, window=WINDOW)
+        within = min(limit, WINDOW - offset)
+        rows = await _rows(session, sql, params | {"limit": within, "offset": offset})
+        hits = [_hit(kind, row) for row in rows]
+        if len(rows) < within or within == limit:
+            return hits
+        limit, offset = limit - within, WINDOW
+    sql, params = build(kind, query, scope, any_term=any_term, prefix=False)
+    rows = await _rows(session, sql, params | {"limit": limit, "offset": offset})
+    return hits + [_hit(kind, row) for row in rows]
 
 
 async def sentence_by_id(sentence_id: int, *, session: AsyncSession) -> SearchHit | None:
     """One sentence of an active essay, as a hit with nothing marked; None if gone."""
-    sql, params = rows_statement(_dialect(session), Kind.SENTENCE, [sentence_id])
-    rows = await _rows(session, sql, params)
+    rows = await _rows(session, rows_statement(Kind.SENTENCE, [sentence_id]), {})
     return _hit(Kind.SENTENCE, rows[0]) if rows else None
 
 
@@ -282,13 +270,12 @@ async def suggest(
     if scope is None:
         return []
     build = _statement(session)
-    sql, params = build(Kind.SENTENCE, query, scope, any_term=False, prefix=True, lean=True)
-    window = await _rows(session, sql, params | {"limit": WINDOW, "offset": 0})
-    best = exact_first(window, word_patterns(query, prefix=True), lambda row: row.text)
-    return [
-        Suggestion(row.id, suggestion_label(row.text, query))
-        for row in best[: max(1, min(limit, MAX_SUGGESTIONS))]
-    ]
+    sql, params = build(
+        Kind.SENTENCE, query, scope, any_term=False, prefix=True, lean=True, window=WINDOW
+    )
+    params |= {"limit": max(1, min(limit, MAX_SUGGESTIONS)), "offset": 0}
+    rows = await _rows(session, sql, params)
+    return [Suggestion(row.id, suggestion_label(row.text, query)) for row in rows]
 
 
 def suggestion_label(sentence: str, query: Query) -> str:

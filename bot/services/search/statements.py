@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain import Side
+from bot.services.search.exact import postgresql_exact, sqlite_exact
 from bot.services.search.query import Kind, Query
 
 
@@ -74,31 +75,51 @@ def hit_columns(kind: Kind) -> tuple[str, str]:
 
 
 def sqlite_statement(
-    kind: Kind, query: Query, scope: Scope, *, any_term: bool, prefix: bool, lean: bool = False
+    kind: Kind,
+    query: Query,
+    scope: Scope,
+    *,
+    any_term: bool,
+    prefix: bool,
+    lean: bool = False,
+    window: int | None = None,
 ) -> tuple[str, dict[str, object]]:
     # Rank inside FTS5 first and join only the page's rows: ranking cost grows with the
     # number of matches, and joins would multiply it. Weights: only the text column counts.
     # highlight() runs per page row in a subquery: next to the join SQLite would otherwise
     # compute it for every match. Retired essays' rows are left out before ranking.
+    # With `window`, the page is cut from the best `window` rows ordered exact words first
+    # (see exact.py); without, from the engine's order at any offset.
     # `lean` (autocomplete) wants only ids and text: no attribution, no highlight.
     fts = f"search_{kind.value}"
     table = kind.value
-    page = (
-        f"WITH page AS (SELECT rowid AS id, bm25({fts}, 1.0, 0.0, 0.0) AS score FROM {fts} "
-        f"WHERE {fts} MATCH :q AND rowid NOT IN (SELECT x.id FROM essay r "
-        f"JOIN {table} x ON x.essay_id = r.id WHERE r.active = false) "
-        "ORDER BY score, rowid LIMIT :limit OFFSET :offset) "
-    )
     params: dict[str, object] = {"q": fts5_match(query, scope, any_term=any_term, prefix=prefix)}
+    ranked = (
+        f"WITH ranked AS (SELECT rowid AS id, bm25({fts}, 1.0, 0.0, 0.0) AS score FROM {fts} "
+        f"WHERE {fts} MATCH :q AND rowid NOT IN (SELECT x.id FROM essay r "
+        f"JOIN {table} x ON x.essay_id = r.id WHERE r.active = false) ORDER BY score, rowid "
+    )
+    if window is None:
+        page = ranked + "LIMIT :limit OFFSET :offset), page AS (SELECT *, 0 AS exact FROM ranked) "
+    else:
+        params["window"] = window
+        exact = sqlite_exact(query, params, prefix=prefix)
+        page = ranked + (
+            "LIMIT :window), page AS (SELECT ranked.id, ranked.score, "
+            f"{exact} AS exact FROM ranked JOIN {table} t ON t.id = ranked.id "
+            "ORDER BY exact DESC, ranked.score, ranked.id LIMIT :limit OFFSET :offset) "
+        )
+    order = "ORDER BY page.exact DESC, page.score, page.id"
     if lean:
-        sql = f"SELECT t.id, t.text FROM page JOIN {table} t ON t.id = page.id "
-        return page + sql + "ORDER BY page.score, page.id", params
+        return page + f"SELECT t.id, t.text FROM page JOIN {table} t ON t.id = page.id {order}", (
+            params
+        )
     columns, join = hit_columns(kind)
     sql = (
         f"SELECT {columns}, (SELECT highlight({fts}, 0, char(2), char(3)) FROM {fts} "
         f"WHERE {fts} MATCH :q AND rowid = page.id) AS marked "
         f"FROM page JOIN {table} t ON t.id = page.id {join} "
-        "JOIN essay e ON e.id = t.essay_id ORDER BY page.score, page.id"
+        f"JOIN essay e ON e.id = t.essay_id {order}"
     )
     return page + sql, params
 
@@ -116,26 +137,50 @@ def postgresql_filters(scope: Scope, params: dict[str, object]) -> str:
 
 
 def postgresql_statement(
-    kind: Kind, query: Query, scope: Scope, *, any_term: bool, prefix: bool, lean: bool = False
+    kind: Kind,
+    query: Query,
+    scope: Scope,
+    *,
+    any_term: bool,
+    prefix: bool,
+    lean: bool = False,
+    window: int | None = None,
 ) -> tuple[str, dict[str, object]]:
+    # As on SQLite: rank every match, keep the page's (or the window's) ids, and only
+    # then join, highlight and, within the window, put exact words first.
     tsquery, params = ts_query(query, any_term=any_term, prefix=prefix)
-    columns, join = hit_columns(kind)
     filters = postgresql_filters(scope, params)
-    if lean:
-        columns, join = "t.id, t.text", ""
-    else:
-        columns += (
-            f", ts_headline('english', t.text, {tsquery}, "
-            '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\') AS marked'
-        )
-    sql = (
-        f"SELECT {columns} "
-        f"FROM {kind.value} t {join} JOIN essay e ON e.id = t.essay_id "
-        f"WHERE t.search_vector @@ {tsquery} AND {filters} "
-        f"ORDER BY ts_rank_cd(t.search_vector, {tsquery}) DESC, t.id "
-        "LIMIT :limit OFFSET :offset"
+    table = kind.value
+    ranked = (
+        f"WITH ranked AS (SELECT t.id, ts_rank_cd(t.search_vector, {tsquery}) AS score "
+        f"FROM {table} t JOIN essay e ON e.id = t.essay_id "
+        f"WHERE t.search_vector @@ {tsquery} AND {filters} ORDER BY score DESC, t.id "
     )
-    return sql, params
+    if window is None:
+        page = ranked + "LIMIT :limit OFFSET :offset), page AS (SELECT *, 0 AS exact FROM ranked) "
+    else:
+        params["window"] = window
+        exact = postgresql_exact(query, params, prefix=prefix)
+        page = ranked + (
+            "LIMIT :window), page AS (SELECT ranked.id, ranked.score, "
+            f"{exact} AS exact FROM ranked JOIN {table} t ON t.id = ranked.id "
+            "ORDER BY exact DESC, ranked.score DESC, ranked.id LIMIT :limit OFFSET :offset) "
+        )
+    order = "ORDER BY page.exact DESC, page.score DESC, page.id"
+    if lean:
+        return page + f"SELECT t.id, t.text FROM page JOIN {table} t ON t.id = page.id {order}", (
+            params
+        )
+    columns, join = hit_columns(kind)
+    columns += (
+        f", ts_headline('english', t.text, {tsquery}, "
+        '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\') AS marked'
+    )
+    sql = (
+        f"SELECT {columns} FROM page JOIN {table} t ON t.id = page.id {join} "
+        f"JOIN essay e ON e.id = t.essay_id {order}"
+    )
+    return page + sql, params
 
 
 def count_statement(
@@ -161,39 +206,12 @@ def count_statement(
     return f"SELECT count(*) FROM ({inner} LIMIT :cap) AS matched", params | {"cap": cap}
 
 
-def rows_statement(
-    dialect: str,
-    kind: Kind,
-    ids: Sequence[int],
-    query: Query | None = None,
-    scope: Scope | None = None,
-    *,
-    any_term: bool = False,
-) -> tuple[str, dict[str, object]]:
-    """Whole hits for rows already ranked, in no particular order; with `query`, marked.
-
-    The ids come from the database, and are written into the statement as integers.
-    """
+def rows_statement(kind: Kind, ids: Sequence[int]) -> str:
+    """Whole hits, with nothing marked, for rows of active essays; ids from the database,
+    written into the statement as integers."""
     listed = ", ".join(str(int(row_id)) for row_id in ids) or "NULL"
     columns, join = hit_columns(kind)
-    params: dict[str, object] = {}
-    if query is None or scope is None:
-        marked = "NULL"
-    elif dialect == "sqlite":
-        fts = f"search_{kind.value}"
-        params["q"] = fts5_match(query, scope, any_term=any_term, prefix=False)
-        marked = (
-            f"(SELECT highlight({fts}, 0, char(2), char(3)) FROM {fts} "
-            f"WHERE {fts} MATCH :q AND rowid = t.id)"
-        )
-    else:
-        tsquery, params = ts_query(query, any_term=any_term, prefix=False)
-        marked = (
-            f"ts_headline('english', t.text, {tsquery}, "
-            '\'HighlightAll=true, StartSel="\x02", StopSel="\x03"\')'
-        )
-    sql = (
-        f"SELECT {columns}, {marked} AS marked FROM {kind.value} t {join} "
+    return (
+        f"SELECT {columns}, NULL AS marked FROM {kind.value} t {join} "
         f"JOIN essay e ON e.id = t.essay_id WHERE t.id IN ({listed}) AND e.active = true"
     )
-    return sql, params
