@@ -20,6 +20,7 @@ from discord.gateway import DiscordWebSocket
 
 from emulator import Emulator, Role, World
 from emulator.state import (
+    CONNECT,
     CREATE_EVENTS,
     MANAGE_CHANNELS,
     MOVE_MEMBERS,
@@ -521,3 +522,43 @@ def test_the_sandbox_joins_voice_and_raises_hands(tmp_path: Path) -> None:
     assert "#stage (Stage): speaking nobody; audience alice, bob (hand raised)" in out
     assert "#stage (Stage): speaking nobody; audience alice\n" in out
     assert "#lounge (voice): carol" in out
+
+
+async def test_starting_a_stage_event_opens_its_stage_and_ending_it_closes_it(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """A Stage event set ACTIVE opens its Stage, with the event's name as the topic, and
+    set COMPLETED closes it; a voice event needs View Channel and Connect in its voice
+    channel besides Create Events."""
+    stage = emulator.add_channel(world.guild, "stage", kind=13)
+    await grant_bot(emulator, world, STAGE_MODERATOR)
+    events = f"/guilds/{world.guild.id}/scheduled-events"
+    start = (emulator.clock.now() + timedelta(hours=1)).isoformat()
+    planned = {
+        "name": "Round 3: This house would trade with rivals",
+        "privacy_level": 2,
+        "scheduled_start_time": start,
+        "entity_type": 1,
+        "channel_id": str(stage.id),
+    }
+    status, event = await call(http, "POST", events, planned)
+    assert status == 200 and event["channel_id"] == str(stage.id)
+    path = f"{events}/{event['id']}"
+    status, event = await call(http, "PATCH", path, {"status": 2})
+    assert status == 200 and event["status"] == 2
+    instance = emulator.stage_instance(stage)
+    assert instance is not None and instance.topic == planned["name"]
+    assert instance.guild_scheduled_event_id == int(event["id"])
+    status, event = await call(http, "PATCH", path, {"status": 3})
+    assert status == 200 and emulator.stage_instance(stage) is None
+
+    lounge = emulator.add_channel(world.guild, "lounge", kind=2)
+    voice_event = planned | {"entity_type": 2, "channel_id": str(lounge.id)}
+    emulator.set_overwrites(lounge, {bot_role(world).id: (0, CONNECT)})
+    status, body = await call(http, "POST", events, voice_event)
+    assert (status, body["code"]) == (403, 50013)
+    emulator.set_overwrites(lounge, {})
+    assert (await call(http, "POST", events, voice_event))[0] == 200
+    status, _ = await call(http, "POST", events, voice_event | {"channel_id": str(stage.id)})
+    assert status == 400  # a voice event is held in a voice channel
+    assert not breaches(emulator)
