@@ -235,6 +235,18 @@ class VoiceActions:
         set_suppress(self, state, suppressed)
         await announce_state(self, state)
 
+    async def answer_invitation(self: Emulator, member: Member, accept: bool = True) -> None:
+        """Answer an invitation to speak (a member unsuppressed on a Stage, with the
+        request-to-speak time Discord set then): accepted, they are a speaker (no request
+        left); declined, back in the audience."""
+        _, state = self._connected(member)
+        if state.suppress or state.request_to_speak_timestamp is None:
+            raise VoiceUnavailable(f"{member.user.username} has not been invited to speak")
+        await self.settle()
+        state.request_to_speak_timestamp = None
+        state.suppress = not accept
+        await announce_state(self, state)
+
     def voice_state(self: Emulator, guild: Guild, user_id: int) -> VoiceState | None:
         """Where a member is connected in `guild`, or None."""
         return guild.voice_states.get(user_id)

@@ -418,6 +418,11 @@ async def test_member_actions_in_voice_follow_the_client(emulator: Emulator, wor
         assert state.suppress and state.request_to_speak_timestamp == emulator.clock.now()
 
         await emulator.set_suppressed(alice, False)
+        assert not state.suppress and state.request_to_speak_timestamp == emulator.clock.now()
+        await emulator.answer_invitation(alice)  # now a speaker: no request left
+        assert not state.suppress and state.request_to_speak_timestamp is None
+        with pytest.raises(VoiceUnavailable):
+            await emulator.answer_invitation(alice)  # nothing to answer
         await emulator.set_server_mute(alice, True)
         await caught_up(emulator, client)
         guild = client.get_guild(world.guild.id)
