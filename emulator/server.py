@@ -5,8 +5,9 @@ Start one with `await Emulator().start()`, point the bot at `emulator.api_url` a
 
 The emulator holds Discord's state and builds the world; the rest lives beside it:
 emulator/gateway.py (sessions and events), emulator/rest.py (routing, rate limits,
-faults, contract checks), emulator/routes/ (the REST routes, by area) and
-emulator/messages.py (messages, shared by the routes and the member API).
+faults, contract checks), emulator/routes/ (the REST routes, by area),
+emulator/messages.py (messages, shared by the routes and the member API) and
+emulator/voice.py (voice states and Stages, and what members do there).
 """
 
 from __future__ import annotations
