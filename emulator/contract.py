@@ -66,6 +66,8 @@ EVENT_SCHEMAS: dict[str, dict[str, str]] = {
         "threads[]": "ThreadResponse",
         "members[]": "GuildMemberResponse",
         "guild_scheduled_events[]": "ScheduledEventResponse",
+        "stage_instances[]": "StageInstanceResponse",
+        "voice_states[]": "VoiceStateResponse",
     },
     "GUILD_MEMBER_ADD": {"": "GuildMemberResponse"},
     "GUILD_MEMBER_UPDATE": {"user": "UserResponse"},
@@ -83,6 +85,16 @@ EVENT_SCHEMAS: dict[str, dict[str, str]] = {
     "GUILD_SCHEDULED_EVENT_CREATE": {"": "ScheduledEventResponse"},
     "GUILD_SCHEDULED_EVENT_UPDATE": {"": "ScheduledEventResponse"},
     "GUILD_SCHEDULED_EVENT_DELETE": {"": "ScheduledEventResponse"},
+    "VOICE_STATE_UPDATE": {"": "VoiceStateResponse"},
+    "STAGE_INSTANCE_CREATE": {"": "StageInstanceResponse"},
+    "STAGE_INSTANCE_UPDATE": {"": "StageInstanceResponse"},
+    "STAGE_INSTANCE_DELETE": {"": "StageInstanceResponse"},
+}
+
+# Parts Discord sends without a key their schema requires, and the field of the event
+# that holds its value: GUILD_CREATE's voice states lack guild_id (gateway-events.mdx).
+IMPLIED: dict[tuple[str, str], tuple[str, str]] = {
+    ("GUILD_CREATE", "voice_states"): ("guild_id", "id"),
 }
 
 
@@ -291,7 +303,10 @@ class Contract:
             if value is None:
                 continue
             items = enumerate(value) if part.endswith("[]") else [(None, value)]
+            implied = IMPLIED.get((event, key))
             for index, item in items:
+                if implied is not None and isinstance(item, dict):
+                    item = item | {implied[0]: data.get(implied[1])}
                 where = f"{event} {key}" + ("" if index is None else f"[{index}]")
                 problems += self.check_object(schema, item, where)
         return problems

@@ -13,10 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from emulator.voice import gateway_voice_update
+
 if TYPE_CHECKING:
     from emulator.server import Emulator
 
 # Events a bot receives only with an intent (guild message events need GUILD_MESSAGES).
+GUILD_MEMBERS_INTENT = 1 << 1
+GUILD_VOICE_STATES_INTENT = 1 << 7
 GUILD_MESSAGES_INTENT = 1 << 9
 GUILD_PRESENCES_INTENT = 1 << 8
 MESSAGE_CONTENT = 1 << 15
@@ -30,6 +34,10 @@ EVENT_INTENTS = {
     "MESSAGE_CREATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_UPDATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_DELETE": GUILD_MESSAGES_INTENT,
+    "GUILD_MEMBER_ADD": GUILD_MEMBERS_INTENT,
+    "GUILD_MEMBER_UPDATE": GUILD_MEMBERS_INTENT,
+    "GUILD_MEMBER_REMOVE": GUILD_MEMBERS_INTENT,
+    "VOICE_STATE_UPDATE": GUILD_VOICE_STATES_INTENT,
 }
 
 
@@ -81,6 +89,8 @@ class Gateway:
                 session = await self._identify(socket, payload["d"])
             elif op == 6:
                 session = await self._resume(socket, payload["d"])
+            elif op == 4 and session is not None:
+                await gateway_voice_update(self.emulator, payload["d"])
         for ack in list(acknowledgements):
             ack.cancel()
         if session is not None and session.socket is socket:
@@ -132,10 +142,11 @@ class Gateway:
             data = guild.to_json()
             if not session.intents & GUILD_PRESENCES_INTENT:
                 # Without the presences intent Discord sends only the bot's own member
-                # (and members in voice, which the emulator has none of).
-                data["members"] = [
-                    m for m in data["members"] if m["user"]["id"] == str(emulator.bot_user.id)
-                ]
+                # and the members in voice.
+                shown = {str(emulator.bot_user.id)} | {str(u) for u in guild.voice_states}
+                data["members"] = [m for m in data["members"] if m["user"]["id"] in shown]
+            if not session.intents & GUILD_VOICE_STATES_INTENT:
+                data["voice_states"] = []
             await self._send(session, "GUILD_CREATE", data)
         emulator.identified.set()
         return session
