@@ -9,6 +9,7 @@ The service is used as one module (`rounds.join`, `rounds.tick`): this package g
 names the rest of the bot uses from the modules that hold them.
 """
 
+from bot.services.rounds.clock import clock_text
 from bot.services.rounds.controls import (
     end,
     extend,
@@ -59,7 +60,6 @@ from bot.services.rounds.timers import TimerOutcome, announced, due_rounds, tick
 from bot.services.rounds.transcript import transcript
 from bot.services.rounds.turns import (
     check_startable,
-    clock_text,
     start,
     start_many,
     voting_seconds,
