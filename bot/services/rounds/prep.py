@@ -48,10 +48,18 @@ def prep_report(view: RoundView, side: Side, fmt: Format, now: datetime) -> str:
 
 
 async def take_prep(
-    round_id: int, user_id: int, *, fmt: Format, now: datetime, session: AsyncSession
+    round_id: int,
+    user_id: int,
+    *,
+    fmt: Format,
+    now: datetime,
+    session: AsyncSession,
+    turn_id: int | None = None,
 ) -> RoundUpdate:
     """A debater of the side whose speech has just begun takes prep from their pool: the
-    speech's clock stands still until prep ends. MootError with the reason otherwise."""
+    speech's clock stands still until prep ends. `turn_id`, the turn the member saw (its
+    button, or the one announced when they sent the command): prep is not taken on a turn
+    they had not seen. MootError with the reason otherwise."""
     view = await get_round(round_id, session=session)
     pool = fmt.prep_pool(view.pace)
     if not pool:
@@ -63,6 +71,11 @@ async def take_prep(
         raise MootError("No turn is under way in that round.")
     if view.prep_side is not None:
         raise MootError(f"{view.prep_side.label} is already taking prep.")
+    if turn_id is not None and turn_id != turn.id:
+        raise MootError(
+            f"That turn has ended; {turn.role} (turn {turn.position}) is under way. "
+            "No prep was taken."
+        )
     role = view.role_of(user_id)
     if role not in (Side.REALIST, Side.VALUES):
         raise MootError("Only the debaters of the side about to speak can take prep.")
