@@ -158,12 +158,10 @@ class RoundFloor(commands.Cog):
             if turn is None or turn.id != int(button.arg):
                 raise MootError("That speech has ended; offer a point during the one under way.")
             changes = await self.offer(view.id, user.id)
-            ahead = changes.notices[0].point
-            waiting = (
-                ahead.waiting - 1
-                if ahead and changes.notices[0].kind is NoticeKind.POINT_QUEUE
-                else 0
-            )
+            # Queued behind the point shown: as many are ahead as now wait behind that one.
+            shown = changes.notices[0]
+            queued = shown.kind is NoticeKind.POINT_QUEUE and shown.point is not None
+            waiting = shown.point.waiting if queued and shown.point else 0
             speaker = view.name_of(turn.speaker_id)
             done = f"Your point is offered to {speaker}" + (
                 f"; {counted(waiting, 'point')} {'is' if waiting == 1 else 'are'} ahead of it."
