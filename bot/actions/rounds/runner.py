@@ -30,7 +30,7 @@ from bot.actions.rounds.render import (
 )
 from bot.alarms import AlarmDesk
 from bot.batch import Batcher
-from bot.domain import Tally
+from bot.domain import Side, Tally
 from bot.errors import MootError
 from bot.formats import Format
 from bot.services import rounds
@@ -273,14 +273,24 @@ class RoundRunner:
         turn = next((t for t in view.turns if t.id == notice.turn_id), None)
         message_id: int | None = None
         if notice.kind is NoticeKind.TURN and turn is not None:
+            # A grand crossfire has no one speaker: every speaker of both sides is called.
+            called = (
+                [s.user_id for s in view.seats if s.role in (Side.REALIST, Side.VALUES)]
+                if turn.kind == "cross-examination" and turn.side is None
+                else [turn.speaker_id]
+                if turn.speaker_id
+                else []
+            )
             message_id = await post(
-                content=f"<@{turn.speaker_id}>" if turn.speaker_id else None,
+                content=" ".join(f"<@{u}>" for u in called) or None,
                 embed=turn_embed(view, turn, fmt, reads_messages=self.bot.settings.message_content),
                 view=turn_view(view, turn, fmt),
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False,
                     roles=False,
-                    users=[discord.Object(u) for u in (turn.speaker_id, turn.answerer_id) if u],
+                    users=[
+                        discord.Object(u) for u in {*called, *(u for u in (turn.answerer_id,) if u)}
+                    ],
                 ),
                 nonce=f"turn{turn.id}",
             )

@@ -281,7 +281,15 @@ async def end_point(
         .values(point_by=None, point_ends_at=None)
     )
     if claimed.rowcount != 1:
-        return [], view
+        # Another timer ended it first (or a new point began since): the round as it is.
+        row = (
+            await (await session.connection()).execute(
+                select_rows(ROUNDS.c.point_by, ROUNDS.c.point_ends_at).where(
+                    ROUNDS.c.id == view.id
+                )
+            )
+        ).one()
+        return [], replace(view, point_by=row.point_by, point_ends_at=row.point_ends_at)
     turn = view.current_turn
     if turn is not None:
         await session.exec(
