@@ -183,8 +183,9 @@ async def test_a_speech_ending_lapses_its_points_and_replies_take_none(db: Datab
         # On to the opposition reply (turn 7): it has no protected time, so no points.
         for _ in range(5):
             await rounds.skip(round_id, fmt=WS, by=1, now=end, session=s)
-    assert "Opposition reply takes no points of information." == await refused(
-        db, round_id, ALICE, 480 + 100
+    assert (
+        await refused(db, round_id, ALICE, 480 + 100)
+        == "Opposition reply takes no points of information."
     )
 
 
