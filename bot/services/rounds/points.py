@@ -284,9 +284,7 @@ async def end_point(
         # Another timer ended it first (or a new point began since): the round as it is.
         row = (
             await (await session.connection()).execute(
-                select_rows(ROUNDS.c.point_by, ROUNDS.c.point_ends_at).where(
-                    ROUNDS.c.id == view.id
-                )
+                select_rows(ROUNDS.c.point_by, ROUNDS.c.point_ends_at).where(ROUNDS.c.id == view.id)
             )
         ).one()
         return [], replace(view, point_by=row.point_by, point_ends_at=row.point_ends_at)
