@@ -261,3 +261,28 @@ async def test_skipping_a_turn_during_prep_ends_prep_and_counts_it(db: Database)
     assert skipped.notices[0].text == "Realist used 0:50 of prep; 3:10 left"
     assert skipped.round.prep_side is None and skipped.round.current == 2
     assert skipped.round.realist_prep_used == 50
+
+
+async def test_removing_a_member_ends_their_point_and_lapses_their_offers(db: Database) -> None:
+    round_id = await world_schools(db)
+    first = await offer(db, round_id, BOB, 90)
+    await offer(db, round_id, DAVE, 91)
+    shown = first.notices[0].point
+    assert shown is not None
+    async with db.session() as s:
+        removed = await rounds.remove(
+            round_id, BOB, fmt=WS, by=1, now=T0 + timedelta(seconds=92), session=s
+        )
+    # Bob's point was the one shown: it lapses, and Dave's is shown in its place.
+    kinds = [n.kind.value for n in removed.notices]
+    assert kinds == ["removed", "point-declined", "point"]
+    assert removed.notices[1].text == "lapsed"
+    nxt = removed.notices[2].point
+    assert nxt is not None and nxt.user_id == DAVE
+    await answer(db, round_id, nxt.id, ALICE, True, 93)
+    async with db.session() as s:
+        removed = await rounds.remove(
+            round_id, DAVE, fmt=WS, by=1, now=T0 + timedelta(seconds=94), session=s
+        )
+    assert [n.kind.value for n in removed.notices] == ["removed", "point-over"]
+    assert removed.round.point_by is None and rounds.floor_holders(removed.round) == {ALICE}

@@ -352,7 +352,8 @@ class RoundRunner:
             NoticeKind.POINT_ACCEPTED: "accepted",
         }
         if point is not None and point.message_id and notice.kind in changed:
-            state = changed[notice.kind]
+            state = notice.text if notice.kind is NoticeKind.POINT_DECLINED else ""
+            state = state or changed[notice.kind]
             await self.bot.edit(
                 view.thread_id,
                 point.message_id,

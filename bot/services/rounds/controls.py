@@ -14,7 +14,7 @@ from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Participant, Round, Turn
 from bot.services.rounds.clock import clock_text, earliest, next_due
-from bot.services.rounds.points import close_points, end_point, lapse_notices
+from bot.services.rounds.points import close_points, end_point, lapse_member, lapse_notices
 from bot.services.rounds.read_models import ACTIVE, Notice, NoticeKind, RoundUpdate, RoundView
 from bot.services.rounds.rows import get_round, record_event
 from bot.services.rounds.turns import finish_turn
@@ -310,6 +310,11 @@ async def remove(
     )
     await record_event(session, round_id, "removed", now, by, f"{user_id}")
     notices = [Notice(NoticeKind.REMOVED, round_id, None, view.name_of(user_id))]
+    if view.point_by == user_id:
+        # Their point is being heard: it ends with them.
+        said, view = await end_point(view, now, session)
+        notices += said
+    notices += await lapse_member(view, user_id, now, session)
     if role in (Side.REALIST, Side.VALUES) and view.status is not RoundStatus.LOBBY:
         mates = [s.user_id for s in view.speakers(Side(role)) if s.user_id != user_id]
         for column in ("speaker_id", "answerer_id"):

@@ -351,6 +351,42 @@ def lapse_notices(
     ]
 
 
+async def lapse_member(
+    view: RoundView, user_id: int, now: datetime, session: AsyncSession
+) -> list[Notice]:
+    """A member leaves the round (removed): their points still waiting lapse; if theirs was
+    the one shown, its buttons go and the next one waiting is shown."""
+    turn = view.current_turn
+    if turn is None:
+        return []
+    waiting = await _waiting(turn.id, session)
+    mine = [(p, m) for p, u, m in waiting if u == user_id]
+    if not mine:
+        return []
+    await session.exec(
+        update(POINTS)
+        .where(POINTS.c.id.in_([p for p, _ in mine]))
+        .values(status=LAPSED, ended_at=now)
+    )
+    await record_events(session, [event_row(view.id, "points-lapsed", now, user_id, "removed")])
+    if waiting[0][1] != user_id:
+        return []
+    notices = [
+        Notice(
+            NoticeKind.POINT_DECLINED,
+            view.id,
+            turn.id,
+            "lapsed",
+            point=PointView(waiting[0][0], user_id, message_id=waiting[0][2]),
+        )
+    ]
+    rest = [(p, u) for p, u, _ in waiting if u != user_id]
+    if rest:
+        point = PointView(rest[0][0], rest[0][1], len(rest) - 1)
+        notices.append(Notice(NoticeKind.POINT, view.id, turn.id, point=point))
+    return notices
+
+
 async def point_posted(point_id: int, message_id: int, *, session: AsyncSession) -> None:
     """Remember the message that shows a point to the speaker (its buttons)."""
     await session.exec(update(POINTS).where(POINTS.c.id == point_id).values(message_id=message_id))
