@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from bot.client import MootBot
-from emulator import Emulator, Message, World
+from emulator import Emulator, ManualClock, Message, World
 from emulator.timeline import Timeline
+from tests.e2e.conftest import BotProcess, wait_until_serving
 from tests.e2e.test_rounds import Round, eventually_message, has_message, open_round, seat
 
 pytestmark = pytest.mark.reads_messages
@@ -151,3 +152,33 @@ async def test_replies_take_no_points_and_a_pause_ends_the_point_heard(
     # An earlier speech's button offers nothing now.
     stale = await r.click("alice", r.turns()[0], "Offer a point")
     assert stale.ephemeral and "That speech has ended" in stale.reply.content  # type: ignore[union-attr]
+
+
+async def test_a_point_heard_when_the_bot_is_killed_is_ended_once_after_the_restart(
+    emulator: Emulator, world: World, bot_process: BotProcess, clock: ManualClock
+) -> None:
+    bot_process.extra = {"MOOT_MESSAGE_CONTENT": "true"}
+    bot_process.start()
+    await wait_until_serving(emulator, world)
+    r = await open_round(emulator, world, format="world-schools", pace=PACE)
+    await seat(r, ["alice", "carol"], ["bob", "dave"])
+    await r.click("mod", r.lobby(), "Start")
+    first = await r.wait_turns(1)
+    # Three minutes into the four-minute speech (unprotected until 3:30): the warning at a
+    # minute left shows the bot process has read the moved clock.
+    clock.advance(180)
+    await eventually_message(r, "1:00 left for Alice")
+    offered = await r.click("bob", first, "Offer a point")
+    assert offered.reply.content == "Your point is offered to Alice.", offered.reply.content  # type: ignore[union-attr]
+    shown = await eventually_message(r, "Point of information from **Bob**")
+    await r.click("alice", shown, "Accept")
+    await eventually_message(r, "Bob has the floor for 0:08.")
+    bot_process.kill()
+    clock.advance(20)  # the point's time ran out while the bot was down
+    bot_process.start()
+    await eventually_message(r, "Bob's point is over; Alice continues.")
+    # The restarted process's buttons answer: Dave offers the next point.
+    again = await r.click("dave", first, "Offer a point")
+    assert again.reply.content == "Your point is offered to Alice."  # type: ignore[union-attr]
+    await eventually_message(r, "Point of information from **Dave**")
+    assert len([m for m in r.messages() if "point is over" in m.text()]) == 1

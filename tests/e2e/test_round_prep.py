@@ -10,8 +10,9 @@ import re
 import pytest
 
 from bot.client import MootBot
-from emulator import Emulator, World
+from emulator import Emulator, ManualClock, World
 from emulator.timeline import Timeline
+from tests.e2e.conftest import BotProcess, wait_until_serving
 from tests.e2e.test_rounds import eventually_message, has_message, open_round, seat
 
 pytestmark = pytest.mark.reads_messages
@@ -116,3 +117,28 @@ async def test_each_side_draws_on_its_own_prep_pool(
     assert not has_message(r, "Realist used 2:00")
     await timeline.advance(1)
     await eventually_message(r, "Realist used 2:00 of prep; 0:00 left.")
+
+
+async def test_prep_running_out_while_the_bot_is_down_starts_the_speech_once(
+    emulator: Emulator, world: World, bot_process: BotProcess, clock: ManualClock
+) -> None:
+    bot_process.start()
+    await wait_until_serving(emulator, world)
+    r = await open_round(emulator, world, format="lincoln-douglas", pace=PACE)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    first = await r.wait_turns(1)
+    taken = await r.click("alice", first, "Take prep")
+    assert "Prep is running" in taken.reply.content  # type: ignore[union-attr]
+    await eventually_message(r, "Realist takes prep (Alice)")
+    bot_process.kill()
+    clock.advance(130)  # Realist's two minutes ran out while the bot was down
+    bot_process.start()
+    over = await eventually_message(r, "Realist used 2:00 of prep; 0:00 left.")
+    assert "Affirmative constructive runs its full 3:00" in over.text()
+    # The restarted process's buttons answer; the pool is empty now.
+    again = await r.click("alice", first, "Done")
+    assert "Your turn is over" in again.reply.content  # type: ignore[union-attr]
+    second = await r.wait_turns(2)
+    assert "cross-examination" in second.text().lower()
+    assert len([m for m in r.messages() if "Realist used" in m.text()]) == 1
