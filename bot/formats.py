@@ -44,11 +44,24 @@ class TurnSpec:
     speaker: int = 1
     # For cross-examination: which of the other side's speakers answers.
     answers: int = 1
-    # Protected time at the start and end of the speech (no points of information).
+    # Protected time at the start and end of the speech (no points of information). A
+    # speech with protected time takes points of information outside it.
     protected: tuple[int, int] | None = None
 
     def scaled(self, pace: float) -> int:
         return max(1, round(self.seconds * pace))
+
+    def protected_scaled(self, pace: float) -> tuple[int, int] | None:
+        """The protected seconds at the start and the end, at the round's pace."""
+        if self.protected is None:
+            return None
+        return (round(self.protected[0] * pace), round(self.protected[1] * pace))
+
+    @property
+    def everyone(self) -> bool:
+        """A cross-examination in which every speaker of both sides asks and answers
+        (Public Forum's grand crossfire)."""
+        return self.kind == "cross-examination" and self.side is None
 
 
 @dataclass(frozen=True)
@@ -63,12 +76,32 @@ class Format:
     voting_seconds: int
     points: tuple[int, int]
     turns: tuple[TurnSpec, ...]
+    # How long an accepted point of information holds the floor.
+    point_seconds: int = 15
+    # Each side's pool of preparation time, drawn on between speeches (0: no pool).
+    prep_seconds: int = 0
+    # Whether a voice venue mutes the audience too, not only the debaters.
+    silent_audience: bool = False
+
+    def point_time(self, pace: float) -> int:
+        """An accepted point's time at the round's pace."""
+        return max(1, round(self.point_seconds * pace))
+
+    def prep_pool(self, pace: float) -> int:
+        """Each side's preparation pool at the round's pace (0: none)."""
+        return round(self.prep_seconds * pace) if self.prep_seconds else 0
+
+    def spec(self, position: int) -> TurnSpec | None:
+        """Turn `position` (1-based) of the running order."""
+        return self.turns[position - 1] if 1 <= position <= len(self.turns) else None
 
     def running_order(self, pace: float = 1.0) -> list[str]:
         """One line a turn: "1. Realist · Opening · 3:00"."""
         lines = []
         for number, turn in enumerate(self.turns, 1):
             who = turn.side.label if turn.side else "Both sides"
+            if turn.everyone:
+                who = "Every speaker"
             if turn.side and self.speakers_per_side > 1 and turn.kind != "prep":
                 who += f" {turn.speaker}"
             seconds = turn.scaled(pace)
@@ -96,12 +129,14 @@ def _turn(path: Path, data: Any, index: int, speakers: int) -> TurnSpec:
     if kind not in _KINDS:
         raise FormatError(path, where + "kind", f"must be one of {', '.join(_KINDS)}")
     side_name = _need(path, data, "side", str, where)
-    if side_name == "both" and kind == "prep":
+    if side_name == "both" and kind in ("prep", "cross-examination"):
         side = None
     elif side_name in {s.value for s in Side}:
         side = Side(side_name)
     else:
-        raise FormatError(path, where + "side", "must be realist or values (both: prep only)")
+        raise FormatError(
+            path, where + "side", "must be realist or values (both: prep or cross-examination)"
+        )
     role = _need(path, data, "role", str, where).strip()
     if not 1 <= len(role) <= 100:
         raise FormatError(path, where + "role", "must be 1 to 100 characters")
@@ -124,9 +159,12 @@ def _turn(path: Path, data: Any, index: int, speakers: int) -> TurnSpec:
         not isinstance(protected, list)
         or len(protected) != 2
         or not all(isinstance(p, int) and p >= 0 for p in protected)
+        or not all(not isinstance(p, bool) for p in protected)
         or sum(protected) >= seconds
     ):
         raise FormatError(path, where + "protected", "must be [start, end] seconds within the turn")
+    if protected is not None and kind != "speech":
+        raise FormatError(path, where + "protected", "is for speeches only")
     return TurnSpec(
         kind=kind,
         side=side,
@@ -169,6 +207,19 @@ def parse_format(path: Path) -> Format:
         or not 0 <= points[0] < points[1] <= 100
     ):
         raise FormatError(path, "points", "must be [lowest, highest] between 0 and 100")
+    point_seconds = data.get("point_seconds", 15)
+    if (
+        isinstance(point_seconds, bool)
+        or not isinstance(point_seconds, int)
+        or not 1 <= point_seconds <= 300
+    ):
+        raise FormatError(path, "point_seconds", "must be between 1 and 300")
+    prep = data.get("prep_seconds", 0)
+    if isinstance(prep, bool) or not isinstance(prep, int) or not 0 <= prep <= 3600:
+        raise FormatError(path, "prep_seconds", "must be between 0 and 3600 (0: no prep pool)")
+    silent = data.get("silent_audience", False)
+    if not isinstance(silent, bool):
+        raise FormatError(path, "silent_audience", "must be true or false")
     raw_turns = data.get("turn")
     if not isinstance(raw_turns, list) or not raw_turns:
         raise FormatError(path, "turn", "needs at least one [[turn]]")
@@ -188,6 +239,9 @@ def parse_format(path: Path) -> Format:
         voting_seconds=voting,
         points=(points[0], points[1]),
         turns=turns,
+        point_seconds=point_seconds,
+        prep_seconds=prep,
+        silent_audience=silent,
     )
 
 

@@ -14,6 +14,7 @@ from bot.models.config import CommandSync, GuildConfig
 from bot.models.corpus import Essay, Excerpt, Passage, Sentence
 from bot.models.excerpts import ExcerptPost, ExcerptSchedule, ExcerptVote
 from bot.models.planning import PlannedRound, PlannedSeries, Signup
+from bot.models.points import RoundPoint
 from bot.models.quotes import MemberQuote, QuoteSearch
 from bot.models.rounds import Ballot, Participant, Round, RoundEvent, RoundVote, Speech, Turn
 from bot.models.scores import ALL_TIME, MemberScore, ScoreAdjustment, ScoreChange, Season
@@ -38,6 +39,7 @@ __all__ = [
     "RequestPace",
     "Round",
     "RoundEvent",
+    "RoundPoint",
     "RoundVote",
     "ScoreAdjustment",
     "ScoreChange",

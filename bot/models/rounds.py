@@ -53,6 +53,20 @@ class Round(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # The point of information holding the floor with the speaker: who offered it, and
+    # when its time is up (one of the instants due_at looks after).
+    point_by: int | None = Field(default=None, sa_type=BigInteger)
+    point_ends_at: datetime | None = None
+    # Preparation drawn from a side's pool while the current turn's clock stands still:
+    # the side, who called it, when its clock last started, and when the pool runs out
+    # (None while the round is paused: the prep clock stands still too).
+    prep_side: Side | None = Field(default=None, sa_type=StoredEnum(Side, 16))
+    prep_by: int | None = Field(default=None, sa_type=BigInteger)
+    prep_started_at: datetime | None = None
+    prep_ends_at: datetime | None = None
+    # Seconds of each side's pool used so far.
+    realist_prep_used: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    values_prep_used: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class Participant(SQLModel, table=True):

@@ -15,7 +15,7 @@ from bot.actions.rounds.opening import format_named, open_new_round, round_chann
 from bot.actions.rounds.render import lobby_embed
 from bot.actions.rounds.runner import RoundRunner
 from bot.autocomplete import essay_suggestions, format_choices
-from bot.checks import is_moderator
+from bot.checks import is_moderator, moderator_status
 from bot.client import MootBot
 from bot.domain import RoundStatus, Side, TurnStatus, counted
 from bot.embeds import MOOT_COLOUR
@@ -175,6 +175,38 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             )
         await self.runner.answer_then_follow(interaction, "Your turn is over. Thank you.", changes)
 
+    @app_commands.command(
+        name="prep", description="Take prep from your side's pool before your speech, or end it"
+    )
+    @app_commands.describe(round=ROUND_HELP)
+    async def prep(self, interaction: discord.Interaction, round: int | None = None) -> None:
+        view = await self._round(interaction, round)
+        fmt = self.runner.format_of(view)
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            if view.prep_side is None:
+                changes = await rounds.take_prep(
+                    view.id,
+                    interaction.user.id,
+                    fmt=fmt,
+                    now=now,
+                    session=session,
+                    turn_id=rounds.turn_seen(view, interaction.id),
+                )
+                done = "Prep is running. Press Resume, or /debate prep again, to speak."
+            else:
+                allowed, _ = await moderator_status(interaction)
+                changes = await rounds.end_prep(
+                    view.id,
+                    interaction.user.id,
+                    may_moderate=allowed,
+                    fmt=fmt,
+                    now=now,
+                    session=session,
+                )
+                done = "Prep is over: the speech runs."
+        await self.runner.answer_then_follow(interaction, done, changes)
+
     @app_commands.command(name="status", description="Where the round here stands")
     @app_commands.describe(round=ROUND_HELP)
     async def status(self, interaction: discord.Interaction, round: int | None = None) -> None:
@@ -183,7 +215,9 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         embed = lobby_embed(view, fmt)
         turn = view.current_turn
         if turn is not None:
-            if turn.status is TurnStatus.PAUSED:
+            if view.prep_side is not None:
+                left = f"its full {rounds.clock_text(turn.remaining or 0)} to run after prep"
+            elif turn.status is TurnStatus.PAUSED:
                 left = f"paused with {rounds.clock_text(turn.remaining or 0)} left"
             else:
                 left = f"ends {discord_time(turn.ends_at, 'R')}" if turn.ends_at else ""
@@ -191,6 +225,15 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             embed.add_field(
                 name="Now", value=f"{turn.position}. {turn.role}: {who}, {left}", inline=False
             )
+        now = self.bot.clock.now()
+        if view.prep_side is not None and turn is not None:
+            until = f", until {discord_time(view.prep_ends_at, 'R')}" if view.prep_ends_at else ""
+            embed.add_field(
+                name="Prep", value=f"{view.prep_side.label} is taking prep{until}.", inline=False
+            )
+        pools = rounds.pools_text(view, fmt, now)
+        if pools and not view.is_over:
+            embed.add_field(name="Prep pools", value=pools, inline=False)
         if view.status is RoundStatus.VOTING and view.voting_ends_at:
             embed.add_field(
                 name="Voting",
@@ -227,7 +270,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
                 changes = await rounds.pause(view.id, by=by, now=now, session=session)
                 done = f"Paused the round in {turn}."
             elif action == "resume":
-                changes = await rounds.resume(view.id, by=by, now=now, session=session)
+                changes = await rounds.resume(view.id, by=by, now=now, session=session, fmt=fmt)
                 done = f"Resumed the round: {turn} continues."
             elif action == "extend":
                 seconds = extra["seconds"]
@@ -329,6 +372,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     @join.autocomplete("round")
     @leave.autocomplete("round")
     @yield_.autocomplete("round")
+    @prep.autocomplete("round")
     @pause.autocomplete("round")
     @resume.autocomplete("round")
     @extend.autocomplete("round")

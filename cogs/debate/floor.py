@@ -16,7 +16,7 @@ from bot.actions.rounds.render import lobby_embed, lobby_view, vote_view
 from bot.actions.rounds.runner import RoundRunner
 from bot.checks import moderator_status, require_moderator
 from bot.client import MootBot
-from bot.domain import RoundStatus, Side
+from bot.domain import RoundStatus, Side, counted
 from bot.embeds import MOOT_COLOUR, SIDE_COLOURS
 from bot.errors import MootError
 from bot.replies import confirm, reporting
@@ -137,12 +137,79 @@ class RoundFloor(commands.Cog):
             await confirm(
                 interaction, f"Your vote for **{side.label}** is counted; you can change it."
             )
+        elif button.action in ("offer", "accept", "decline", "prep", "unprep"):
+            await self.press_floor(interaction, button, view)
         elif button.action == "ballot":
             allowed, _ = await moderator_status(interaction)
             rounds.check_judge(view, user.id, may_judge=allowed)
             await show_form(interaction, BallotForm(view, fmt))
         else:
             raise MootError("That button is no longer in use.")
+
+    async def press_floor(
+        self, interaction: discord.Interaction, button: RoundButton, view: rounds.RoundView
+    ) -> None:
+        """Points of information (offer, accept, decline) and prep (take it, end it)."""
+        now = self.bot.clock.now()
+        user = interaction.user
+        fmt = self.runner.format_of(view)
+        if button.action == "offer":
+            turn = view.current_turn
+            if turn is None or turn.id != int(button.arg):
+                raise MootError("That speech has ended; offer a point during the one under way.")
+            changes = await self.offer(view.id, user.id)
+            # Queued behind the point shown: as many are ahead as now wait behind that one.
+            shown = changes.notices[0]
+            queued = shown.kind is NoticeKind.POINT_QUEUE and shown.point is not None
+            waiting = shown.point.waiting if queued and shown.point else 0
+            speaker = view.name_of(turn.speaker_id)
+            done = f"Your point is offered to {speaker}" + (
+                f"; {counted(waiting, 'point')} {'is' if waiting == 1 else 'are'} ahead of it."
+                if waiting
+                else "."
+            )
+        elif button.action in ("accept", "decline"):
+            accept = button.action == "accept"
+            async with self.bot.db.session() as session:
+                changes = await rounds.answer_point(
+                    view.id,
+                    int(button.arg),
+                    user.id,
+                    accept,
+                    formats=self.bot.formats,
+                    now=now,
+                    session=session,
+                )
+            done = "You accepted the point." if accept else "You declined the point."
+        elif button.action == "prep":
+            async with self.bot.db.session() as session:
+                changes = await rounds.take_prep(
+                    view.id, user.id, fmt=fmt, now=now, session=session, turn_id=int(button.arg)
+                )
+            done = "Prep is running. Press Resume, or /debate prep again, to speak."
+        else:
+            allowed, _ = await moderator_status(interaction)
+            async with self.bot.db.session() as session:
+                changes = await rounds.end_prep(
+                    view.id, user.id, may_moderate=allowed, fmt=fmt, now=now, session=session
+                )
+            done = "Prep is over: the speech runs."
+        await self.runner.answer_then_follow(interaction, done, changes)
+
+    async def offer(self, round_id: int, user_id: int) -> RoundUpdate:
+        """Offer a point of information; a refused offer is recorded too, then refused."""
+        now = self.bot.clock.now()
+        try:
+            async with self.bot.db.session() as session:
+                return await rounds.offer_point(
+                    round_id, user_id, formats=self.bot.formats, now=now, session=session
+                )
+        except MootError as refused:
+            async with self.bot.db.session() as session:
+                await rounds.note_refused_offer(
+                    round_id, user_id, str(refused), now=now, session=session
+                )
+            raise
 
     async def start_round(self, interaction: discord.Interaction, round_id: int) -> None:
         """The lobby's Start button. One answer both acknowledges the press and shows the

@@ -47,6 +47,7 @@ COMMANDS = [
     "debate join",
     "debate leave",
     "debate yield",
+    "debate prep",
     "debate status",
     "debate transcript",
     "debate pause",

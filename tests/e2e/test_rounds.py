@@ -209,10 +209,16 @@ async def play_through(r: Round, mod: str = "mod") -> int:
             assert skipped.ephemeral and "Skipped " in skipped.reply.content  # type: ignore[union-attr]
             continue
         speaker = next(
-            name
-            for name, member in r.world.members.items()
-            if turn.content == f"<@{member.user.id}>"
+            (
+                name
+                for name, member in r.world.members.items()
+                if turn.content == f"<@{member.user.id}>"
+            ),
+            None,
         )
+        if speaker is None:  # a grand crossfire: every speaker holds the floor
+            await r.slash(mod, "debate skip")
+            continue
         await r.click(speaker, turn, "Done")
 
 
@@ -224,6 +230,7 @@ async def play_through(r: Round, mod: str = "mod") -> int:
         ("lincoln-douglas", 7, ["alice"], ["bob"]),
         ("karl-popper", 11, ["alice", "carol"], ["bob"]),
         ("world-schools", 8, ["alice", "carol"], ["bob", "dave"]),
+        ("public-forum", 11, ["alice", "carol"], ["bob", "dave"]),
     ],
 )
 async def test_every_shipped_format_plays_through_to_a_result(
@@ -243,7 +250,7 @@ async def test_every_shipped_format_plays_through_to_a_result(
     await r.click("mod", r.lobby(), "Start")
     assert await play_through(r) == turns
     voting = r.latest("Voting is open")
-    judged = fmt in ("lincoln-douglas", "karl-popper", "world-schools")
+    judged = fmt in ("lincoln-douglas", "karl-popper", "world-schools", "public-forum")
     assert ("submit a ballot" in voting.text()) == judged
     await r.click("owner", voting, "Realist · 0")
     result = await result_posted(r, timeline)
@@ -259,6 +266,13 @@ async def test_every_shipped_format_plays_through_to_a_result(
     if fmt == "karl-popper":
         speakers = [t.content for t in r.turns() if t.content]
         assert speakers.count(f"<@{world.member('bob').user.id}>") == 5
+    if fmt == "public-forum":
+        # The grand crossfire calls all four speakers, and gives every one the floor.
+        grand = next(t for t in r.turns() if "Grand crossfire" in t.text())
+        assert "**Every speaker** has the floor: Alice, Carol, Bob and Dave" in grand.text()
+        assert sorted(grand.pinged_users) == sorted(
+            world.member(n).user.id for n in ("alice", "carol", "bob", "dave")
+        )
 
 
 async def test_moderator_controls_pause_resume_extend_skip_and_end(

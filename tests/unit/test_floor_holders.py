@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.domain import RoundStatus, Side, TurnStatus
 from bot.services.rounds.floor import floor_holders
-from bot.services.rounds.read_models import RoundView, TurnView
+from bot.services.rounds.read_models import RoundView, Seat, TurnView
 
 NOW = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
 
@@ -86,3 +86,35 @@ def test_nobody_holds_the_floor_unless_a_turn_runs() -> None:
         assert floor_holders(view(running, status=status)) == frozenset()
     assert floor_holders(view(replace(running, status=TurnStatus.PAUSED))) == frozenset()
     assert floor_holders(view(running, current=None)) == frozenset()
+
+
+def test_an_accepted_point_gives_its_offerer_the_floor_with_the_speaker() -> None:
+    speech = turn(1, speaker=7)
+    heard = replace(view(speech), point_by=9, point_ends_at=NOW)
+    assert floor_holders(heard) == {7, 9}
+    # Once it is over, the speaker holds the floor alone again.
+    assert floor_holders(replace(heard, point_by=None, point_ends_at=None)) == {7}
+    # Paused: nobody, point or not.
+    assert floor_holders(replace(heard, status=RoundStatus.PAUSED)) == frozenset()
+
+
+def test_nobody_holds_the_floor_during_prep() -> None:
+    # Prep stops the speech's clock (the turn is paused) while the round runs.
+    stopped = replace(turn(1, speaker=7), status=TurnStatus.PAUSED, ends_at=None, remaining=60.0)
+    prepping = replace(view(stopped), prep_side=Side.REALIST, prep_by=7, prep_ends_at=NOW)
+    assert floor_holders(prepping) == frozenset()
+    # Even a view caught between the two writes gives the floor to nobody during prep.
+    assert floor_holders(replace(view(turn(1, speaker=7)), prep_side=Side.REALIST)) == frozenset()
+
+
+def test_a_grand_crossfire_gives_every_speaker_the_floor() -> None:
+    grand = replace(turn(1, "cross-examination", speaker=0), side=None, speaker_id=None)
+    seats = [
+        Seat(7, "realist", "Alice"),
+        Seat(8, "realist", "Carol"),
+        Seat(9, "values", "Bob"),
+        Seat(10, "values", "Dave"),
+        Seat(11, "audience", "Eve"),
+        Seat(12, "judge", "Judy"),
+    ]
+    assert floor_holders(replace(view(grand), seats=seats)) == {7, 8, 9, 10}

@@ -17,6 +17,11 @@ from bot.actions.rounds.render import (
     describe,
     lobby_embed,
     lobby_view,
+    point_embed,
+    point_line,
+    point_view,
+    prep_line,
+    prep_view,
     result_embed,
     turn_embed,
     turn_view,
@@ -25,7 +30,7 @@ from bot.actions.rounds.render import (
 )
 from bot.alarms import AlarmDesk
 from bot.batch import Batcher
-from bot.domain import Tally
+from bot.domain import Side, Tally
 from bot.errors import MootError
 from bot.formats import Format
 from bot.services import rounds
@@ -43,6 +48,17 @@ ANNOUNCE_LEASE = timedelta(seconds=5)
 OPENING_LEASE = timedelta(minutes=1)
 # How many messages of a round's thread are read back after a restart.
 BACKFILL_MESSAGES = 500
+
+
+# The notices about points of information (see _announce_point).
+_POINT_KINDS = (
+    NoticeKind.POINT,
+    NoticeKind.POINT_QUEUE,
+    NoticeKind.POINT_ACCEPTED,
+    NoticeKind.POINT_DECLINED,
+    NoticeKind.POINT_OVER,
+    NoticeKind.POINTS_LAPSED,
+)
 
 
 class RoundRunner:
@@ -257,14 +273,24 @@ class RoundRunner:
         turn = next((t for t in view.turns if t.id == notice.turn_id), None)
         message_id: int | None = None
         if notice.kind is NoticeKind.TURN and turn is not None:
+            # A grand crossfire has no one speaker: every speaker of both sides is called.
+            called = (
+                [s.user_id for s in view.seats if s.role in (Side.REALIST, Side.VALUES)]
+                if turn.kind == "cross-examination" and turn.side is None
+                else [turn.speaker_id]
+                if turn.speaker_id
+                else []
+            )
             message_id = await post(
-                content=f"<@{turn.speaker_id}>" if turn.speaker_id else None,
+                content=" ".join(f"<@{u}>" for u in called) or None,
                 embed=turn_embed(view, turn, fmt, reads_messages=self.bot.settings.message_content),
-                view=turn_view(view, turn),
+                view=turn_view(view, turn, fmt),
                 allowed_mentions=discord.AllowedMentions(
                     everyone=False,
                     roles=False,
-                    users=[discord.Object(u) for u in (turn.speaker_id, turn.answerer_id) if u],
+                    users=[
+                        discord.Object(u) for u in {*called, *(u for u in (turn.answerer_id,) if u)}
+                    ],
                 ),
                 nonce=f"turn{turn.id}",
             )
@@ -284,11 +310,81 @@ class RoundRunner:
             await self.close_vote(view, fmt, tally)
         elif notice.kind is NoticeKind.STARTED:
             await self.refresh_lobby(view, fmt)
+        elif notice.kind in _POINT_KINDS:
+            await self._announce_point(notice, view, turn)
+        elif notice.kind in (NoticeKind.PREP, NoticeKind.PREP_OVER):
+            await post(
+                content=prep_line(notice, view, turn),
+                view=prep_view(view) if notice.kind is NoticeKind.PREP else None,
+            )
+            await self.refresh_turn(view, turn, fmt)
         else:
             await post(content=describe(notice, view))
             if notice.kind is NoticeKind.ENDED:
                 await self.close_vote(view, fmt, tally)  # ended during the vote
         return message_id
+
+    async def _announce_point(
+        self, notice: Notice, view: RoundView, turn: rounds.TurnView | None
+    ) -> None:
+        """A point of information: shown to the speaker with Accept and Decline (one at a
+        time), its message changed as it is answered, and a word in the thread."""
+        assert view.thread_id is not None
+        point = notice.point
+        if notice.kind is NoticeKind.POINT and point is not None and turn is not None:
+            speaker = turn.speaker_id
+            message_id = await self.bot.post(
+                view.thread_id,
+                content=f"<@{speaker}>" if speaker else None,
+                embed=point_embed(view, notice),
+                view=point_view(view, notice),
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, roles=False, users=[discord.Object(speaker)] if speaker else []
+                ),
+                nonce=f"point{point.id}",
+            )
+            async with self.bot.db.session() as session:
+                await rounds.point_posted(point.id, message_id, session=session)
+            return
+        changed = {
+            NoticeKind.POINT_QUEUE: "",
+            NoticeKind.POINT_DECLINED: "declined",
+            NoticeKind.POINT_ACCEPTED: "accepted",
+        }
+        if point is not None and point.message_id and notice.kind in changed:
+            state = notice.text if notice.kind is NoticeKind.POINT_DECLINED else ""
+            state = state or changed[notice.kind]
+            await self.bot.edit(
+                view.thread_id,
+                point.message_id,
+                embed=point_embed(view, notice, state),
+                view=discord.ui.View() if state else point_view(view, notice),
+            )
+        elif point is not None and point.message_id and notice.kind is NoticeKind.POINTS_LAPSED:
+            # The point shown when the speech ended: its buttons go.
+            await self.bot.edit(view.thread_id, point.message_id, view=discord.ui.View())
+        if notice.kind in (
+            NoticeKind.POINT_ACCEPTED,
+            NoticeKind.POINT_OVER,
+            NoticeKind.POINTS_LAPSED,
+        ):
+            await self.bot.post(view.thread_id, content=point_line(notice, view, turn))
+
+    async def refresh_turn(
+        self, view: RoundView, turn: rounds.TurnView | None, fmt: Format
+    ) -> None:
+        """Show a turn's announcement as the turn now stands (its end, its buttons)."""
+        if view.thread_id is None or turn is None or turn.announce_message_id is None:
+            return
+        try:
+            await self.bot.edit(
+                view.thread_id,
+                turn.announce_message_id,
+                embed=turn_embed(view, turn, fmt, reads_messages=self.bot.settings.message_content),
+                view=turn_view(view, turn, fmt),
+            )
+        except discord.HTTPException:
+            log.info("round %s: could not update the turn's announcement", view.id)
 
     async def close_vote(self, view: RoundView, fmt: Format, tally: Tally) -> None:
         """Show the vote message as closed, its buttons off, once the round is decided or

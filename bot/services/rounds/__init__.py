@@ -9,6 +9,7 @@ The service is used as one module (`rounds.join`, `rounds.tick`): this package g
 names the rest of the bot uses from the modules that hold them.
 """
 
+from bot.services.rounds.clock import clock_text
 from bot.services.rounds.controls import (
     end,
     extend,
@@ -21,6 +22,7 @@ from bot.services.rounds.controls import (
 )
 from bot.services.rounds.decision import REASON_MAX, Decision, ballot_template
 from bot.services.rounds.finding import round_choices, round_here
+from bot.services.rounds.floor import floor_holders
 from bot.services.rounds.lobby import (
     MOTION_MAX,
     PACE_RANGE,
@@ -33,11 +35,22 @@ from bot.services.rounds.lobby import (
     leave,
     unopened,
 )
+from bot.services.rounds.points import (
+    accepted_points,
+    answer_point,
+    note_refused_offer,
+    offer_point,
+    point_posted,
+    protected_text,
+    takes_points,
+)
+from bot.services.rounds.prep import PREP_GRACE, end_prep, pools_text, prep_report, take_prep
 from bot.services.rounds.read_models import (
     AUDIENCE,
     JUDGE,
     Notice,
     NoticeKind,
+    PointView,
     RoundUpdate,
     RoundView,
     Seat,
@@ -59,7 +72,6 @@ from bot.services.rounds.timers import TimerOutcome, announced, due_rounds, tick
 from bot.services.rounds.transcript import transcript
 from bot.services.rounds.turns import (
     check_startable,
-    clock_text,
     start,
     start_many,
     voting_seconds,
@@ -72,6 +84,7 @@ __all__ = [
     "JUDGE",
     "MOTION_MAX",
     "PACE_RANGE",
+    "PREP_GRACE",
     "REASON_MAX",
     "ROUNDS",
     "SEATS",
@@ -80,6 +93,7 @@ __all__ = [
     "Decision",
     "Notice",
     "NoticeKind",
+    "PointView",
     "Posted",
     "RoundUpdate",
     "RoundView",
@@ -87,7 +101,9 @@ __all__ = [
     "Seat",
     "TimerOutcome",
     "TurnView",
+    "accepted_points",
     "announced",
+    "answer_point",
     "assign_judge",
     "attach_thread",
     "backfill_speeches",
@@ -101,12 +117,20 @@ __all__ = [
     "decide",
     "due_rounds",
     "end",
+    "end_prep",
     "extend",
+    "floor_holders",
     "get_round",
     "join",
     "leave",
     "load_rounds",
+    "note_refused_offer",
+    "offer_point",
     "pause",
+    "point_posted",
+    "pools_text",
+    "prep_report",
+    "protected_text",
     "record_out_of_turn",
     "record_speech",
     "remove",
@@ -119,6 +143,8 @@ __all__ = [
     "start",
     "start_many",
     "submit_ballot",
+    "take_prep",
+    "takes_points",
     "tally",
     "tick",
     "transcript",

@@ -13,9 +13,11 @@ from bot.domain import RoundStatus, Side, TurnStatus
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Participant, Round, Turn
+from bot.services.rounds.clock import clock_text, earliest, next_due
+from bot.services.rounds.points import close_points, end_point, lapse_member, lapse_notices
 from bot.services.rounds.read_models import ACTIVE, Notice, NoticeKind, RoundUpdate, RoundView
 from bot.services.rounds.rows import get_round, record_event
-from bot.services.rounds.turns import clock_text, finish_turn, next_due
+from bot.services.rounds.turns import finish_turn
 
 # Discord's ids count milliseconds from this instant (the first of 2015).
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -135,11 +137,16 @@ async def skip(
 
 
 async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> RoundUpdate:
-    """Stop the clock; the turn keeps the time it had left."""
+    """Stop the clock; the turn keeps the time it had left. During prep, the prep clock
+    stops instead (the side keeps what is left of its pool). A point being heard ends."""
     row = await _round_row(round_id, session)
     if row.status == RoundStatus.PAUSED:
         raise MootError("The round is already paused. /debate resume starts the clock again.")
     turn = await _current_turn(row, session)
+    view = await get_round(round_id, session=session)
+    said, view = await end_point(view, now, session, "pause")
+    if view.prep_side is not None:
+        return await _pause_prep(view, turn, by, now, session, said)
     assert turn.ends_at is not None
     left = max(0.0, (turn.ends_at - now).total_seconds())
     claimed = await session.exec(
@@ -149,22 +156,68 @@ async def pause(round_id: int, *, by: int, now: datetime, session: AsyncSession)
     )
     if claimed.rowcount != 1:
         raise MootError("The round is already paused.")
+    await session.refresh(row)
     row.status = RoundStatus.PAUSED
     row.due_at = None
     session.add(row)
     await record_event(session, round_id, "paused", now, by, clock_text(left))
     return RoundUpdate(
         await get_round(round_id, session=session),
-        [Notice(NoticeKind.PAUSED, round_id, turn.id, clock_text(left))],
+        [*said, Notice(NoticeKind.PAUSED, round_id, turn.id, clock_text(left))],
     )
 
 
-async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession) -> RoundUpdate:
-    """Start the clock again with the time the turn had left when it was paused."""
+async def _pause_prep(
+    view: RoundView, turn: Turn, by: int, now: datetime, session: AsyncSession, said: list[Notice]
+) -> RoundUpdate:
+    """Pause during prep: the prep clock stops, and what it ran is taken from the pool."""
+    side = view.prep_side
+    assert side is not None
+    column = "realist_prep_used" if side is Side.REALIST else "values_prep_used"
+    claimed = await session.exec(
+        update(Round)
+        .where(
+            col(Round.id) == view.id,
+            col(Round.status) == RoundStatus.RUNNING,
+            col(Round.prep_side) == side,
+        )
+        .values(
+            {
+                column: view.prep_used(side, now),
+                "status": RoundStatus.PAUSED,
+                "due_at": None,
+                "prep_started_at": None,
+                "prep_ends_at": None,
+            }
+        )
+    )
+    if claimed.rowcount != 1:
+        raise MootError("The round is already paused.")
+    await record_event(session, view.id, "paused", now, by, f"{side.label} prep")
+    return RoundUpdate(
+        await get_round(view.id, session=session),
+        [*said, Notice(NoticeKind.PAUSED, view.id, turn.id)],
+    )
+
+
+async def resume(
+    round_id: int,
+    *,
+    by: int,
+    now: datetime,
+    session: AsyncSession,
+    fmt: Format | None = None,
+) -> RoundUpdate:
+    """Start the clock again with the time the turn had left when it was paused (paused
+    during prep: the prep clock, with what is left of the side's pool in `fmt`)."""
     row = await _round_row(round_id, session)
     if row.status != RoundStatus.PAUSED:
         raise MootError("The round is not paused.")
     turn = await _current_turn(row, session)
+    if row.prep_side is not None:
+        if fmt is None:
+            raise MootError("This round's format is needed to resume its prep.")
+        return await _resume_prep(row, fmt, turn, by, now, session)
     left = turn.remaining or 0.0
     claimed = await session.exec(
         update(Turn)
@@ -180,6 +233,28 @@ async def resume(round_id: int, *, by: int, now: datetime, session: AsyncSession
     await record_event(session, round_id, "resumed", now, by, clock_text(left))
     return RoundUpdate(
         await get_round(round_id, session=session), [Notice(NoticeKind.RESUMED, round_id, turn.id)]
+    )
+
+
+async def _resume_prep(
+    row: Round, fmt: Format, turn: Turn, by: int, now: datetime, session: AsyncSession
+) -> RoundUpdate:
+    """Resume a round paused during prep: the prep clock runs again on what is left."""
+    view = await get_round(row.id or 0, session=session)
+    side = view.prep_side
+    assert side is not None
+    left = view.prep_left(side, fmt.prep_pool(view.pace))
+    ends = now + timedelta(seconds=left)
+    claimed = await session.exec(
+        update(Round)
+        .where(col(Round.id) == view.id, col(Round.status) == RoundStatus.PAUSED)
+        .values(status=RoundStatus.RUNNING, prep_started_at=now, prep_ends_at=ends, due_at=ends)
+    )
+    if claimed.rowcount != 1:
+        raise MootError("The round is not paused.")
+    await record_event(session, view.id, "resumed", now, by, f"{side.label} prep")
+    return RoundUpdate(
+        await get_round(view.id, session=session), [Notice(NoticeKind.RESUMED, view.id, turn.id)]
     )
 
 
@@ -204,7 +279,9 @@ async def extend(
     else:
         assert turn.ends_at is not None
         turn.ends_at = turn.ends_at + timedelta(seconds=seconds)
-        row.due_at = next_due(turn.ends_at, _marks(turn), turn.warnings_sent)
+        row.due_at = earliest(
+            next_due(turn.ends_at, _marks(turn), turn.warnings_sent), row.point_ends_at
+        )
         session.add(row)
     session.add(turn)
     await session.flush()
@@ -233,6 +310,11 @@ async def remove(
     )
     await record_event(session, round_id, "removed", now, by, f"{user_id}")
     notices = [Notice(NoticeKind.REMOVED, round_id, None, view.name_of(user_id))]
+    if view.point_by == user_id:
+        # Their point is being heard: it ends with them.
+        said, view = await end_point(view, now, session)
+        notices += said
+    notices += await lapse_member(view, user_id, now, session)
     if role in (Side.REALIST, Side.VALUES) and view.status is not RoundStatus.LOBBY:
         mates = [s.user_id for s in view.speakers(Side(role)) if s.user_id != user_id]
         for column in ("speaker_id", "answerer_id"):
@@ -264,22 +346,37 @@ async def end(round_id: int, *, by: int, now: datetime, session: AsyncSession) -
     row = await _round_row(round_id, session)
     if row.status in (RoundStatus.DECIDED, RoundStatus.ENDED):
         raise MootError("That round is already over.")
+    current = row.current
     claimed = await session.exec(
         update(Round)
         .where(col(Round.id) == round_id, col(Round.status).in_(ACTIVE))
-        .values(status=RoundStatus.ENDED, due_at=None, finished_at=now, current=None)
+        .values(
+            status=RoundStatus.ENDED,
+            due_at=None,
+            finished_at=now,
+            current=None,
+            point_by=None,
+            point_ends_at=None,
+            prep_side=None,
+            prep_by=None,
+            prep_started_at=None,
+            prep_ends_at=None,
+        )
     )
     if claimed.rowcount != 1:
         raise MootError("That round is already over.")
-    await session.exec(
+    ended = await session.exec(
         update(Turn)
         .where(
             col(Turn.round_id) == round_id,
             col(Turn.status).in_((TurnStatus.RUNNING, TurnStatus.PAUSED)),
         )
         .values(status=TurnStatus.DONE, ended_at=now, end_reason="ended")
+        .returning(col(Turn.id))
     )
     await record_event(session, round_id, "ended", now, by)
+    lapsed = await close_points(ended.scalars().all() if current else [], now, session)
+    notices = [n for t in lapsed for n in lapse_notices(round_id, t, lapsed)]
     return RoundUpdate(
-        await get_round(round_id, session=session), [Notice(NoticeKind.ENDED, round_id)]
+        await get_round(round_id, session=session), [*notices, Notice(NoticeKind.ENDED, round_id)]
     )

@@ -78,6 +78,30 @@ class RoundView:
     started_at: datetime | None
     seats: list[Seat]
     turns: list[TurnView]
+    # The member whose accepted point of information holds the floor with the speaker,
+    # and when its time is up.
+    point_by: int | None = None
+    point_ends_at: datetime | None = None
+    # Preparation under way: the side drawing on its pool, who called it, when its clock
+    # last started and when the pool runs out (both None while the round is paused).
+    prep_side: Side | None = None
+    prep_by: int | None = None
+    prep_started_at: datetime | None = None
+    prep_ends_at: datetime | None = None
+    # Seconds of each side's pool used before the prep under way.
+    realist_prep_used: float = 0.0
+    values_prep_used: float = 0.0
+
+    def prep_used(self, side: Side, now: datetime | None = None) -> float:
+        """Seconds of `side`'s pool used, counting the prep under way up to `now`."""
+        used = self.realist_prep_used if side is Side.REALIST else self.values_prep_used
+        if now is not None and self.prep_side is side and self.prep_started_at is not None:
+            used += max(0.0, (now - self.prep_started_at).total_seconds())
+        return used
+
+    def prep_left(self, side: Side, pool: int, now: datetime | None = None) -> float:
+        """Seconds left in `side`'s pool of `pool` seconds."""
+        return max(0.0, pool - self.prep_used(side, now))
 
     def speakers(self, side: Side) -> list[Seat]:
         return [s for s in self.seats if s.role == side.value]
@@ -120,6 +144,29 @@ class NoticeKind(StrEnum):
     SKIP = "skip"
     REMOVED = "removed"
     NO_SPEAKER = "no-speaker"
+    # Points of information: one shown to the speaker (with Accept and Decline), the
+    # shown one's count of others waiting changed, accepted, declined, its time over, and
+    # those still waiting lapsed.
+    POINT = "point"
+    POINT_QUEUE = "point-queue"
+    POINT_ACCEPTED = "point-accepted"
+    POINT_DECLINED = "point-declined"
+    POINT_OVER = "point-over"
+    POINTS_LAPSED = "points-lapsed"
+    # Preparation: taken (the turn's clock stands still), and over (the speech runs).
+    PREP = "prep"
+    PREP_OVER = "prep-over"
+
+
+@dataclass(frozen=True)
+class PointView:
+    """A point of information as a notice shows it: who offered it, how many others wait
+    behind it, and the message that shows it to the speaker (once posted)."""
+
+    id: int
+    user_id: int
+    waiting: int = 0
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +179,8 @@ class Notice:
     text: str = ""
     # Announced again after a crash: it may have gone out already (see MootBot.post).
     recovering: bool = False
+    # The point of information a point notice is about.
+    point: PointView | None = None
 
 
 @dataclass

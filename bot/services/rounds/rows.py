@@ -23,9 +23,9 @@ from bot.errors import MootError
 from bot.services.rounds.read_models import RoundView, Seat, TurnView, turn_view
 
 # The tables as such, for the timer path's plain-row reads and many-row writes.
-ROUNDS, SEATS, TURNS, EVENTS = (
+ROUNDS, SEATS, TURNS, EVENTS, POINTS = (
     SQLModel.metadata.tables[name]
-    for name in ("debate_round", "round_participant", "turn", "round_event")
+    for name in ("debate_round", "round_participant", "turn", "round_event", "round_point")
 )
 # The timer path's statements, built once: SQLAlchemy then finds each compiled form by a
 # cache key it works out once per statement object, not once per execution.
@@ -68,6 +68,9 @@ MOVE_ROUNDS = (
         current=bindparam("new_current"),
         due_at=bindparam("new_due_at"),
         voting_ends_at=bindparam("new_voting_ends_at"),
+        # A new turn (or the vote) begins: no point holds the floor any more.
+        point_by=None,
+        point_ends_at=None,
     )
 )
 END_TURNS = (
@@ -127,6 +130,14 @@ async def load_rounds(round_ids: Collection[int], *, session: AsyncSession) -> d
             started_at=row.started_at,
             seats=seats.get(row.id, []),
             turns=turns.get(row.id, []),
+            point_by=row.point_by,
+            point_ends_at=row.point_ends_at,
+            prep_side=Side(row.prep_side) if row.prep_side else None,
+            prep_by=row.prep_by,
+            prep_started_at=row.prep_started_at,
+            prep_ends_at=row.prep_ends_at,
+            realist_prep_used=row.realist_prep_used,
+            values_prep_used=row.values_prep_used,
         )
         for row in rows
     }

@@ -16,6 +16,7 @@ from bot.domain import RoundStatus, Side, TurnStatus
 from bot.errors import MootError
 from bot.formats import Format
 from bot.models import Round, Speech
+from bot.services.rounds.floor import floor_holders
 from bot.services.rounds.read_models import JUDGE, RoundView
 from bot.services.rounds.rows import get_round, record_event
 from bot.sharding import on_shards
@@ -43,12 +44,9 @@ def rule_on_message(view: RoundView, user_id: int, fmt: Format) -> Ruling:
     """Record the current speaker's words; refuse other debaters'; audience per format."""
     role = view.role_of(user_id)
     turn = view.current_turn
-    speaking = (
-        view.status is RoundStatus.RUNNING
-        and turn is not None
-        and turn.status is TurnStatus.RUNNING
-        and user_id in (turn.speaker_id, turn.answerer_id)
-    )
+    # Whoever holds the floor speaks on the record: the speaker, the answerer, every speaker
+    # of a grand crossfire, the member whose point of information is being heard.
+    speaking = turn is not None and user_id in floor_holders(view)
     if speaking:
         assert turn is not None
         return Ruling(MessageAction.RECORD, turn.id)
@@ -124,6 +122,7 @@ async def backfill_speeches(round_id: int, posted: list[Posted], *, session: Asy
         text = message.content.strip()[:SPEECH_MAX]
         if message.message_id in known or not text:
             continue
+        debater = view.role_of(message.author_id) in (Side.REALIST, Side.VALUES)
         turn = next(
             (
                 t
@@ -131,7 +130,10 @@ async def backfill_speeches(round_id: int, posted: list[Posted], *, session: Asy
                 if t.started_at is not None
                 and t.started_at <= message.at
                 and all(message.at < end for end in (t.ended_at, t.ends_at) if end)
-                and message.author_id in (t.speaker_id, t.answerer_id)
+                and (
+                    message.author_id in (t.speaker_id, t.answerer_id)
+                    or (t.side is None and t.kind == "cross-examination" and debater)
+                )
             ),
             None,
         )
@@ -184,6 +186,8 @@ async def speech_turn(round_id: int, user_id: int, *, session: AsyncSession) -> 
         or turn.status is not TurnStatus.RUNNING
     ):
         raise MootError("No turn is running: speeches can be submitted only during your turn.")
-    if user_id not in (turn.speaker_id, turn.answerer_id):
+    if view.prep_side is not None:
+        raise MootError(f"{view.prep_side.label} is taking prep: the speech has not begun.")
+    if user_id not in floor_holders(view):
         raise MootError("It is not your turn to speak.")
     return turn.id

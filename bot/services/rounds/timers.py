@@ -15,6 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain import RoundStatus, TurnStatus
 from bot.formats import Format
 from bot.models import Round, Turn
+from bot.services.rounds.clock import clock_text, earliest, next_due, with_turn
+from bot.services.rounds.points import close_points, end_point, lapse_notices, takes_points
+from bot.services.rounds.prep import finish_prep
 from bot.services.rounds.read_models import Notice, NoticeKind, RoundView, TurnView
 from bot.services.rounds.rows import (
     ROUNDS,
@@ -24,7 +27,7 @@ from bot.services.rounds.rows import (
     load_rounds,
     record_events,
 )
-from bot.services.rounds.turns import advance, clock_text, end_turns, next_due, with_turn
+from bot.services.rounds.turns import advance, end_turns
 from bot.services.rounds.voting import close_voting
 from bot.sharding import on_shards
 
@@ -66,29 +69,49 @@ async def tick(
         turn = view.current_turn
         if view.status is not RoundStatus.RUNNING or turn is None:
             continue
+        if view.prep_side is not None:
+            # The side's pool is empty: prep is over and the speech runs.
+            if view.prep_ends_at is not None and view.prep_ends_at <= now:
+                notices[view.id], views[view.id] = await finish_prep(view, fmt, now, session)
+            continue
         if turn.status is not TurnStatus.RUNNING or turn.ends_at is None:
             continue
         if turn.ends_at <= now:
             time_up[turn.id] = (view, turn)
-        else:
-            notices[view.id], views[view.id] = await _warn(view, turn, now, session)
+            continue
+        said: list[Notice] = []
+        if view.point_ends_at is not None and view.point_ends_at <= now:
+            said, view = await end_point(view, now, session)
+        warned, views[view.id] = await _warn(view, turn, now, session)
+        notices[view.id] = said + warned
     events: list[dict[str, Any]] = []
     starts = []
-    for turn_id in await end_turns(time_up, "time", now, session):
+    finished = await end_turns(time_up, "time", now, session)
+    # Points are offered only in speeches with protected time: only their turns are looked at.
+    lapsed = await close_points(
+        [t for t in finished if _takes_points(formats, *time_up[t])], now, session
+    )
+    for turn_id in finished:
         view, turn = time_up[turn_id]
+        notices[view.id] = lapse_notices(view.id, turn_id, lapsed)
         events.append(event_row(view.id, "turn-time", now, None, str(turn.position)))
         ended = with_turn(
             view, turn_id, status=TurnStatus.DONE, ended_at=now, end_reason="time", remaining=None
         )
         starts.append((ended, turn.position + 1))
     for round_id, (said, view) in (await advance(starts, formats, now, session, events)).items():
-        notices[round_id], views[round_id] = said, view
+        notices[round_id], views[round_id] = notices.get(round_id, []) + said, view
     await record_events(session, events)
     views |= await load_rounds(decided, session=session)
     return {
         round_id: TimerOutcome(notices.get(round_id, []), view, view.due_at)
         for round_id, view in views.items()
     }
+
+
+def _takes_points(formats: Mapping[str, Format], view: RoundView, turn: TurnView) -> bool:
+    fmt = formats.get(view.format_key)
+    return fmt is not None and takes_points(fmt, turn) is not None
 
 
 async def _warn(
@@ -99,7 +122,9 @@ async def _warn(
     passed = [i for i, w in enumerate(turn.warnings) if turn.ends_at - timedelta(seconds=w) <= now]
     sent = max(passed) + 1 if passed else 0
     if sent <= turn.warnings_sent:
-        due = next_due(turn.ends_at, turn.warnings, turn.warnings_sent)
+        due = earliest(
+            next_due(turn.ends_at, turn.warnings, turn.warnings_sent), view.point_ends_at
+        )
         await _set_due(view.id, due, session)
         return [], replace(view, due_at=due)
     claimed = await session.exec(
@@ -109,7 +134,7 @@ async def _warn(
     )
     if claimed.rowcount != 1:
         return [], view
-    due = next_due(turn.ends_at, turn.warnings, sent)
+    due = earliest(next_due(turn.ends_at, turn.warnings, sent), view.point_ends_at)
     await _set_due(view.id, due, session)
     left = max(0, round((turn.ends_at - now).total_seconds()))
     view = replace(with_turn(view, turn.id, warnings_sent=sent), due_at=due)

@@ -11,6 +11,7 @@ from bot.domain import Side
 from bot.formats import Format
 from bot.models import Ballot, RoundEvent, Speech
 from bot.services.rounds.decision import points_of
+from bot.services.rounds.points import accepted_points
 from bot.services.rounds.read_models import JUDGE
 from bot.services.rounds.rows import get_round
 from bot.services.rounds.voting import tally
@@ -36,6 +37,7 @@ async def transcript(round_id: int, fmt: Format, *, session: AsyncSession) -> st
         )
     ).all()
     ballots = (await session.exec(select(Ballot).where(Ballot.round_id == round_id))).all()
+    accepted = await accepted_points(round_id, session=session)
     out = [
         f"# {view.motion}",
         "",
@@ -63,6 +65,8 @@ async def transcript(round_id: int, fmt: Format, *, session: AsyncSession) -> st
         out += ["", f"### {turn.position}. {turn.role}: {who}{status}"]
         if turn.started_at:
             out.append(f"_Started {turn.started_at.isoformat(timespec='seconds')}_")
+        for offerer, at in accepted.get(turn.id, []):
+            out.append(f"_Point of information from {view.name_of(offerer)}, accepted {_iso(at)}_")
         for speech in by_turn.get(turn.id, []):
             out += [
                 "",

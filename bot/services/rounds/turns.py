@@ -17,6 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain import RoundStatus, Side, TurnStatus
 from bot.errors import MootError
 from bot.formats import Format, TurnSpec
+from bot.services.rounds.clock import next_due, with_turn
+from bot.services.rounds.points import close_points, lapse_notices
+from bot.services.rounds.prep import finish_prep
 from bot.services.rounds.read_models import (
     Notice,
     NoticeKind,
@@ -45,16 +48,6 @@ def _speaker(speakers: list[int], number: int) -> int | None:
     if not speakers:
         return None
     return speakers[(number - 1) % len(speakers)]
-
-
-def next_due(ends_at: datetime | None, warnings: tuple[int, ...], sent: int) -> datetime | None:
-    """When a running turn next needs the timer: its next warning, else its end."""
-    if ends_at is None:
-        return None
-    marks = warnings[sent:]
-    if marks:
-        return min(ends_at - timedelta(seconds=marks[0]), ends_at)
-    return ends_at
 
 
 def check_startable(view: RoundView) -> None:
@@ -233,7 +226,11 @@ async def advance(
     for view, position in starts:
         said: list[Notice] = []
         ahead = [t for t in view.turns if t.position >= position]
-        turn = next((t for t in ahead if t.kind == "prep" or t.speaker_id is not None), None)
+        # Preparation, and a grand crossfire (every speaker), have no one speaker.
+        turn = next(
+            (t for t in ahead if t.kind == "prep" or t.side is None or t.speaker_id is not None),
+            None,
+        )
         for passed in ahead:
             if passed is turn:
                 break
@@ -324,13 +321,6 @@ def _changed_turn(view: RoundView, change: dict[str, Any]) -> RoundView:
     return with_turn(view, change["turn"], **fields)
 
 
-def with_turn(view: RoundView, turn_id: int, **fields: Any) -> RoundView:
-    """The round with turn `turn_id`'s `fields` replaced: what was just written, without
-    reading the round again."""
-    turns = [replace(t, **fields) if t.id == turn_id else t for t in view.turns]
-    return replace(view, turns=turns)
-
-
 def voting_seconds(fmt: Format, pace: float) -> int:
     """How long the vote stays open: the format's window at the round's pace."""
     return max(1, round(fmt.voting_seconds * pace))
@@ -371,16 +361,14 @@ async def finish_turn(
         return []
     view = await get_round(round_id, session=session)
     position = next(t.position for t in view.turns if t.id == turn_id)
+    # Prep under way ends with the turn (its time is taken from the pool); points still
+    # waiting lapse, and a point being heard is over.
+    prepped, view = await finish_prep(view, fmt, now, session, actor=actor, start_speech=False)
+    lapsed = lapse_notices(round_id, turn_id, await close_points([turn_id], now, session))
     events = [event_row(round_id, f"turn-{reason}", now, actor, str(position))]
     if view.status is RoundStatus.PAUSED:
         events.append(event_row(round_id, "resumed", now, actor, "with the next turn"))
     advanced = await advance([(view, position + 1)], {fmt.key: fmt}, now, session, events)
     await record_events(session, events)
     said = PAUSE_ENDS if view.status is RoundStatus.PAUSED else ""
-    return [Notice(reason, round_id, turn_id, said), *advanced[round_id][0]]
-
-
-def clock_text(seconds: float) -> str:
-    """`1:05` for 65 seconds."""
-    whole = max(0, round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
+    return [*prepped, *lapsed, Notice(reason, round_id, turn_id, said), *advanced[round_id][0]]
