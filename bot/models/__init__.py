@@ -13,6 +13,7 @@ from bot.models.columns import utcnow
 from bot.models.config import CommandSync, GuildConfig
 from bot.models.corpus import Essay, Excerpt, Passage, Sentence
 from bot.models.excerpts import ExcerptPost, ExcerptSchedule, ExcerptVote
+from bot.models.floor import FloorChange, RoundVenue
 from bot.models.planning import PlannedRound, PlannedSeries, Signup
 from bot.models.quotes import MemberQuote, QuoteSearch
 from bot.models.rounds import Ballot, Participant, Round, RoundEvent, RoundVote, Speech, Turn
@@ -27,6 +28,7 @@ __all__ = [
     "ExcerptPost",
     "ExcerptSchedule",
     "ExcerptVote",
+    "FloorChange",
     "GuildConfig",
     "MemberQuote",
     "MemberScore",
@@ -38,6 +40,7 @@ __all__ = [
     "RequestPace",
     "Round",
     "RoundEvent",
+    "RoundVenue",
     "RoundVote",
     "ScoreAdjustment",
     "ScoreChange",
