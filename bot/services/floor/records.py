@@ -159,7 +159,7 @@ async def record(
     """Record, before making them, the first changes of members in rounds: (round, guild,
     member, what, the state before). A member already recorded in that round keeps the
     state first recorded, unless that record was settled (they were put back, or left the
-    Stage): then this change is their first again. Returns the unsettled records."""
+    Stage): then this change is their first again. Returns the record of each change."""
     if not changes:
         return []
     keys = {(r, u, w) for r, _, u, w, _ in changes}
@@ -200,7 +200,7 @@ async def record(
         session.add(row)
         rows.append(row)
     await session.flush()
-    return [_recorded(row) for row in dict.fromkeys(rows)]
+    return [_recorded(row) for row in rows]
 
 
 async def settle(record_ids: Iterable[int], *, session: AsyncSession) -> None:
