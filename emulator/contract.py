@@ -66,6 +66,8 @@ EVENT_SCHEMAS: dict[str, dict[str, str]] = {
         "threads[]": "ThreadResponse",
         "members[]": "GuildMemberResponse",
         "guild_scheduled_events[]": "ScheduledEventResponse",
+        "stage_instances[]": "StageInstanceResponse",
+        # voice_states[] lack guild_id there, which VoiceStateResponse requires.
     },
     "GUILD_MEMBER_ADD": {"": "GuildMemberResponse"},
     "GUILD_MEMBER_UPDATE": {"user": "UserResponse"},
@@ -83,6 +85,10 @@ EVENT_SCHEMAS: dict[str, dict[str, str]] = {
     "GUILD_SCHEDULED_EVENT_CREATE": {"": "ScheduledEventResponse"},
     "GUILD_SCHEDULED_EVENT_UPDATE": {"": "ScheduledEventResponse"},
     "GUILD_SCHEDULED_EVENT_DELETE": {"": "ScheduledEventResponse"},
+    "VOICE_STATE_UPDATE": {"": "VoiceStateResponse"},
+    "STAGE_INSTANCE_CREATE": {"": "StageInstanceResponse"},
+    "STAGE_INSTANCE_UPDATE": {"": "StageInstanceResponse"},
+    "STAGE_INSTANCE_DELETE": {"": "StageInstanceResponse"},
 }
 
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from emulator.server import Emulator
 
 # Events a bot receives only with an intent (guild message events need GUILD_MESSAGES).
+GUILD_MEMBERS_INTENT = 1 << 1
+GUILD_VOICE_STATES_INTENT = 1 << 7
 GUILD_MESSAGES_INTENT = 1 << 9
 GUILD_PRESENCES_INTENT = 1 << 8
 MESSAGE_CONTENT = 1 << 15
@@ -30,6 +32,10 @@ EVENT_INTENTS = {
     "MESSAGE_CREATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_UPDATE": GUILD_MESSAGES_INTENT,
     "MESSAGE_DELETE": GUILD_MESSAGES_INTENT,
+    "GUILD_MEMBER_ADD": GUILD_MEMBERS_INTENT,
+    "GUILD_MEMBER_UPDATE": GUILD_MEMBERS_INTENT,
+    "GUILD_MEMBER_REMOVE": GUILD_MEMBERS_INTENT,
+    "VOICE_STATE_UPDATE": GUILD_VOICE_STATES_INTENT,
 }
 
 
@@ -132,10 +138,11 @@ class Gateway:
             data = guild.to_json()
             if not session.intents & GUILD_PRESENCES_INTENT:
                 # Without the presences intent Discord sends only the bot's own member
-                # (and members in voice, which the emulator has none of).
-                data["members"] = [
-                    m for m in data["members"] if m["user"]["id"] == str(emulator.bot_user.id)
-                ]
+                # and the members in voice.
+                shown = {str(emulator.bot_user.id)} | {str(u) for u in guild.voice_states}
+                data["members"] = [m for m in data["members"] if m["user"]["id"] in shown]
+            if not session.intents & GUILD_VOICE_STATES_INTENT:
+                data["voice_states"] = []
             await self._send(session, "GUILD_CREATE", data)
         emulator.identified.set()
         return session

@@ -48,6 +48,7 @@ from emulator.state import (
     User,
     iso,
 )
+from emulator.voice import VoiceActions
 
 if TYPE_CHECKING:
     from emulator.contract import Contract, Violation
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 EVENT_FORGOTTEN = timedelta(hours=3)
 
 
-class Emulator(MemberActions):
+class Emulator(MemberActions, VoiceActions):
     """The emulated Discord: state, a REST API, a gateway, rules, rate limits and faults."""
 
     def __init__(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.clock import Clock
+    from emulator.voice import StageInstance, VoiceState
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -19,6 +20,8 @@ ADMINISTRATOR = 1 << 3
 MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
 ADD_REACTIONS = 1 << 6
+PRIORITY_SPEAKER = 1 << 8
+STREAM = 1 << 9
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 MANAGE_MESSAGES = 1 << 13
@@ -26,7 +29,14 @@ EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
+CONNECT = 1 << 20
+SPEAK = 1 << 21
+MUTE_MEMBERS = 1 << 22
+DEAFEN_MEMBERS = 1 << 23
+MOVE_MEMBERS = 1 << 24
+USE_VAD = 1 << 25
 MANAGE_ROLES = 1 << 28
+REQUEST_TO_SPEAK = 1 << 32
 MANAGE_EVENTS = 1 << 33
 MANAGE_THREADS = 1 << 34
 CREATE_PUBLIC_THREADS = 1 << 35
@@ -41,6 +51,26 @@ EVERYONE_DEFAULT = (
     | ADD_REACTIONS
     | SEND_MESSAGES_IN_THREADS
     | CREATE_PUBLIC_THREADS
+    | CONNECT
+    | SPEAK
+    | STREAM
+    | USE_VAD
+    | REQUEST_TO_SPEAK
+)
+# In a voice or Stage channel, a member who may not connect has none of these either
+# (permissions.mdx, "Implicit Permissions").
+NEEDS_CONNECT = (
+    PRIORITY_SPEAKER
+    | STREAM
+    | CONNECT
+    | SPEAK
+    | MUTE_MEMBERS
+    | DEAFEN_MEMBERS
+    | MOVE_MEMBERS
+    | USE_VAD
+    | REQUEST_TO_SPEAK
+    | MANAGE_CHANNELS
+    | MANAGE_ROLES
 )
 
 # Message flags.
@@ -48,6 +78,9 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 
 TEXT_CHANNEL = 0
+VOICE_CHANNEL = 2
+STAGE_CHANNEL = 13
+VOCAL_TYPES = (VOICE_CHANNEL, STAGE_CHANNEL)
 PUBLIC_THREAD = 11
 THREAD_TYPES = (10, 11, 12)
 
@@ -122,6 +155,9 @@ class Member:
     user: User
     roles: list[int]
     joined_at: str = field(default_factory=iso)
+    # Server mute and deafen: kept on the member, so they hold again when they rejoin.
+    mute: bool = False
+    deaf: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -133,8 +169,8 @@ class Member:
             "communication_disabled_until": None,
             "premium_since": None,
             "joined_at": self.joined_at,
-            "deaf": False,
-            "mute": False,
+            "deaf": self.deaf,
+            "mute": self.mute,
             "flags": 0,
             "pending": False,
         }
@@ -162,6 +198,11 @@ class Channel:
     @property
     def is_thread(self) -> bool:
         return self.type in THREAD_TYPES
+
+    @property
+    def is_vocal(self) -> bool:
+        """A voice or Stage channel, which members join."""
+        return self.type in VOCAL_TYPES
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -202,6 +243,8 @@ class Channel:
                     for target, (allow, deny) in self.overwrites.items()
                 ],
             }
+        if self.is_vocal:
+            data |= {"bitrate": 64000, "user_limit": 0, "rtc_region": None}
         return data
 
 
@@ -316,6 +359,10 @@ class Guild:
     scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)
     # command name -> role ids granted it in Server Settings > Integrations
     command_overrides: dict[str, set[int]] = field(default_factory=dict)
+    # user id -> where that member is connected to voice (emulator/voice.py)
+    voice_states: dict[int, VoiceState] = field(default_factory=dict)
+    # Stage channel id -> its live Stage instance
+    stage_instances: dict[int, StageInstance] = field(default_factory=dict)
 
     def base_permissions(self, member: Member) -> int:
         if member.user.id == self.owner_id:
@@ -345,6 +392,8 @@ class Guild:
         permissions = (permissions & ~deny) | allow
         if not permissions & VIEW_CHANNEL:
             return 0
+        if source.is_vocal and not permissions & CONNECT:
+            permissions &= ~NEEDS_CONNECT
         return permissions
 
     def to_json(self) -> dict[str, Any]:
@@ -387,8 +436,9 @@ class Guild:
             "channels": [c.to_json() for c in channels],
             "threads": [c.to_json() for c in threads],
             "presences": [],
-            "voice_states": [],
-            "stage_instances": [],
+            # Discord leaves guild_id out of these (gateway-events.mdx, Guild Create).
+            "voice_states": [v.to_json(with_guild=False) for v in self.voice_states.values()],
+            "stage_instances": [s.to_json() for s in self.stage_instances.values()],
             "guild_scheduled_events": list(self.scheduled_events.values()),
             "soundboard_sounds": [],
         }

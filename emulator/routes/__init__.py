@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emulator.routes import application, channels, events, interactions
+from emulator.routes import application, channels, events, interactions, stages, voice
 
 if TYPE_CHECKING:
     from emulator.rest import Route
@@ -14,4 +14,6 @@ ROUTES: list[Route] = [
     *channels.ROUTES,
     *interactions.ROUTES,
     *events.ROUTES,
+    *voice.ROUTES,
+    *stages.ROUTES,
 ]
