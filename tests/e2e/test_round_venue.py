@@ -252,4 +252,11 @@ async def test_a_planned_round_on_a_stage_gets_a_stage_event_linked_to_its_insta
     await timeline.idle()
     instance = emulator.stage_instance(stage)
     assert instance is not None and instance.guild_scheduled_event_id == int(event["id"])
+    assert instance.topic == TOPIC
     assert speaking(emulator, world, stage) == {"alice"}
+    ended = await emulator.slash(world.member("mod"), world.debates, "debate end")
+    assert ended.ephemeral
+    await timeline.idle()
+    # The Stage is closed and its event over.
+    assert emulator.stage_instance(stage) is None
+    assert world.guild.scheduled_events[int(event["id"])]["status"] == 3

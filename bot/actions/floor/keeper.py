@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -231,24 +231,32 @@ class FloorKeeper:
 
     async def open_instance(self, venue: Venue, view: RoundView, channel: Vocal) -> None:
         """Open the Stage instance, with the motion as its topic and the planned round's
-        event linked, unless one is live already (then it is someone else's to close)."""
+        event linked. One live already is someone else's to close, unless it is the one
+        Discord opened for the planned round's event as it started: moot takes that one
+        over, with the motion as its topic."""
         self.instanced.add(view.id)
-        if not isinstance(channel, discord.StageChannel) or channel.instance is not None:
+        if not isinstance(channel, discord.StageChannel):
+            return
+        topic = stage_topic(view.motion, channel.guild)
+        if channel.instance is not None:
+            await self._take_over(venue, channel.instance.scheduled_event_id, channel, topic)
             return
         if not venue.opens_instance:
             venue = await self._intend(venue, True)
-        payload = {
-            "channel_id": channel.id,
-            "topic": stage_topic(view.motion, channel.guild),
-            "privacy_level": 2,
-        }
+        payload: dict[str, Any] = {"channel_id": channel.id, "topic": topic, "privacy_level": 2}
         if venue.event_id is not None:
             payload["guild_scheduled_event_id"] = venue.event_id
         try:
             await self.bot.http.create_stage_instance(reason=f"Round {view.id}", **payload)
         except discord.HTTPException as error:
             if error.code == STAGE_ALREADY_OPEN:
-                await self._intend(venue, False)
+                event: Any = None
+                try:
+                    live = await self.bot.http.get_stage_instance(channel.id)
+                    event = live.get("guild_scheduled_event_id")
+                except discord.HTTPException:
+                    pass
+                await self._take_over(venue, int(event) if event else None, channel, topic)
                 return
             if venue.event_id is not None and error.status in (400, 404):
                 # The event is gone or ended: the Stage opens without it.
@@ -259,6 +267,20 @@ class FloorKeeper:
                 except discord.HTTPException as again:
                     error = again
             log.warning("round %s: could not open its Stage: %s", view.id, error)
+
+    async def _take_over(
+        self, venue: Venue, event_id: int | None, channel: discord.StageChannel, topic: str
+    ) -> None:
+        """A Stage live already: the round's own if Discord opened it for the round's
+        event (then moot closes it at the end), else someone else's, left alone."""
+        ours = venue.event_id is not None and event_id == venue.event_id
+        if ours != venue.opens_instance:
+            venue = await self._intend(venue, ours)
+        if ours:
+            try:
+                await self.bot.http.edit_stage_instance(channel.id, topic=topic)
+            except discord.HTTPException as error:
+                log.info("round %s: could not set its Stage's topic: %s", venue.round_id, error)
 
     async def _intend(self, venue: Venue, opens: bool) -> Venue:
         async with self.bot.db.session() as session:
