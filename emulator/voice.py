@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from emulator.members import CommandUnavailable
+from emulator.options import CommandUnavailable
 from emulator.state import (
     CONNECT,
     REQUEST_TO_SPEAK,
