@@ -68,6 +68,8 @@ class FloorKeeper:
         round known to have no venue (no database read)."""
         venue = self.venues.get(view.id, UNKNOWN)
         if venue is None or (venue is not UNKNOWN and venue.state != HOLDING):
+            if view.is_over:
+                self.venues.pop(view.id, None)  # its last change: nothing more to follow
             return
         self.latest[view.id] = view
         if view.id not in self.driving:
