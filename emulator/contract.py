@@ -67,7 +67,7 @@ EVENT_SCHEMAS: dict[str, dict[str, str]] = {
         "members[]": "GuildMemberResponse",
         "guild_scheduled_events[]": "ScheduledEventResponse",
         "stage_instances[]": "StageInstanceResponse",
-        # voice_states[] lack guild_id there, which VoiceStateResponse requires.
+        "voice_states[]": "VoiceStateResponse",
     },
     "GUILD_MEMBER_ADD": {"": "GuildMemberResponse"},
     "GUILD_MEMBER_UPDATE": {"user": "UserResponse"},
@@ -89,6 +89,12 @@ EVENT_SCHEMAS: dict[str, dict[str, str]] = {
     "STAGE_INSTANCE_CREATE": {"": "StageInstanceResponse"},
     "STAGE_INSTANCE_UPDATE": {"": "StageInstanceResponse"},
     "STAGE_INSTANCE_DELETE": {"": "StageInstanceResponse"},
+}
+
+# Parts Discord sends without a key their schema requires, and the field of the event
+# that holds its value: GUILD_CREATE's voice states lack guild_id (gateway-events.mdx).
+IMPLIED: dict[tuple[str, str], tuple[str, str]] = {
+    ("GUILD_CREATE", "voice_states"): ("guild_id", "id"),
 }
 
 
@@ -297,7 +303,10 @@ class Contract:
             if value is None:
                 continue
             items = enumerate(value) if part.endswith("[]") else [(None, value)]
+            implied = IMPLIED.get((event, key))
             for index, item in items:
+                if implied is not None and isinstance(item, dict):
+                    item = item | {implied[0]: data.get(implied[1])}
                 where = f"{event} {key}" + ("" if index is None else f"[{index}]")
                 problems += self.check_object(schema, item, where)
         return problems

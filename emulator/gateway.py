@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from emulator.voice import gateway_voice_update
+
 if TYPE_CHECKING:
     from emulator.server import Emulator
 
@@ -87,6 +89,8 @@ class Gateway:
                 session = await self._identify(socket, payload["d"])
             elif op == 6:
                 session = await self._resume(socket, payload["d"])
+            elif op == 4 and session is not None:
+                await gateway_voice_update(self.emulator, payload["d"])
         for ack in list(acknowledgements):
             ack.cancel()
         if session is not None and session.socket is socket:

@@ -5,8 +5,9 @@ Start one with `await Emulator().start()`, point the bot at `emulator.api_url` a
 
 The emulator holds Discord's state and builds the world; the rest lives beside it:
 emulator/gateway.py (sessions and events), emulator/rest.py (routing, rate limits,
-faults, contract checks), emulator/routes/ (the REST routes, by area) and
-emulator/messages.py (messages, shared by the routes and the member API).
+faults, contract checks), emulator/routes/ (the REST routes, by area),
+emulator/messages.py (messages, shared by the routes and the member API) and
+emulator/voice.py (voice states and Stages, and what members do there).
 """
 
 from __future__ import annotations
@@ -335,8 +336,16 @@ class Emulator(MemberActions, VoiceActions):
         return channel
 
     def remove_channel(self, channel: Channel) -> None:
-        """Delete a channel, as a member with Manage Channels would."""
+        """Delete a channel, as a member with Manage Channels would. Whoever was in it, if
+        it was a voice or Stage channel, is disconnected, and its Stage is no longer live."""
         guild = self.guilds[channel.guild_id]
+        for state in [s for s in guild.voice_states.values() if s.channel_id == channel.id]:
+            del guild.voice_states[state.user_id]
+            state.request_to_speak_timestamp = None
+            self._announce_later("VOICE_STATE_UPDATE", state.to_json(connected=False), guild.id)
+        instance = guild.stage_instances.pop(channel.id, None)
+        if instance is not None:
+            self._announce_later("STAGE_INSTANCE_DELETE", instance.to_json(), guild.id)
         del guild.channels[channel.id]
         self._announce_later("CHANNEL_DELETE", channel.to_json(), guild.id)
 

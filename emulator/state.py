@@ -44,6 +44,8 @@ SEND_MESSAGES_IN_THREADS = 1 << 38
 CREATE_EVENTS = 1 << 44
 ALL_PERMISSIONS = (1 << 47) - 1
 
+# A new server's @everyone: reading and writing, and in voice connecting, speaking and
+# asking to speak on a Stage.
 EVERYONE_DEFAULT = (
     VIEW_CHANNEL
     | SEND_MESSAGES

@@ -140,6 +140,36 @@ def connect(emulator: Emulator, guild: Guild, member: Member, channel: Channel) 
     return state
 
 
+async def disconnect(emulator: Emulator, guild: Guild, state: VoiceState) -> None:
+    """The member is out of voice: their last state, with channel_id null, is sent."""
+    del guild.voice_states[state.user_id]
+    state.request_to_speak_timestamp = None
+    await announce_state(emulator, state, connected=False)
+
+
+async def gateway_voice_update(emulator: Emulator, data: dict[str, Any]) -> None:
+    """The bot's own Update Voice State (gateway opcode 4): join, move or leave. What
+    Discord would refuse (a channel it may not connect to) changes nothing. No voice
+    server is emulated, so no VOICE_SERVER_UPDATE follows."""
+    guild = emulator.guilds.get(int(data.get("guild_id") or 0))
+    if guild is None:
+        return
+    member = guild.members[emulator.bot_user.id]
+    state = guild.voice_states.get(member.user.id)
+    if data.get("channel_id") is None:
+        if state is not None:
+            await disconnect(emulator, guild, state)
+        return
+    channel = guild.channels.get(int(data["channel_id"]))
+    if channel is None or not channel.is_vocal:
+        return
+    if not guild.permissions_in(member, channel) & CONNECT:
+        return
+    state = connect(emulator, guild, member, channel)
+    state.self_mute, state.self_deaf = bool(data.get("self_mute")), bool(data.get("self_deaf"))
+    await announce_state(emulator, state)
+
+
 def set_suppress(emulator: Emulator, state: VoiceState, suppressed: bool) -> None:
     """Discord's rule for another member's suppress on a Stage: unsuppressed, a member who
     is not a bot is invited to speak (request-to-speak time now); suppressed, the request
@@ -171,9 +201,7 @@ class VoiceActions:
         """Disconnect from voice."""
         guild, state = self._connected(member)
         await self.settle()
-        del guild.voice_states[state.user_id]
-        state.request_to_speak_timestamp = None
-        await announce_state(self, state, connected=False)
+        await disconnect(self, guild, state)
 
     async def request_to_speak(self: Emulator, member: Member) -> None:
         """Raise a hand in a Stage's audience: the request-to-speak time is now; the
@@ -205,6 +233,18 @@ class VoiceActions:
             raise VoiceUnavailable("only a Stage has speakers and an audience")
         await self.settle()
         set_suppress(self, state, suppressed)
+        await announce_state(self, state)
+
+    async def answer_invitation(self: Emulator, member: Member, accept: bool = True) -> None:
+        """Answer an invitation to speak (a member unsuppressed on a Stage, with the
+        request-to-speak time Discord set then): accepted, they are a speaker (no request
+        left); declined, back in the audience."""
+        _, state = self._connected(member)
+        if state.suppress or state.request_to_speak_timestamp is None:
+            raise VoiceUnavailable(f"{member.user.username} has not been invited to speak")
+        await self.settle()
+        state.request_to_speak_timestamp = None
+        state.suppress = not accept
         await announce_state(self, state)
 
     def voice_state(self: Emulator, guild: Guild, user_id: int) -> VoiceState | None:

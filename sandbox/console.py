@@ -41,6 +41,9 @@ async def open_sandbox(settings: Settings, console: Console) -> AsyncIterator[Sa
     emulator = await Emulator(clock=clock).start()
     timeline = Timeline(clock, emulator)
     world = seed_world(emulator)
+    # Where rounds can hold the floor: a Stage and a voice channel.
+    emulator.add_channel(world.guild, "stage", kind=13)
+    emulator.add_channel(world.guild, "lounge", kind=2)
     renderer = Renderer(emulator, world, clock)
     Feed(emulator, renderer, console).watch()
     try:
@@ -84,8 +87,9 @@ async def run_sandbox(settings: Settings, *, script: Path | None, console: Conso
             logging.getLogger(name).setLevel(logging.WARNING)
     async with open_sandbox(settings, console) as sandbox:
         console.print(
-            f"[bold]moot sandbox[/]: server “{sandbox.world.guild.name}”, channels #general and "
-            f"#debates; members {', '.join(sandbox.world.members)}. "
+            f"[bold]moot sandbox[/]: server “{sandbox.world.guild.name}”, channels #general, "
+            "#debates, the Stage #stage and the voice channel #lounge; "
+            f"members {', '.join(sandbox.world.members)}. "
             "Type `help` for the line format."
         )
         if script is None:

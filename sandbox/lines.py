@@ -44,11 +44,15 @@ A line is `member: action`, where the action is one of
   submit field:"value" ...                           submit the form shown last (fields left out
                                                      keep what was filled in; \\n is a new line)
   say some text                                      post a message in the current channel
-Other lines: `channels` (the channels and threads, numbered), `in #channel` (also
-`in 3`, `in "Round 1: This house…"` or the start of a name: move there), `as member`
-(then lines may omit `member:`), `grant /command @Role` (what an admin does in Server
-Settings > Integrations), `wait DURATION` (`90`, `30s`, `5m`, `1h`: let that much time
-pass), `members`, `help`, `quit`; `# ...` is a comment.
+  join #stage                                        join a voice or Stage channel (a Stage
+                                                     puts the member in its audience)
+  raise hand                                         ask to speak, in a Stage's audience
+  leave                                              leave voice
+Other lines: `channels` (the channels and threads, numbered; who is in voice and who
+speaks), `in #channel` (also `in 3`, `in "Round 1: This house…"` or the start of a name:
+move there), `as member` (then lines may omit `member:`), `grant /command @Role` (what an
+admin does in Server Settings > Integrations), `wait DURATION` (`90`, `30s`, `5m`, `1h`:
+let that much time pass), `members`, `help`, `quit`; `# ...` is a comment.
 
 Everything moot posts, edits or deletes is shown as it happens, with the time. The
 sandbox has its own clock: in a script it stands still between lines, so nothing happens
@@ -186,6 +190,16 @@ class Sandbox:
                 self._show_interaction(await self.emulator.click(member, message, label))
             elif action == "submit" or action.startswith("submit "):
                 await self._submit(member, action.removeprefix("submit"))
+            elif action.startswith("join "):
+                place = self._value("#" + action.removeprefix("join ").strip().lstrip("#"))
+                await self.emulator.join_voice(member, place)
+                self.console.print(f"{name} joined #{escape(place.name)}")
+            elif action == "leave":
+                await self.emulator.leave_voice(member)
+                self.console.print(f"{name} left voice")
+            elif action == "raise hand":
+                await self.emulator.request_to_speak(member)
+                self.console.print(f"{name} raised a hand to speak")
             elif action.startswith("say "):
                 await self.emulator.post(member, self.channel, action.removeprefix("say "))
                 where = self.renderer.place(self.channel.id)

@@ -4,6 +4,7 @@ number, by name (quoted when it has spaces) or by the start of a name."""
 from __future__ import annotations
 
 from emulator import Channel, World
+from emulator.state import STAGE_CHANNEL
 
 
 class PlaceError(Exception):
@@ -32,9 +33,36 @@ def listing(world: World) -> list[str]:
         if place.is_thread:
             state = " (locked)" if place.locked else " (archived)" if place.archived else ""
             lines.append(f"{number}.   › {place.name}{state}")
+        elif place.is_vocal:
+            lines.append(f"{number}. #{place.name} {who_is_there(world, place)}")
         else:
             lines.append(f"{number}. #{place.name}")
     return lines
+
+
+def who_is_there(world: World, channel: Channel) -> str:
+    """A voice or Stage channel's people: on a Stage who speaks (or is invited to) and
+    who listens (hand raised or not); in a voice channel who is there, muted or not."""
+    states = [s for s in world.guild.voice_states.values() if s.channel_id == channel.id]
+    if channel.type != STAGE_CHANNEL:
+        names = [s.member.user.username + (" (muted)" if s.mute else "") for s in states]
+        return f"(voice): {', '.join(names) or 'nobody'}"
+    speaking = [
+        s.member.user.username + (" (invited)" if s.request_to_speak_timestamp else "")
+        for s in states
+        if not s.suppress
+    ]
+    listening = [
+        s.member.user.username + (" (hand raised)" if s.request_to_speak_timestamp else "")
+        for s in states
+        if s.suppress
+    ]
+    live = world.guild.stage_instances.get(channel.id)
+    topic = f" “{live.topic}”" if live else ""
+    return (
+        f"(Stage{', live' if live else ''}{topic}): speaking {', '.join(speaking) or 'nobody'}; "
+        f"audience {', '.join(listening) or 'nobody'}"
+    )
 
 
 def find(world: World, wanted: str) -> Channel:

@@ -40,11 +40,15 @@ def _stage(emulator: Emulator, channel_id: Any) -> tuple[Guild, Channel]:
     return guild, channel
 
 
-def _instance(guild: Guild, channel: Channel) -> StageInstance:
+def _live(emulator: Emulator, match: re.Match[str], *needed: int) -> tuple[Guild, StageInstance]:
+    """The live instance of the channel in the path (any channel without one, a Stage
+    or not, is an Unknown Stage Instance), with the bot's permissions there checked."""
+    guild, channel = emulator.guild_of_channel(int(match["channel"]))
+    require_in(emulator, guild, channel, *needed)
     instance = guild.stage_instances.get(channel.id)
     if instance is None:
         raise DiscordError(404, rules.UNKNOWN_STAGE_INSTANCE, "Unknown Stage Instance")
-    return instance
+    return guild, instance
 
 
 def _check(payload: dict[str, Any]) -> None:
@@ -93,17 +97,14 @@ async def create_instance(
 async def get_instance(
     emulator: Emulator, request: web.Request, match: re.Match[str], *_: Any
 ) -> Any:
-    guild, channel = _stage(emulator, match["channel"])
-    require_in(emulator, guild, channel)
-    return _instance(guild, channel).to_json()
+    _, instance = _live(emulator, match)
+    return instance.to_json()
 
 
 async def edit_instance(
     emulator: Emulator, request: web.Request, match: re.Match[str], payload: Any, _: Any
 ) -> Any:
-    guild, channel = _stage(emulator, match["channel"])
-    require_in(emulator, guild, channel, *STAGE_MODERATOR)
-    instance = _instance(guild, channel)
+    guild, instance = _live(emulator, match, *STAGE_MODERATOR)
     payload = payload or {}
     _check(payload)
     if "topic" in payload:
@@ -117,9 +118,7 @@ async def edit_instance(
 async def delete_instance(
     emulator: Emulator, request: web.Request, match: re.Match[str], *_: Any
 ) -> Any:
-    guild, channel = _stage(emulator, match["channel"])
-    require_in(emulator, guild, channel, *STAGE_MODERATOR)
-    instance = _instance(guild, channel)
+    guild, instance = _live(emulator, match, *STAGE_MODERATOR)
     await close_stage(emulator, guild, instance)
     return None
 

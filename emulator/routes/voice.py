@@ -23,7 +23,14 @@ from emulator.state import (
     Guild,
     Member,
 )
-from emulator.voice import VoiceState, announce_member, announce_state, connect, set_suppress
+from emulator.voice import (
+    VoiceState,
+    announce_member,
+    announce_state,
+    connect,
+    disconnect,
+    set_suppress,
+)
 
 if TYPE_CHECKING:
     from emulator.rest import Route
@@ -186,9 +193,7 @@ async def edit_member(
     if changed:
         await announce_member(emulator, guild, member)
     if "channel_id" in payload and target is None:
-        del guild.voice_states[member.user.id]
-        state.request_to_speak_timestamp = None
-        await announce_state(emulator, state, connected=False)
+        await disconnect(emulator, guild, state)
     else:
         if target is not None and target.id != state.channel_id:
             connect(emulator, guild, member, target)

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,6 +20,7 @@ from discord.gateway import DiscordWebSocket
 
 from emulator import Emulator, Role, World
 from emulator.state import (
+    CONNECT,
     CREATE_EVENTS,
     MANAGE_CHANNELS,
     MOVE_MEMBERS,
@@ -26,6 +28,8 @@ from emulator.state import (
     REQUEST_TO_SPEAK,
 )
 from emulator.voice import VoiceUnavailable
+from tests.conftest import cli_environment, run_cli
+from tests.e2e.conftest import eventually
 
 # These calls are the test's own, not moot's: the mention rule is not theirs to keep.
 pytestmark = pytest.mark.raw_calls
@@ -414,6 +418,11 @@ async def test_member_actions_in_voice_follow_the_client(emulator: Emulator, wor
         assert state.suppress and state.request_to_speak_timestamp == emulator.clock.now()
 
         await emulator.set_suppressed(alice, False)
+        assert not state.suppress and state.request_to_speak_timestamp == emulator.clock.now()
+        await emulator.answer_invitation(alice)  # now a speaker: no request left
+        assert not state.suppress and state.request_to_speak_timestamp is None
+        with pytest.raises(VoiceUnavailable):
+            await emulator.answer_invitation(alice)  # nothing to answer
         await emulator.set_server_mute(alice, True)
         await caught_up(emulator, client)
         guild = client.get_guild(world.guild.id)
@@ -430,3 +439,131 @@ async def test_member_actions_in_voice_follow_the_client(emulator: Emulator, wor
             await emulator.leave_voice(alice)
         with pytest.raises(VoiceUnavailable):
             await emulator.join_voice(alice, world.general)  # a text channel
+
+
+async def test_the_bot_joins_a_stage_and_may_always_step_down_but_needs_mute_members_to_speak(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """The bot's own voice state (Modify Current User Voice State): it joins through the
+    gateway, as discord.py does, in the audience; it may suppress itself and withdraw a
+    request at any time, needs Mute Members to unsuppress itself (and, a bot, is not
+    invited by it), and asks to speak only at a present or future time."""
+    stage = emulator.add_channel(world.guild, "stage", kind=13)
+    me = f"/guilds/{world.guild.id}/voice-states/@me"
+    async with discord_client(emulator) as client:
+        guild = client.get_guild(world.guild.id)
+        channel = client.get_channel(stage.id)
+        assert guild is not None and isinstance(channel, discord.StageChannel)
+        status, body = await call(http, "GET", me)
+        assert (status, body["code"]) == (404, 10065)
+        await guild.change_voice_state(channel=channel)  # gateway opcode 4, no answer
+        state = await eventually(lambda: emulator.voice_state(world.guild, emulator.bot_user.id))
+        await caught_up(emulator, client)
+        assert state.channel_id == stage.id and state.suppress
+        assert guild.me.voice is not None and guild.me.voice.suppress
+
+        await guild.me.edit(suppress=True)  # always allowed
+        with pytest.raises(discord.Forbidden):
+            await guild.me.edit(suppress=False)
+        assert state.suppress
+        earlier = (emulator.clock.now() - timedelta(minutes=1)).isoformat()
+        status, body = await call(http, "PATCH", me, {"request_to_speak_timestamp": earlier})
+        assert (status, body["code"]) == (400, 50035)
+        asked = emulator.clock.now().isoformat()
+        assert (await call(http, "PATCH", me, {"request_to_speak_timestamp": asked}))[0] == 204
+        assert state.request_to_speak_timestamp == emulator.clock.now()
+
+        await grant_bot(emulator, world, MUTE_MEMBERS)
+        await guild.me.edit(suppress=False)
+        await caught_up(emulator, client)
+        assert not state.suppress and state.request_to_speak_timestamp is None
+        assert not guild.me.voice.suppress
+        status, body = await call(http, "GET", me)
+        assert status == 200 and body["suppress"] is False and body["channel_id"] == str(stage.id)
+
+        await guild.change_voice_state(channel=None)
+        await eventually(lambda: emulator.voice_state(world.guild, emulator.bot_user.id) is None)
+        await caught_up(emulator, client)
+        assert guild.me.voice is None
+    assert not breaches(emulator)
+
+
+async def test_deleting_a_stage_disconnects_its_people_and_ends_its_instance(
+    emulator: Emulator, world: World
+) -> None:
+    stage = emulator.add_channel(world.guild, "stage", kind=13)
+    await grant_bot(emulator, world, STAGE_MODERATOR)
+    alice = world.member("alice")
+    async with discord_client(emulator) as client:
+        channel = client.get_channel(stage.id)
+        assert isinstance(channel, discord.StageChannel)
+        await channel.create_instance(topic="Soon gone")
+        await emulator.join_voice(alice, stage)
+        await caught_up(emulator, client)
+        guild = client.get_guild(world.guild.id)
+        assert guild is not None and len(guild.stage_instances) == 1
+        emulator.remove_channel(stage)
+        await caught_up(emulator, client)
+        assert emulator.voice_state(world.guild, alice.user.id) is None
+        assert emulator.stage_instance(stage) is None
+        assert not guild.stage_instances and client.get_channel(stage.id) is None
+        member = guild.get_member(alice.user.id)
+        assert member is None or member.voice is None
+
+
+def test_the_sandbox_joins_voice_and_raises_hands(tmp_path: Path) -> None:
+    script = tmp_path / "stage.txt"
+    script.write_text(
+        "alice: join #stage\nbob: join stage\nbob: raise hand\ncarol: join lounge\n"
+        "dave: join #general\nchannels\nbob: leave\nchannels\n",
+        encoding="utf-8",
+    )
+    result = run_cli(
+        "sandbox", "--script", str(script), env=cli_environment(tmp_path), cwd=tmp_path
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "Discord would not allow that: #general is not a voice or Stage channel" in out
+    assert "#stage (Stage): speaking nobody; audience alice, bob (hand raised)" in out
+    assert "#stage (Stage): speaking nobody; audience alice\n" in out
+    assert "#lounge (voice): carol" in out
+
+
+async def test_starting_a_stage_event_opens_its_stage_and_ending_it_closes_it(
+    emulator: Emulator, world: World, http: aiohttp.ClientSession
+) -> None:
+    """A Stage event set ACTIVE opens its Stage, with the event's name as the topic, and
+    set COMPLETED closes it; a voice event needs View Channel and Connect in its voice
+    channel besides Create Events."""
+    stage = emulator.add_channel(world.guild, "stage", kind=13)
+    await grant_bot(emulator, world, STAGE_MODERATOR)
+    events = f"/guilds/{world.guild.id}/scheduled-events"
+    start = (emulator.clock.now() + timedelta(hours=1)).isoformat()
+    planned = {
+        "name": "Round 3: This house would trade with rivals",
+        "privacy_level": 2,
+        "scheduled_start_time": start,
+        "entity_type": 1,
+        "channel_id": str(stage.id),
+    }
+    status, event = await call(http, "POST", events, planned)
+    assert status == 200 and event["channel_id"] == str(stage.id)
+    path = f"{events}/{event['id']}"
+    status, event = await call(http, "PATCH", path, {"status": 2})
+    assert status == 200 and event["status"] == 2
+    instance = emulator.stage_instance(stage)
+    assert instance is not None and instance.topic == planned["name"]
+    assert instance.guild_scheduled_event_id == int(event["id"])
+    status, event = await call(http, "PATCH", path, {"status": 3})
+    assert status == 200 and emulator.stage_instance(stage) is None
+
+    lounge = emulator.add_channel(world.guild, "lounge", kind=2)
+    voice_event = planned | {"entity_type": 2, "channel_id": str(lounge.id)}
+    emulator.set_overwrites(lounge, {bot_role(world).id: (0, CONNECT)})
+    status, body = await call(http, "POST", events, voice_event)
+    assert (status, body["code"]) == (403, 50013)
+    emulator.set_overwrites(lounge, {})
+    assert (await call(http, "POST", events, voice_event))[0] == 200
+    status, _ = await call(http, "POST", events, voice_event | {"channel_id": str(stage.id)})
+    assert status == 400  # a voice event is held in a voice channel
+    assert not breaches(emulator)
