@@ -56,6 +56,10 @@ class FloorKeeper:
         # Members server-muted by rounds now over who were not connected at the end: put
         # back as soon as they connect, by (server, member).
         self.owed: dict[tuple[int, int], list[Recorded]] = {}
+        # What moot last set a member to, by (server, member), until Discord's next voice
+        # state for them arrives: a change right after another must not be computed from
+        # a state the gateway has not updated yet.
+        self.expected: dict[tuple[int, int], dict[str, bool]] = {}
         self.lookups: Batcher[int, Venue | None] = Batcher(self._look_up)
         self.writes: Batcher[tuple[int, int, int, str, bool], Recorded] = Batcher(self._write)
         for source in (self.lookups, self.writes):
@@ -165,7 +169,9 @@ class FloorKeeper:
         present = {}
         for user_id, state in states.items():
             exempt = user_id == me or await self._is_moderator(guild, user_id, role_id)
-            present[user_id] = Present(user_id, bool(state.suppress), bool(state.mute), exempt)
+            known = {floor.SUPPRESS: bool(state.suppress), MUTE: bool(state.mute)}
+            known |= self.expected.get((guild.id, user_id), {})
+            present[user_id] = Present(user_id, known[floor.SUPPRESS], known[MUTE], exempt)
         return present
 
     async def _moderator_role(self, guild_id: int) -> int | None:
@@ -229,6 +235,7 @@ class FloorKeeper:
             level = logging.INFO if error.status in (400, 404) else logging.WARNING
             log.log(level, "round %s: could not change %s: %s", venue.round_id, change, error)
             return False
+        self.expected.setdefault((venue.guild_id, change.user_id), {})[change.what] = change.value
         return True
 
     async def open_instance(self, venue: Venue, view: RoundView, channel: Vocal) -> None:
@@ -388,6 +395,7 @@ class FloorKeeper:
         venue while holding the floor is noted in the thread; their turn runs on. One who
         came back is brought into line at once."""
         guild = member.guild
+        self.expected.pop((guild.id, member.id), None)  # Discord's word is the latest now
         gone = before.channel.id if before.channel else None
         come = after.channel.id if after.channel else None
         if come is not None and (guild.id, member.id) in self.owed:
