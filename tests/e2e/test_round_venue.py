@@ -260,3 +260,25 @@ async def test_a_planned_round_on_a_stage_gets_a_stage_event_linked_to_its_insta
     # The Stage is closed and its event over.
     assert emulator.stage_instance(stage) is None
     assert world.guild.scheduled_events[int(event["id"])]["status"] == 3
+
+
+async def test_the_servers_default_venue_is_used_when_start_names_none(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    closed = venue(emulator, world, allow=0)
+    refused = await emulator.slash(
+        world.member("mod"), world.general, "config venue", channel=closed
+    )
+    assert refused.ephemeral
+    assert "I'm missing Mute Members, Move Members, Manage Channels" in refused.reply.content  # type: ignore[union-attr]
+    stage = venue(emulator, world)
+    answer = await emulator.slash(world.member("mod"), world.general, "config venue", channel=stage)
+    assert answer.ephemeral and "Venue set" in answer.reply.text()  # type: ignore[union-attr]
+    await join(emulator, world, stage, "alice", "bob")
+    r = await open_round(emulator, world, timeline=timeline)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)
+    await timeline.idle()
+    assert speaking(emulator, world, stage) == {"alice"}
+    assert emulator.stage_instance(stage) is not None
