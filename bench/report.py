@@ -32,6 +32,8 @@ ABOUT = {
     "request schedule kept in that database.",
     "round_ticks": "The round service's own CPU per turn change, by how many rounds change "
     "together (no Discord).",
+    "floor": "200 rounds on Stages with 2-second turns in one bot process, against the "
+    "emulator: from each turn's deadline to the next speaker brought up to speak.",
     "rounds": "500 concurrent rounds with 2-second turns in one bot process, against the "
     "emulator: how late each turn change is.",
     "soak": "A season of 50 servers over 3 weeks (excerpts, planned rounds played through, "

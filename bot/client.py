@@ -29,6 +29,7 @@ from bot.services.command_sync import needs_sync, record_sync, tree_hash
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.actions.floor.keeper import FloorKeeper
     from bot.actions.rounds.runner import RoundRunner
 
 log = logging.getLogger("moot.bot")
@@ -60,14 +61,24 @@ class Busy(Protocol):
 
 
 def intents(message_content: bool = False) -> discord.Intents:
-    """Only what moot uses: guilds (servers, channels, roles and threads in the cache), and
+    """Only what moot uses: guilds (servers, channels, roles and threads in the cache),
+    voice states (who is where in a round's Stage or voice channel, to hold its floor), and
     with `message_content` the messages of round threads, to record speeches."""
     chosen = discord.Intents.none()
     chosen.guilds = True
+    chosen.voice_states = True
     if message_content:
         chosen.guild_messages = True
         chosen.message_content = True
     return chosen
+
+
+def voice_members() -> discord.MemberCacheFlags:
+    """The members the cache keeps: those connected to voice (their roles say who is a
+    moderator, whom the floor never moves); moot asks for no member list."""
+    flags = discord.MemberCacheFlags.none()
+    flags.voice = True
+    return flags
 
 
 class MootTree(app_commands.CommandTree["MootBot"]):
@@ -104,7 +115,7 @@ class MootBot(commands.AutoShardedBot):
             shard_ids=settings.shard_ids,  # type: ignore[arg-type]
             guild_ready_timeout=settings.guild_ready_timeout,
             chunk_guilds_at_startup=False,
-            member_cache_flags=discord.MemberCacheFlags.none(),
+            member_cache_flags=voice_members(),
         )
         throttle_bucket_sweep(self.http)
         self.settings = settings
@@ -119,6 +130,8 @@ class MootBot(commands.AutoShardedBot):
         # Rounds' alarms and announcements, set up by the /debate extension and shared
         # with planned rounds.
         self.rounds: RoundRunner | None = None
+        # Rounds' voice venues (a Stage or a voice channel), also set up by /debate.
+        self.floor: FloorKeeper | None = None
         # Paces every REST request the bot makes (answers to interactions go another way
         # and are not limited): `post_rate` a second, so a minute in which many servers
         # are due, or many rounds change turns at once, stays under Discord's global

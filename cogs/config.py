@@ -1,4 +1,5 @@
-"""/config: a server's moderator role, timezone and default debate channel (moderators)."""
+"""/config: a server's moderator role, timezone, default debate channel and default venue
+(a Stage or voice channel where rounds hold the floor) (moderators)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions.floor.checks import missing_permissions
 from bot.checks import is_moderator
 from bot.client import MootBot
 from bot.embeds import MOOT_COLOUR
@@ -20,10 +22,12 @@ from bot.services.guild_config import (
 def settings_embed(settings: GuildSettings, title: str) -> discord.Embed:
     role = f"<@&{settings.moderator_role_id}>" if settings.moderator_role_id else "not set"
     channel = f"<#{settings.debate_channel_id}>" if settings.debate_channel_id else "not set"
+    venue = f"<#{settings.venue_channel_id}>" if settings.venue_channel_id else "not set"
     embed = discord.Embed(title=title, colour=MOOT_COLOUR)
     embed.add_field(name="Moderator role", value=role, inline=False)
     embed.add_field(name="Timezone", value=settings.timezone, inline=False)
     embed.add_field(name="Debate channel", value=channel, inline=False)
+    embed.add_field(name="Venue (Stage or voice)", value=venue, inline=False)
     embed.set_footer(text="Members with Manage Server are always moderators.")
     return embed
 
@@ -63,6 +67,9 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             settings = await update_settings(
                 interaction.guild_id, session=session, moderator_role_id=role.id if role else None
             )
+        if self.bot.floor is not None:
+            # Moderators are never moved on a round's Stage or muted in its voice channel.
+            self.bot.floor.moderator_role_changed(interaction.guild_id, settings.moderator_role_id)
         title = "Moderator role set" if role else "Moderator role cleared"
         await interaction.response.send_message(
             embed=settings_embed(settings, title), ephemeral=True
@@ -118,6 +125,37 @@ class Config(commands.GroupCog, group_name="config", group_description="Server s
             )
         await interaction.response.send_message(
             embed=settings_embed(settings, "Debate channel set"), ephemeral=True
+        )
+
+    @app_commands.command(
+        name="venue", description="Set (or clear) the Stage or voice channel rounds are heard in"
+    )
+    @app_commands.describe(channel="A Stage (preferred) or voice channel; leave empty to clear it")
+    @is_moderator()
+    async def venue(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.StageChannel | discord.VoiceChannel | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        if channel is not None:
+            missing = missing_permissions(channel)
+            if missing:
+                await interaction.response.send_message(
+                    f"I can't hold the floor in {channel.mention}: I'm missing "
+                    f"{', '.join(missing)} there. Grant them, or pick another channel.",
+                    ephemeral=True,
+                )
+                return
+        async with self.bot.db.session() as session:
+            settings = await update_settings(
+                interaction.guild_id,
+                session=session,
+                venue_channel_id=channel.id if channel else None,
+            )
+        title = "Venue set" if channel else "Venue cleared"
+        await interaction.response.send_message(
+            embed=settings_embed(settings, title), ephemeral=True
         )
 
 

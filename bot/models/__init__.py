@@ -13,6 +13,7 @@ from bot.models.columns import utcnow
 from bot.models.config import CommandSync, GuildConfig
 from bot.models.corpus import Essay, Excerpt, Passage, Sentence
 from bot.models.excerpts import ExcerptPost, ExcerptSchedule, ExcerptVote
+from bot.models.floor import FloorChange, RoundVenue
 from bot.models.planning import PlannedRound, PlannedSeries, Signup
 from bot.models.points import RoundPoint
 from bot.models.quotes import MemberQuote, QuoteSearch
@@ -28,6 +29,7 @@ __all__ = [
     "ExcerptPost",
     "ExcerptSchedule",
     "ExcerptVote",
+    "FloorChange",
     "GuildConfig",
     "MemberQuote",
     "MemberScore",
@@ -40,6 +42,7 @@ __all__ = [
     "Round",
     "RoundEvent",
     "RoundPoint",
+    "RoundVenue",
     "RoundVote",
     "ScoreAdjustment",
     "ScoreChange",

@@ -19,6 +19,8 @@ class GuildConfig(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     moderator_role_id: int | None = Field(default=None, sa_type=BigInteger)
     debate_channel_id: int | None = Field(default=None, sa_type=BigInteger)
+    # The Stage or voice channel rounds are heard in unless /debate start names another.
+    venue_channel_id: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -31,6 +31,9 @@ class PlannedSeries(SQLModel, table=True):
         sa_type=StoredEnum(Side, 16),
         sa_column_kwargs={"server_default": Side.REALIST.value},
     )
+    # The Stage or voice channel its rounds are heard in (a Stage gets a Stage event).
+    venue_channel_id: int | None = Field(default=None, sa_type=BigInteger)
+    venue_kind: str | None = Field(default=None, max_length=8)
     # The server's zone when it was planned: the series keeps this local time.
     timezone: str = Field(max_length=64)
     first_at: datetime

@@ -1,4 +1,4 @@
-"""Per-server settings: moderator role, timezone, default debate channel."""
+"""Per-server settings: moderator role, timezone, default debate channel and venue."""
 
 from __future__ import annotations
 
@@ -20,10 +20,18 @@ class GuildSettings:
     timezone: str
     moderator_role_id: int | None
     debate_channel_id: int | None
+    # The Stage or voice channel rounds are heard in by default.
+    venue_channel_id: int | None = None
 
 
 def _plain(row: GuildConfig) -> GuildSettings:
-    return GuildSettings(row.guild_id, row.timezone, row.moderator_role_id, row.debate_channel_id)
+    return GuildSettings(
+        row.guild_id,
+        row.timezone,
+        row.moderator_role_id,
+        row.debate_channel_id,
+        row.venue_channel_id,
+    )
 
 
 async def get_settings(guild_id: int, *, session: AsyncSession) -> GuildSettings:
@@ -44,6 +52,7 @@ async def update_settings(
     timezone: str | object = _KEEP,
     moderator_role_id: int | object | None = _KEEP,
     debate_channel_id: int | object | None = _KEEP,
+    venue_channel_id: int | object | None = _KEEP,
 ) -> GuildSettings:
     """Change the given settings (others keep their value) and return the result."""
     row = await session.get(GuildConfig, guild_id)
@@ -55,6 +64,8 @@ async def update_settings(
         row.moderator_role_id = moderator_role_id  # type: ignore[assignment]
     if debate_channel_id is not _KEEP:
         row.debate_channel_id = debate_channel_id  # type: ignore[assignment]
+    if venue_channel_id is not _KEEP:
+        row.venue_channel_id = venue_channel_id  # type: ignore[assignment]
     row.updated_at = utcnow()
     session.add(row)
     await session.flush()

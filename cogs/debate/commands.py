@@ -11,7 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.actions.rounds.opening import format_named, open_new_round, round_channel
+from bot.actions.rounds.opening import (
+    check_venue,
+    default_venue,
+    format_named,
+    open_new_round,
+    round_channel,
+)
 from bot.actions.rounds.render import lobby_embed
 from bot.actions.rounds.runner import RoundRunner
 from bot.autocomplete import essay_suggestions, format_choices
@@ -72,6 +78,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         pace="Scale every time by this (0.5 = half as long)",
         essay="The essay the motion comes from (for the side standings by essay)",
         proposing="The side that argues for the motion (default Realist)",
+        venue="A Stage or voice channel where moot holds the floor (default: the server's)",
     )
     @app_commands.choices(proposing=PROPOSING_CHOICES)
     @is_moderator()
@@ -84,10 +91,12 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
         essay: str | None = None,
         proposing: app_commands.Choice[str] | None = None,
+        venue: discord.StageChannel | discord.VoiceChannel | None = None,
     ) -> None:
         assert interaction.guild is not None
         fmt = format_named(self.bot.formats, format)
         channel = await round_channel(self.bot, interaction, channel)
+        venue = venue or await default_venue(self.bot, interaction.guild)
         if essay is not None:
             async with self.bot.db.session() as session:
                 essay = await check_essay(essay, session=session)
@@ -102,9 +111,14 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
             by=interaction.user.id,
             essay=essay,
             proposition=Side(proposing.value) if proposing else Side.REALIST,
+            venue=venue,
         )
+        heard = f", heard on {venue.mention}" if venue is not None else ""
+        note = await check_venue(self.bot, view) if venue is not None else None
         await interaction.followup.send(
-            f"Round {view.id} is open in <#{view.thread_id}>.", ephemeral=True
+            f"Round {view.id} is open in <#{view.thread_id}>{'' if note else heard}."
+            + (f"\n{note}" if note else ""),
+            ephemeral=True,
         )
 
     @start.autocomplete("essay")

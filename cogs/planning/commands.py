@@ -8,7 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.actions.rounds.opening import format_named, round_channel
+from bot.actions.floor.checks import kind_of, missing_permissions
+from bot.actions.rounds.opening import default_venue, format_named, round_channel
 from bot.autocomplete import PROPOSING_CHOICES, format_choices
 from bot.checks import is_moderator
 from bot.client import MootBot
@@ -66,6 +67,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         postpone="Minutes to postpone by when a side has nobody (default 30)",
         pace="Scale every time by this (0.5 = half as long)",
         proposing="The side that argues for the motion (default Realist)",
+        venue="A Stage or voice channel where moot holds the floor (default: the server's)",
     )
     @app_commands.choices(
         repeat=REPEAT_CHOICES, if_short=SHORT_CHOICES, proposing=PROPOSING_CHOICES
@@ -86,6 +88,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
         postpone: app_commands.Range[int, 5, 1440] = 30,
         pace: app_commands.Range[float, rounds.PACE_RANGE[0], rounds.PACE_RANGE[1]] = 1.0,
         proposing: app_commands.Choice[str] | None = None,
+        venue: discord.StageChannel | discord.VoiceChannel | None = None,
     ) -> None:
         assert interaction.guild is not None
         fmt = format_named(self.bot.formats, format)
@@ -95,6 +98,15 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                 "I need the Create Events permission to add planned rounds to the server's "
                 "events. Ask a server admin to give it to me."
             )
+        venue = venue or await default_venue(self.bot, interaction.guild)
+        kind = kind_of(venue)
+        if venue is not None and kind is not None:
+            missing = missing_permissions(venue, event=True)
+            if missing:
+                raise MootError(
+                    f"I can't hold the floor in {venue.mention}: I'm missing "
+                    f"{', '.join(missing)} there. Grant them, or pick another venue."
+                )
         now = self.bot.clock.now()
         zone = await self.timezone(interaction.guild.id)
         first = parse_when(when, zone, now)
@@ -122,6 +134,7 @@ class Planning(commands.GroupCog, group_name="round", group_description="Plan ro
                 by=interaction.user.id,
                 now=now,
                 session=session,
+                venue=(venue.id, kind) if venue is not None and kind is not None else None,
             )
         view = await self.keeper.publish(view)
         self.keeper.desk.set(view.id, view.due_at)

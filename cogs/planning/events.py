@@ -15,6 +15,8 @@ from bot.services.planning import PlannedView
 # What an event's end is set to after its start, beyond the format's own length.
 EVENT_MARGIN = timedelta(minutes=10)
 EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELLED = 1, 2, 3, 4
+# Where an event is: a Stage instance (a planned round with a Stage venue), or elsewhere.
+EVENT_AT_STAGE, EVENT_EXTERNAL = 1, 3
 # The only moves Discord lets an app make (a time change keeps an event scheduled).
 EVENT_MOVES = {
     (EVENT_SCHEDULED, EVENT_SCHEDULED),

@@ -23,8 +23,10 @@ from bot.services.planning import PlannedView
 from bot.times import discord_time
 from cogs.planning.events import (
     EVENT_ACTIVE,
+    EVENT_AT_STAGE,
     EVENT_CANCELLED,
     EVENT_COMPLETED,
+    EVENT_EXTERNAL,
     EVENT_MOVES,
     EVENT_SCHEDULED,
     can_create_events,
@@ -85,9 +87,18 @@ class PlanKeeper:
             )[:1000],
             "scheduled_start_time": view.starts_at.isoformat(),
             "scheduled_end_time": (view.starts_at + round_length(fmt, view.pace)).isoformat(),
-            "entity_type": 3,  # external: located at the round's channel
-            "entity_metadata": {"location": self.location(view)},
             "privacy_level": 2,
+        } | self.place(view)
+
+    def place(self, view: PlannedView) -> dict[str, Any]:
+        """Where the event is: the round's Stage (a Stage event, which the Stage instance
+        moot opens at the start is linked to), else the round's channel (external)."""
+        stage = self.bot.get_channel(view.venue_channel_id) if view.venue_channel_id else None
+        if isinstance(stage, discord.StageChannel):
+            return {"entity_type": EVENT_AT_STAGE, "channel_id": stage.id}
+        return {
+            "entity_type": EVENT_EXTERNAL,  # located at the round's channel
+            "entity_metadata": {"location": self.location(view)},
         }
 
     def location(self, view: PlannedView) -> str:

@@ -70,6 +70,7 @@ async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothin
         "config moderator-role": (general, {"role": world.moderator_role}),
         "config timezone": (general, {"name": "Europe/Paris"}),
         "config debate-channel": (general, {"channel": debates}),
+        "config venue": (general, {}),
         "quote export": (general, {}),
         "quote import": (
             general,

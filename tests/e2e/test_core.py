@@ -37,6 +37,7 @@ async def test_startup_registers_every_command_once(
         "moderator-role",
         "timezone",
         "debate-channel",
+        "venue",
     }
     # A second start with the same tree does not sync again: the database remembers it.
     second, task = await timeline.start(bot_settings)

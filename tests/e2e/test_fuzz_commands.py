@@ -28,6 +28,7 @@ COMMANDS = [
     "config moderator-role",
     "config timezone",
     "config debate-channel",
+    "config venue",
     "quote search",
     "quote random",
     "quote member",
@@ -193,6 +194,16 @@ async def round_thread(emulator: Emulator, world: World) -> Channel:
     return r.thread
 
 
+def venue_channels(emulator: Emulator, world: World) -> list[Channel]:
+    """A Stage and a voice channel, for the options that take a round's venue (made once
+    per test; moot may not hold the floor in them)."""
+    found = [c for c in world.guild.channels.values() if c.name in ("fuzz-stage", "fuzz-voice")]
+    return found or [
+        emulator.add_channel(world.guild, "fuzz-stage", kind=13),
+        emulator.add_channel(world.guild, "fuzz-voice", kind=2),
+    ]
+
+
 @pytest.mark.parametrize("name", COMMANDS)
 @FUZZED
 @given(data=st.data())
@@ -206,12 +217,13 @@ async def test_any_options_get_a_clear_answer(
 ) -> None:
     thread = await round_thread(emulator, world)
     channels = [world.general, world.debates, thread]
+    venues = venue_channels(emulator, world)
     member = data.draw(st.sampled_from([world.member("mod"), world.member("alice")]))
     channel = data.draw(st.sampled_from(channels), label="channel")
     options: dict[str, Any] = {}
     for option in declared_options(emulator, name):
         if option.get("required") or data.draw(st.booleans(), label=f"give {option['name']}"):
-            value = option_values(option, world, channels)
+            value = option_values(option, world, channels + venues)
             options[option["name"]] = data.draw(value, label=option["name"])
     with errors_logged() as logged:
         answer = await emulator.slash(member, channel, name, timeout=15, **options)

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.actions.floor.checks import cannot_hold, kind_of, missing_permissions
 from bot.actions.rounds.render import lobby_embed, lobby_view
 from bot.domain import RoundStatus, Side
 from bot.embeds import MOOT_COLOUR
 from bot.errors import THREAD_ALREADY_EXISTS, MootError
 from bot.formats import DEFAULT_FORMAT, Format
 from bot.names import as_name, names_in
-from bot.services import planning, rounds
+from bot.services import floor, planning, rounds
 from bot.services.guild_config import get_settings
 from bot.services.planning import PlannedView
 from bot.services.rounds import RoundView
@@ -86,6 +87,16 @@ async def round_channel(
             f"I can't run a round in {channel.mention}: I'm missing {', '.join(missing)} there."
         )
     return channel
+
+
+async def default_venue(
+    bot: MootBot, guild: discord.Guild
+) -> discord.StageChannel | discord.VoiceChannel | None:
+    """The server's default venue (/config venue), if it is set and still there."""
+    async with bot.db.session() as session:
+        settings = await get_settings(guild.id, session=session)
+    found = guild.get_channel(settings.venue_channel_id) if settings.venue_channel_id else None
+    return found if isinstance(found, discord.StageChannel | discord.VoiceChannel) else None
 
 
 async def open_thread(
@@ -167,6 +178,7 @@ async def start_planned(
                 )
     if round_view.status is not RoundStatus.LOBBY:
         return view
+    await check_venue(bot, round_view)
     try:
         async with bot.db.session() as session:
             changes = await rounds.start(
@@ -193,10 +205,12 @@ async def open_new_round(
     by: int,
     essay: str | None,
     proposition: Side = Side.REALIST,
+    venue: discord.StageChannel | discord.VoiceChannel | None = None,
 ) -> RoundView:
-    """Save a new round and open it in Discord. If Discord will not let it open, the round
-    is ended (it would otherwise count as open, a lobby nobody can see) and MootError says
-    why."""
+    """Save a new round (with its `venue`, a Stage or voice channel, if any) and open it in
+    Discord. If Discord will not let it open, the round is ended (it would otherwise count
+    as open, a lobby nobody can see) and MootError says why."""
+    now = bot.clock.now()
     async with bot.db.session() as session:
         view = await rounds.create_round(
             guild_id,
@@ -205,11 +219,14 @@ async def open_new_round(
             fmt=fmt,
             pace=pace,
             by=by,
-            now=bot.clock.now(),
+            now=now,
             session=session,
             essay=essay,
             proposition=proposition,
         )
+        kind = kind_of(venue)
+        if venue is not None and kind is not None:
+            await floor.set_venue(view.id, guild_id, venue.id, kind, now=now, session=session)
     try:
         return await open_thread(bot, view, fmt)
     except (discord.NotFound, discord.Forbidden, MootError) as error:
@@ -244,6 +261,39 @@ async def finish_opening(bot: MootBot, view: RoundView, saved_at: datetime) -> N
         await _end_unopened(bot, view, view.created_by, error)
     except discord.HTTPException:
         log.info("round %s: could not open it yet", view.id, exc_info=True)
+
+
+async def check_venue(bot: MootBot, view: RoundView) -> str | None:
+    """A round with a venue (a Stage or voice channel), as it opens: if moot lacks what
+    holding its floor takes, or the venue is gone, the round runs as a text round, and the
+    thread is told why. Returns what was said (for the moderator), or None."""
+    async with bot.db.session() as session:
+        venue = (await floor.load_venues([view.id], session=session)).get(view.id)
+    if venue is None or venue.state != floor.HOLDING:
+        return None
+    guild = bot.get_guild(view.guild_id)
+    channel = guild.get_channel(venue.channel_id) if guild else None
+    if isinstance(channel, discord.StageChannel | discord.VoiceChannel):
+        missing = missing_permissions(channel)
+        if not missing:
+            return None
+        note = cannot_hold(channel, missing)
+    else:
+        note = (
+            f"The round's venue <#{venue.channel_id}> is gone, or is no longer a Stage or "
+            "voice channel: this round runs as a text round."
+        )
+    async with bot.db.session() as session:
+        await floor.run_as_text(view.id, note, session=session)
+    if bot.floor is not None:
+        bot.floor.forget(view.id)
+    log.warning("round %s: runs as a text round: %s", view.id, note)
+    if view.thread_id is not None:
+        try:
+            await bot.post(view.thread_id, content=f"🔇 {note}", nonce=f"venue{view.id}")
+        except discord.HTTPException:
+            log.info("round %s: could not say it runs as a text round", view.id)
+    return note
 
 
 async def _end_unopened(bot: MootBot, view: RoundView, by: int, error: Exception) -> None:

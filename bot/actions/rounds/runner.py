@@ -174,6 +174,9 @@ class RoundRunner:
             return
         for round_id, result in ticked.items():
             self.desk.set(round_id, result.due_at)
+            if result.view is not None and self.bot.floor is not None:
+                # The venue follows at once, beside the announcements, not after them.
+                self.bot.floor.follow(result.view)
             if result.notices and result.view is not None:
                 self.post_in_order(round_id, result.notices, result.view)
 
@@ -215,6 +218,8 @@ class RoundRunner:
         is still announcing)."""
         view = changes.round
         self.desk.set(view.id, view.due_at)
+        if self.bot.floor is not None:
+            self.bot.floor.follow(view)
         if changes.notices:
             await self.post_in_order(view.id, changes.notices, view)
 

@@ -43,8 +43,10 @@ async def plan(
     by: int,
     now: datetime,
     session: AsyncSession,
+    venue: tuple[int, str] | None = None,
 ) -> PlannedView:
-    """A schedule and its first occurrence."""
+    """A schedule and its first occurrence; `venue`, the (channel, kind) of the Stage or
+    voice channel its rounds are heard in."""
     if repeat not in REPEATS:
         raise MootError(f"Repeat is one of: {', '.join(REPEATS)}.")
     if repeat == "none" and (until is not None or count is not None):
@@ -64,6 +66,8 @@ async def plan(
         format_key=fmt.key,
         pace=rounds.check_pace(pace),
         proposition=proposition,
+        venue_channel_id=venue[0] if venue else None,
+        venue_kind=venue[1] if venue else None,
         timezone=timezone,
         first_at=first_at,
         repeat=repeat,

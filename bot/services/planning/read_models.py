@@ -42,6 +42,9 @@ class PlannedView:
     format_key: str
     pace: float
     proposition: Side
+    # The Stage or voice channel the rounds are heard in, and its kind ("stage", "voice").
+    venue_channel_id: int | None
+    venue_kind: str | None
     timezone: str
     repeat: str
     until: date | None
@@ -116,6 +119,8 @@ async def load_planned(ids: Collection[int], *, session: AsyncSession) -> dict[i
             format_key=plan.format_key,
             pace=plan.pace,
             proposition=plan.proposition,
+            venue_channel_id=plan.venue_channel_id,
+            venue_kind=plan.venue_kind,
             timezone=plan.timezone,
             repeat=plan.repeat,
             until=plan.until,

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain import PlannedStatus, Side
 from bot.formats import Format
 from bot.models import PlannedRound
-from bot.services import rounds
+from bot.services import floor, rounds
 from bot.services.planning.plans import _next_occurrence
 from bot.services.planning.read_models import PlannedView, load_planned
 from bot.services.planning.reminders import DECIDE_AHEAD
@@ -90,6 +90,16 @@ async def begin(
         session=session,
         proposition=view.proposition,
     )
+    if view.venue_channel_id is not None and view.venue_kind is not None:
+        await floor.set_venue(
+            created.id,
+            view.guild_id,
+            view.venue_channel_id,
+            view.venue_kind,
+            now=now,
+            session=session,
+            event_id=view.event_id if view.venue_kind == floor.STAGE else None,
+        )
     for side in Side:
         for number, member in enumerate(view.chose(side.value)):
             role = side.value if number < fmt.speakers_per_side else AUDIENCE

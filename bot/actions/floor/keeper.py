@@ -1,0 +1,443 @@
+"""Holding a round's floor in its venue: after every change of the round, the members
+`floor_holders` names are brought up to speak (a Stage) or unmuted (a voice channel) and
+the others moved to the audience or muted, the differences only, at once and beside the
+thread's announcements. Every change is recorded before it is made; at the end moot puts
+back what it changed, closes the Stage instance it opened, and lets the venue go.
+
+Nothing here decides who speaks: the plan (bot.services.floor) follows `floor_holders`.
+A moderator who moves someone by hand mid-turn is not fought: the venue is brought into
+line again at the round's next change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.actions.floor.checks import stage_topic
+from bot.batch import Batcher
+from bot.domain import RoundStatus
+from bot.services import floor, rounds
+from bot.services.floor import HOLDING, MUTE, STAGE, Change, Present, Recorded, Venue
+from bot.services.rounds import RoundView
+from bot.services.rounds.floor import floor_holders
+
+if TYPE_CHECKING:
+    from bot.client import MootBot
+
+log = logging.getLogger("moot.floor")
+
+# Discord's error codes: a member not connected to voice; a Stage already live.
+NOT_CONNECTED = 40032
+STAGE_ALREADY_OPEN = 150006
+# A venue not looked up yet (None: the round has none).
+UNKNOWN = Venue(0, 0, 0, "", "", "", None, False, None)
+
+Vocal = discord.StageChannel | discord.VoiceChannel
+
+
+class FloorKeeper:
+    """The venues of this process's rounds, kept in line with each round."""
+
+    def __init__(self, bot: MootBot) -> None:
+        self.bot = bot
+        # By round: its venue (None: it has none), the newest view still to follow, the
+        # last one followed, the task following it, and its unsettled records.
+        self.venues: dict[int, Venue | None] = {}
+        self.latest: dict[int, RoundView] = {}
+        self.seen: dict[int, RoundView] = {}
+        self.driving: dict[int, asyncio.Task[None]] = {}
+        self.records: dict[int, dict[tuple[int, str], Recorded]] = {}
+        # Rounds whose Stage instance was seen to this run.
+        self.instanced: set[int] = set()
+        # Members server-muted by rounds now over who were not connected at the end: put
+        # back as soon as they connect, by (server, member).
+        self.owed: dict[tuple[int, int], list[Recorded]] = {}
+        # What moot last set a member to, by (server, member), until Discord's next voice
+        # state for them arrives: a change right after another must not be computed from
+        # a state the gateway has not updated yet.
+        self.expected: dict[tuple[int, int], dict[str, bool]] = {}
+        self.lookups: Batcher[int, Venue | None] = Batcher(self._look_up)
+        self.writes: Batcher[tuple[int, int, int, str, bool], Recorded] = Batcher(self._write)
+        for source in (self.lookups, self.writes):
+            bot.track(source)
+
+    # The round's side: follow each change.
+
+    def follow(self, view: RoundView) -> None:
+        """Bring the round's venue into line with `view`, in the background; nothing for a
+        round known to have no venue (no database read)."""
+        venue = self.venues.get(view.id, UNKNOWN)
+        if venue is None or (venue is not UNKNOWN and venue.state != HOLDING):
+            if view.is_over:
+                self.venues.pop(view.id, None)  # its last change: nothing more to follow
+            return
+        self.latest[view.id] = view
+        if view.id not in self.driving:
+            self.driving[view.id] = self.bot.spawn(self._drive(view.id), f"floor-{view.id}")
+
+    def forget(self, round_id: int) -> None:
+        """Look the round's venue up again at its next change (it was just given one)."""
+        self.venues.pop(round_id, None)
+
+    async def _drive(self, round_id: int) -> None:
+        """Follow the round's newest view until there is none newer: a change that comes
+        while the previous is being made is made after it, and only the newest counts."""
+        try:
+            while (view := self.latest.pop(round_id, None)) is not None:
+                try:
+                    venue = await self.venue_of(round_id)
+                    if venue is None or venue.state != HOLDING:
+                        break
+                    self.seen[round_id] = view
+                    await self._follow(venue, view)
+                except Exception:
+                    log.exception("round %s: could not bring its venue into line", round_id)
+        finally:
+            self.latest.pop(round_id, None)
+            self.driving.pop(round_id, None)
+
+    async def venue_of(self, round_id: int) -> Venue | None:
+        venue = self.venues.get(round_id, UNKNOWN)
+        if venue is UNKNOWN:
+            venue = (await self.lookups.run([round_id]))[0]
+        return venue
+
+    async def _look_up(self, round_ids: list[int]) -> list[Venue | None]:
+        async with self.bot.db.session() as session:
+            venues = await floor.load_venues(round_ids, session=session)
+            held = [r for r, v in venues.items() if v.state == HOLDING]
+            recorded = await floor.changes_of(held, session=session)
+        for round_id in round_ids:
+            self.venues[round_id] = venues.get(round_id)
+        for record in recorded:
+            self.records.setdefault(record.round_id, {})[(record.user_id, record.what)] = record
+        return [venues.get(r) for r in round_ids]
+
+    async def _write(self, changes: list[tuple[int, int, int, str, bool]]) -> list[Recorded]:
+        async with self.bot.db.session() as session:
+            recorded = await floor.record(changes, now=self.bot.clock.now(), session=session)
+        found = {(r.round_id, r.user_id, r.what): r for r in recorded}
+        return [found[(c[0], c[2], c[3])] for c in changes]
+
+    async def _follow(self, venue: Venue, view: RoundView) -> None:
+        if view.is_over:
+            await self.release(venue)
+            return
+        channel = self.channel(venue)
+        if channel is None or view.status is RoundStatus.LOBBY:
+            return
+        fmt = self.bot.formats.get(view.format_key)
+        present = await self.present(channel)
+        changes = floor.floor_changes(
+            venue.kind,
+            view,
+            present.values(),
+            silent_audience=bool(getattr(fmt, "silent_audience", False)),
+        )
+        work = [self.apply(venue, changes, present)]
+        if venue.kind == STAGE and view.id not in self.instanced:
+            work.append(self.open_instance(venue, view, channel))
+        await asyncio.gather(*work)
+
+    def channel(self, venue: Venue) -> Vocal | None:
+        guild = self.bot.get_guild(venue.guild_id)
+        channel = guild.get_channel(venue.channel_id) if guild else None
+        return channel if isinstance(channel, Vocal) else None
+
+    async def present(self, channel: Vocal) -> dict[int, Present]:
+        """Who is in `channel` now, as the gateway last said, with moderators and the bot
+        marked exempt."""
+        return await self._present(channel.guild, channel.voice_states)
+
+    async def connected(self, guild: discord.Guild) -> dict[int, Present]:
+        """Who is connected to any voice channel or Stage of the server."""
+        states: dict[int, discord.VoiceState] = {}
+        for channel in guild.channels:
+            if isinstance(channel, Vocal):
+                states.update(channel.voice_states)
+        return await self._present(guild, states)
+
+    async def _present(
+        self, guild: discord.Guild, states: dict[int, discord.VoiceState]
+    ) -> dict[int, Present]:
+        role_id = await self._moderator_role(guild.id)
+        me = self.bot.user.id if self.bot.user else 0
+        present = {}
+        for user_id, state in states.items():
+            exempt = user_id == me or await self._is_moderator(guild, user_id, role_id)
+            known = {floor.SUPPRESS: bool(state.suppress), MUTE: bool(state.mute)}
+            known |= self.expected.get((guild.id, user_id), {})
+            present[user_id] = Present(user_id, known[floor.SUPPRESS], known[MUTE], exempt)
+        return present
+
+    async def _moderator_role(self, guild_id: int) -> int | None:
+        for venue in self.venues.values():
+            if venue is not None and venue.guild_id == guild_id:
+                return venue.moderator_role_id
+        return None
+
+    def moderator_role_changed(self, guild_id: int, role_id: int | None) -> None:
+        """/config moderator-role changed: moderators are never moved."""
+        for round_id, venue in list(self.venues.items()):
+            if venue is not None and venue.guild_id == guild_id:
+                self.venues[round_id] = replace(venue, moderator_role_id=role_id)
+
+    async def _is_moderator(self, guild: discord.Guild, user_id: int, role_id: int | None) -> bool:
+        member = guild.get_member(user_id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.HTTPException:
+                return False
+        if member.guild_permissions.manage_guild:
+            return True
+        return role_id is not None and any(r.id == role_id for r in member.roles)
+
+    async def apply(self, venue: Venue, changes: list[Change], present: dict[int, Present]) -> None:
+        """Record the members' first changes in this round, then make every change at once."""
+        if not changes:
+            return
+        known = self.records.setdefault(venue.round_id, {})
+        first = [c for c in changes if (c.user_id, c.what) not in known]
+        if first:
+            recorded = await self.writes.run(
+                [
+                    (
+                        venue.round_id,
+                        venue.guild_id,
+                        c.user_id,
+                        c.what,
+                        present[c.user_id].state(c.what),
+                    )
+                    for c in first
+                ]
+            )
+            for record in recorded:
+                known[(record.user_id, record.what)] = record
+        await asyncio.gather(*(self.change(venue, c) for c in changes))
+
+    async def change(self, venue: Venue, change: Change) -> bool:
+        """Make one change; whether Discord took it."""
+        try:
+            if change.what == MUTE:
+                await self.bot.http.edit_member(venue.guild_id, change.user_id, mute=change.value)
+            else:
+                await self.bot.http.edit_voice_state(
+                    venue.guild_id,
+                    change.user_id,
+                    {"channel_id": venue.channel_id, "suppress": change.value},
+                )
+        except discord.HTTPException as error:
+            level = logging.INFO if error.status in (400, 404) else logging.WARNING
+            log.log(level, "round %s: could not change %s: %s", venue.round_id, change, error)
+            return False
+        self.expected.setdefault((venue.guild_id, change.user_id), {})[change.what] = change.value
+        return True
+
+    async def open_instance(self, venue: Venue, view: RoundView, channel: Vocal) -> None:
+        """Open the Stage instance, with the motion as its topic and the planned round's
+        event linked. One live already is someone else's to close, unless it is the one
+        Discord opened for the planned round's event as it started: moot takes that one
+        over, with the motion as its topic."""
+        self.instanced.add(view.id)
+        if not isinstance(channel, discord.StageChannel):
+            return
+        topic = stage_topic(view.motion, channel.guild)
+        if channel.instance is not None:
+            await self._take_over(venue, channel.instance.scheduled_event_id, channel, topic)
+            return
+        if not venue.opens_instance:
+            venue = await self._intend(venue, True)
+        payload: dict[str, Any] = {"channel_id": channel.id, "topic": topic, "privacy_level": 2}
+        if venue.event_id is not None:
+            payload["guild_scheduled_event_id"] = venue.event_id
+        try:
+            await self.bot.http.create_stage_instance(reason=f"Round {view.id}", **payload)
+        except discord.HTTPException as error:
+            if error.code == STAGE_ALREADY_OPEN:
+                event: Any = None
+                try:
+                    live = await self.bot.http.get_stage_instance(channel.id)
+                    event = live.get("guild_scheduled_event_id")
+                except discord.HTTPException:
+                    pass
+                await self._take_over(venue, int(event) if event else None, channel, topic)
+                return
+            if venue.event_id is not None and error.status in (400, 404):
+                # The event is gone or ended: the Stage opens without it.
+                del payload["guild_scheduled_event_id"]
+                try:
+                    await self.bot.http.create_stage_instance(reason=f"Round {view.id}", **payload)
+                    return
+                except discord.HTTPException as again:
+                    error = again
+            log.warning("round %s: could not open its Stage: %s", view.id, error)
+
+    async def _take_over(
+        self, venue: Venue, event_id: int | None, channel: discord.StageChannel, topic: str
+    ) -> None:
+        """A Stage live already: the round's own if Discord opened it for the round's
+        event (then moot closes it at the end), else someone else's, left alone."""
+        ours = venue.event_id is not None and event_id == venue.event_id
+        if ours != venue.opens_instance:
+            venue = await self._intend(venue, ours)
+        if ours:
+            try:
+                await self.bot.http.edit_stage_instance(channel.id, topic=topic)
+            except discord.HTTPException as error:
+                log.info("round %s: could not set its Stage's topic: %s", venue.round_id, error)
+
+    async def _intend(self, venue: Venue, opens: bool) -> Venue:
+        async with self.bot.db.session() as session:
+            await floor.intend_instance(venue.round_id, opens, session=session)
+        venue = replace(venue, opens_instance=opens)
+        self.venues[venue.round_id] = venue
+        return venue
+
+    # The end: put back what moot changed.
+
+    async def release(self, venue: Venue) -> None:
+        """The round is over: put everyone moot changed back as the round found them (a
+        member not connected now is put back when they connect), close the Stage instance
+        moot opened, and let the venue go."""
+        round_id = venue.round_id
+        async with self.bot.db.session() as session:
+            records = await floor.changes_of([round_id], session=session)
+        guild = self.bot.get_guild(venue.guild_id)
+        channel = self.channel(venue)
+        if guild is None:
+            return  # not on this process's shards now; its next start does it
+        if venue.kind == STAGE:
+            present = await self.present(channel) if channel else {}
+        else:
+            present = await self.connected(guild)
+        undoing = floor.undo(records, present)
+        done = await asyncio.gather(*(self.change(venue, c) for _, c in undoing.changes))
+        settled = undoing.settled + [
+            r for (r, _), ok in zip(undoing.changes, done, strict=True) if ok
+        ]
+        owed = undoing.owed + [
+            r for (r, _), ok in zip(undoing.changes, done, strict=True) if not ok
+        ]
+        if venue.opens_instance and channel is not None:
+            try:
+                await self.bot.http.delete_stage_instance(channel.id, reason=f"Round {round_id}")
+            except discord.NotFound:
+                pass
+            except discord.HTTPException as error:
+                log.warning("round %s: could not close its Stage: %s", round_id, error)
+        async with self.bot.db.session() as session:
+            await floor.settle([r.id for r in settled], session=session)
+            await floor.release(round_id, session=session)
+        for record in owed:
+            self.owed.setdefault((venue.guild_id, record.user_id), []).append(record)
+        self.venues[round_id] = replace(venue, state=floor.RELEASED)
+        self.records.pop(round_id, None)
+        self.seen.pop(round_id, None)
+        self.instanced.discard(round_id)
+
+    async def pay(self, guild: discord.Guild, user_id: int) -> None:
+        """A member moot could not put back at a round's end has connected: do it now."""
+        records = self.owed.pop((guild.id, user_id), [])
+        if not records:
+            return
+        present = await self.connected(guild)
+        undoing = floor.undo(records, present)
+        settled = list(undoing.settled)
+        for record, change in undoing.changes:
+            venue = Venue(record.round_id, guild.id, 0, "voice", "", "", None, False, None)
+            if await self.change(venue, change):
+                settled.append(record)
+            else:
+                undoing.owed.append(record)
+        if undoing.owed:
+            self.owed[(guild.id, user_id)] = undoing.owed
+        async with self.bot.db.session() as session:
+            await floor.settle([r.id for r in settled], session=session)
+
+    # Discord's side: a start, members coming and going.
+
+    async def reconcile(self) -> None:
+        """At start-up: bring every venue still held into line with its round as the
+        database has it (the round may have moved on, or ended, while moot was down), and
+        put back the members owed from rounds already over who are connected now."""
+        count, ids = self.bot.shard_count, self.bot.shard_ids
+        async with self.bot.db.session() as session:
+            venues = await floor.held_venues(shard_count=count, shard_ids=ids, session=session)
+            views = await rounds.load_rounds([v.round_id for v in venues], session=session)
+            owed = await floor.owed(shard_count=count, shard_ids=ids, session=session)
+        for venue in venues:
+            self.venues[venue.round_id] = venue
+            self.instanced.discard(venue.round_id)
+        self.records.clear()
+        async with self.bot.db.session() as session:
+            for record in await floor.changes_of(views, session=session):
+                self.records.setdefault(record.round_id, {})[(record.user_id, record.what)] = record
+        for view in views.values():
+            self.follow(view)
+        self.owed.clear()
+        for guild_id, record in owed:
+            self.owed.setdefault((guild_id, record.user_id), []).append(record)
+        for guild_id, user_id in list(self.owed):
+            guild = self.bot.get_guild(guild_id)
+            if guild is not None and user_id in await self.connected(guild):
+                await self.pay(guild, user_id)
+
+    async def voice_changed(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        """A member joined, left or moved between voice channels (or was muted or moved to
+        the audience: a moderator's doing, or moot's own, left alone). One who left the
+        venue while holding the floor is noted in the thread; their turn runs on. One who
+        came back is brought into line at once."""
+        guild = member.guild
+        self.expected.pop((guild.id, member.id), None)  # Discord's word is the latest now
+        gone = before.channel.id if before.channel else None
+        come = after.channel.id if after.channel else None
+        if come is not None and (guild.id, member.id) in self.owed:
+            await self.pay(guild, member.id)
+        if gone == come:
+            return
+        for venue in [v for v in self.venues.values() if v and v.state == HOLDING]:
+            view = self.seen.get(venue.round_id)
+            if venue.guild_id != guild.id or view is None:
+                continue
+            if gone == venue.channel_id:
+                await self._left(venue, view, member)
+            if come == venue.channel_id:
+                await self._joined(venue, view, member.id)
+
+    async def _left(self, venue: Venue, view: RoundView, member: discord.Member) -> None:
+        if venue.kind == STAGE:
+            # Leaving a Stage puts a member back in its audience: nothing is left to undo.
+            record = self.records.get(venue.round_id, {}).pop((member.id, floor.SUPPRESS), None)
+            if record is not None:
+                async with self.bot.db.session() as session:
+                    await floor.settle([record.id], session=session)
+        if member.id in floor_holders(view) and view.thread_id is not None:
+            place = "the Stage" if venue.kind == STAGE else "the voice channel"
+            name = view.name_of(member.id)
+            try:
+                await self.bot.post(
+                    view.thread_id, content=f"{name} left {place}; their turn still runs."
+                )
+            except discord.HTTPException:
+                log.info("round %s: could not say a speaker left", view.id)
+
+    async def _joined(self, venue: Venue, view: RoundView, user_id: int) -> None:
+        channel = self.channel(venue)
+        if channel is None or view.is_over:
+            return
+        present = await self.present(channel)
+        fmt = self.bot.formats.get(view.format_key)
+        changes = floor.floor_changes(
+            venue.kind,
+            view,
+            [p for p in present.values() if p.user_id == user_id],
+            silent_audience=bool(getattr(fmt, "silent_audience", False)),
+        )
+        await self.apply(venue, changes, present)
