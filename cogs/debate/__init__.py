@@ -21,6 +21,7 @@ async def setup(bot: MootBot) -> None:
     runner = RoundRunner(bot)
     bot.rounds = runner
     bot.floor = FloorKeeper(bot)
+    floor = RoundFloor(bot, runner)
     await bot.add_cog(Debate(bot, runner))
-    await bot.add_cog(RoundFloor(bot, runner))
-    await bot.add_cog(RoundVenue(bot, bot.floor))
+    await bot.add_cog(floor)
+    await bot.add_cog(RoundVenue(bot, bot.floor, floor))

@@ -11,14 +11,18 @@ from discord.ext import commands
 
 from bot.actions.floor.keeper import FloorKeeper
 from bot.client import MootBot
+from bot.domain import Side
+from bot.errors import MootError
+from cogs.debate.floor import RoundFloor
 
 log = logging.getLogger("moot.floor")
 
 
 class RoundVenue(commands.Cog):
-    def __init__(self, bot: MootBot, keeper: FloorKeeper) -> None:
+    def __init__(self, bot: MootBot, keeper: FloorKeeper, floor: RoundFloor) -> None:
         self.bot = bot
         self.keeper = keeper
+        self.floor = floor
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -36,3 +40,38 @@ class RoundVenue(commands.Cog):
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
     ) -> None:
         await self.keeper.voice_changed(member, before, after)
+        # A raised hand: still in the audience, asking. (Brought up, a member also shows a
+        # request time, Discord's invitation to speak: that is moot's own doing.)
+        if (
+            after.channel is not None
+            and after.suppress
+            and after.requested_to_speak_at is not None
+            and before.requested_to_speak_at is None
+        ):
+            await self.hand_raised(member, after.channel.id)
+
+    async def hand_raised(self, member: discord.Member, channel_id: int) -> None:
+        """A debater asking to speak on the round's Stage offers the speaker a point of
+        information, as the thread's Offer a point button does. Refused, they are told why
+        in the thread and their hand is lowered; anyone else's hand is left to the Stage's
+        moderators."""
+        view = self.keeper.round_held_in(member.guild.id, channel_id)
+        if view is None or view.role_of(member.id) not in {s.value for s in Side}:
+            return
+        try:
+            changes = await self.floor.offer(view.id, member.id)
+        except MootError as refused:
+            if view.thread_id is not None:
+                try:
+                    await self.bot.post(
+                        view.thread_id,
+                        content=f"{view.name_of(member.id)} asked to speak: {refused}",
+                    )
+                except discord.HTTPException:
+                    log.info("round %s: could not say why a point was refused", view.id)
+            try:
+                await member.edit(suppress=True)  # lowers the hand
+            except discord.HTTPException:
+                log.info("round %s: could not lower %s's hand", view.id, member.id)
+            return
+        await self.floor.runner.after(changes)

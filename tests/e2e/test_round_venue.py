@@ -18,7 +18,15 @@ from emulator.state import MANAGE_CHANNELS, Channel
 from emulator.timeline import Timeline
 from tests.e2e.conftest import BotProcess, eventually, wait_until_serving
 from tests.e2e.test_planning import schedule, sign_up, signup_message
-from tests.e2e.test_rounds import MOTION, Round, open_round, result_posted, seat, voting_opens
+from tests.e2e.test_rounds import (
+    MOTION,
+    Round,
+    eventually_message,
+    open_round,
+    result_posted,
+    seat,
+    voting_opens,
+)
 
 MUTE_MEMBERS, MOVE_MEMBERS = 1 << 22, 1 << 24
 STAGE_MODERATOR = MANAGE_CHANNELS | MUTE_MEMBERS | MOVE_MEMBERS
@@ -282,3 +290,62 @@ async def test_the_servers_default_venue_is_used_when_start_names_none(
     await timeline.idle()
     assert speaking(emulator, world, stage) == {"alice"}
     assert emulator.stage_instance(stage) is not None
+
+
+async def test_world_schools_on_a_stage_with_points_of_information_asked_from_the_floor(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    # At pace 0.5 a speech lasts 4:00, protected for its first and last 0:30; an accepted
+    # point holds the floor for 0:08. Points are asked for as on any Stage: a raised hand.
+    stage = venue(emulator, world)
+    await join(emulator, world, stage, "alice", "bob", "carol", "dave", "mod")
+    r = await open_round(
+        emulator, world, format="world-schools", pace=0.5, timeline=timeline, venue=stage
+    )
+    await seat(r, ["alice", "carol"], ["bob", "dave"])
+    await r.click("mod", r.lobby(), "Start")
+    first = await r.wait_turns(1)
+    await timeline.idle()
+    assert speaking(emulator, world, stage) == {"alice"}
+    bob = world.member("bob")
+
+    # In protected time a raised hand is refused, with the reason, and lowered.
+    await timeline.advance(10)
+    await emulator.request_to_speak(bob)
+    refused = await eventually_message(r, "Bob asked to speak: Protected time")
+    assert "points are taken from 0:30 to 3:30" in refused.text()
+    await timeline.idle()
+    state = emulator.voice_state(world.guild, bob.user.id)
+    assert state is not None and state.suppress and state.request_to_speak_timestamp is None
+    assert speaking(emulator, world, stage) == {"alice"}
+
+    # Outside it, the hand is a point offered to the speaker, who accepts it: Bob is
+    # brought up beside Alice for the point's time, then back to the audience.
+    await timeline.advance(25)
+    await emulator.request_to_speak(bob)
+    shown = await eventually_message(r, "Point of information from **Bob**")
+    await timeline.idle()
+    assert speaking(emulator, world, stage) == {"alice"}
+    await r.click("alice", shown, "Accept")
+    await eventually_message(r, "accepts Bob's point")
+    await timeline.idle()
+    assert speaking(emulator, world, stage) == {"alice", "bob"}
+    await timeline.advance(8)
+    await eventually_message(r, "Bob's point is over; Alice continues.")
+    await timeline.idle()
+    assert speaking(emulator, world, stage) == {"alice"}
+
+    # The floor follows every turn to the end, and everyone is put back.
+    await r.click("alice", first, "Done")
+    for number in range(2, 9):
+        turn = await r.wait_turns(number)
+        await timeline.idle()
+        speaker = speaker_of(r, turn.content)
+        assert speaking(emulator, world, stage) == {speaker}, number
+        await r.click(speaker, turn, "Done")
+    await result_posted(r, timeline)
+    await timeline.idle()
+    assert speaking(emulator, world, stage) == set()
+    assert emulator.stage_instance(stage) is None
+    transcript = await r.slash("mod", "debate transcript")
+    assert transcript.reply is not None

@@ -411,6 +411,15 @@ class FloorKeeper:
             if come == venue.channel_id:
                 await self._joined(venue, view, member.id)
 
+    def round_held_in(self, guild_id: int, channel_id: int) -> RoundView | None:
+        """The round under way whose floor moot holds in this channel, as last followed."""
+        for venue in self.venues.values():
+            if venue and venue.state == HOLDING and venue.channel_id == channel_id:
+                view = self.seen.get(venue.round_id)
+                if venue.guild_id == guild_id and view is not None and not view.is_over:
+                    return view
+        return None
+
     async def _left(self, venue: Venue, view: RoundView, member: discord.Member) -> None:
         if venue.kind == STAGE:
             # Leaving a Stage puts a member back in its audience: nothing is left to undo.
