@@ -87,6 +87,7 @@ bench: $(STAMP)
 	-$(BIN)/python bench/round_ticks.py --database postgresql
 	$(BIN)/python bench/rounds.py
 	-$(BIN)/python bench/rounds.py --database postgresql
+	$(BIN)/python bench/floor.py
 	$(BIN)/python bench/soak.py
 	$(BIN)/python bench/report.py
 
