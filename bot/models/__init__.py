@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.models.budget import RequestPace
 from bot.models.columns import utcnow
 from bot.models.config import CommandSync, GuildConfig
-from bot.models.corpus import Essay, Excerpt, Passage, Sentence
+from bot.models.corpus import Essay, Excerpt, Passage, PendingEssay, Sentence
 from bot.models.excerpts import ExcerptPost, ExcerptSchedule, ExcerptVote
 from bot.models.planning import PlannedRound, PlannedSeries, Signup
 from bot.models.quotes import MemberQuote, QuoteSearch
@@ -32,6 +32,7 @@ __all__ = [
     "MemberScore",
     "Participant",
     "Passage",
+    "PendingEssay",
     "PlannedRound",
     "PlannedSeries",
     "QuoteSearch",
