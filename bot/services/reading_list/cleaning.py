@@ -123,9 +123,16 @@ def propose_edits(text: str, *, known: tuple[str | None, ...] = ()) -> list[Edit
 
 
 def _looks_like_header(line: str, known: set[str]) -> bool:
+    """A title, byline or date: what the page says it is, "By ...", or a short line that
+    is not a sentence and is capitalised like a title or a name, or holds a number (a
+    date)."""
     if line.lower().lstrip("# ").strip() in known or line.lower().startswith("by "):
         return True
-    return len(line) <= _HEADER_CHARS and not _ENDS_SENTENCE.search(line)
+    if len(line) > _HEADER_CHARS or _ENDS_SENTENCE.search(line):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_][\w’'.-]*", line) if len(w) > 3]
+    capitalised = sum(w[0].isupper() for w in words)
+    return any(c.isdigit() for c in line) or (bool(words) and capitalised >= 0.6 * len(words))
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:

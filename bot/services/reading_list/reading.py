@@ -26,6 +26,8 @@ _MAGIC = {
     b"{\\rtf": "an RTF document",
 }
 _HTML_START = ("<!doctype html", "<html", "<?xml")
+# A paragraph of running text has at least this many words (a menu or a title has fewer).
+MIN_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,16 @@ def read_file(filename: str, data: bytes) -> ReadFile:
     if kind != "html" and text.lstrip()[:20].lower().startswith(_HTML_START):
         kind = "html"
     read = _article(text) if kind == "html" else ReadFile(kind, text)
-    if not read.text.strip():
-        raise MootError(
-            "I found no paragraphs of text in that file"
-            + (" (no article in the page)." if kind == "html" else ".")
-        )
     if len(read.text) > MAX_ESSAY_CHARS:
         raise MootError(
             f"That essay is {len(read.text):,} characters long; one essay may be at most "
             f"{MAX_ESSAY_CHARS:,}."
+        )
+    if not any(len(line.split()) >= MIN_WORDS for line in read.text.split("\n")):
+        raise MootError(
+            "I found no paragraphs of text in that file"
+            + (" (no article in the page)" if kind == "html" else "")
+            + f": an essay needs at least one paragraph of {MIN_WORDS} words or more."
         )
     return read
 
