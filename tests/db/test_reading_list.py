@@ -82,8 +82,8 @@ async def test_an_added_essay_is_cut_verbatim_like_a_shipped_one(corpus_db: Data
         "The “restraint” camp holds that the U.S. Congress—not the Pentagon—should decide.¹"
     )
     assert (
-        "It was argued in 1947 by Mr. Kennan, who wrote “containment” [2] and meant something narrower."
-        in texts
+        "It was argued in 1947 by Mr. Kennan, who wrote “containment” [2] and meant "
+        "something narrower." in texts
     )
     assert any(t.startswith("Москва ответила сразу: «Нет».") for t in texts)
     assert any("said the U.S. had overreached.*" in t for t in texts)

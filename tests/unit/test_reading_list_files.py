@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -59,7 +58,10 @@ def test_each_kind_of_edit_is_proposed_with_its_reason() -> None:
 
 
 def test_a_refused_edit_leaves_the_line_and_the_paragraphs_as_they_were() -> None:
-    text = "Title Line\n\nThe essay doesn't\n\nend here. It goes on.\n\nIMAGE: a photo (via Getty Images)"
+    text = (
+        "Title Line\n\nThe essay doesn't\n\nend here. It goes on.\n\n"
+        "IMAGE: a photo (via Getty Images)"
+    )
     edits = propose_edits(text)
     assert [e.kind for e in edits] == ["remove", "join", "remove"]
     assert apply_edits(text, edits) == "The essay doesn't end here. It goes on."
