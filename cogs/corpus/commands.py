@@ -106,8 +106,8 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="The serv
                 session=session,
             )
         await interaction.followup.send(
-            f"Read {preview.paragraphs} paragraphs from {file.filename[:100]}. Check the "
-            "proposed cleaning, describe the essay, then add it.",
+            f"Read {file.filename[:100]}: {preview.paragraphs} paragraphs with the cleaning "
+            "accepted. Accept or refuse each proposed edit, describe the essay, then add it.",
             embed=preview_embed(preview),
             view=preview_view(preview),
             ephemeral=True,
