@@ -153,6 +153,7 @@ async def test_html_and_markdown_essays_join_this_servers_search_quotes_excerpts
     neighbours = seed_world(emulator, "Neighbouring Club")
     await emulator.settle()
     html_done, md_done = await add_html_and_markdown(emulator, world)
+    assert html_done.embeds[0]["url"] == "https://example.org/restraint"
     fields = {f["name"]: f["value"] for f in md_done.embeds[0]["fields"]}
     assert fields["Author"] == "B. Writer (attributed)" and fields["Side"] == "Values"
     with database(bot_settings) as db:
