@@ -149,9 +149,10 @@ async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> Non
                 # An unknown slug would find nothing: say which word was wrong instead of
                 # "no matches", and what the essays are called.
                 try:
-                    await check_essay(args.essay, session=session)
+                    await check_essay(args.essay, session=session, guild_id=args.guild)
                 except MootError:
-                    known = ", ".join(slug for _, slug in await essay_choices("", session=session))
+                    choices = await essay_choices("", session=session, guild_id=args.guild)
+                    known = ", ".join(slug for _, slug in choices)
                     raise CommandError(
                         f"There is no essay “{args.essay}”. --essay takes an essay's file "
                         f"name without .txt: {known or 'none is imported yet'}."
@@ -163,6 +164,7 @@ async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> Non
                 side=Side(args.side) if args.side else None,
                 essay=args.essay,
                 limit=args.limit,
+                guild_id=args.guild,
             )
     finally:
         await db.close()
@@ -183,6 +185,82 @@ async def cmd_corpus_search(settings: Settings, args: argparse.Namespace) -> Non
             f"   [dim]{escape(title)} — {escape(hit.author or 'author unknown')} · "
             f"{hit.side.label} · {where}[/]"
         )
+
+
+def _accepted(spec: str, count: int) -> set[int]:
+    """The 0-based edits `--accept` names: "all", "none", or numbers such as "1,3"."""
+    if spec == "all":
+        return set(range(count))
+    if spec == "none":
+        return set()
+    try:
+        chosen = {int(part) - 1 for part in spec.split(",") if part.strip()}
+    except ValueError:
+        raise CommandError(
+            f"--accept takes all, none or edit numbers such as 1,3; not {spec!r}."
+        ) from None
+    wrong = sorted(n + 1 for n in chosen if not 0 <= n < count)
+    if wrong:
+        raise CommandError(f"There is no proposed edit {wrong[0]}: there are {count}.")
+    return chosen
+
+
+async def cmd_corpus_add(settings: Settings, args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
+    from bot import migrate
+    from bot.db import Database
+    from bot.errors import MootError
+    from bot.services import reading_list
+    from bot.services.reading_list import Description, note
+
+    path = Path(args.file)
+    try:
+        read = reading_list.read_file(path.name, await asyncio.to_thread(path.read_bytes))
+    except MootError as exc:
+        raise CommandError(f"{path.name}: {exc}") from None
+    edits = reading_list.propose_edits(read.text, known=(read.title, read.author, read.published))
+    for number, edit in enumerate(edits, start=1):
+        console.print(f"  {number}. {edit.describe()}: {escape(edit.text[:80])}")
+    if args.accept is None:
+        console.print(
+            f"{len(edits)} cleaning edit(s) proposed; nothing was added. Run again with "
+            "--accept all, --accept none or --accept 1,3 to add the essay."
+        )
+        return
+    chosen = _accepted(args.accept, len(edits))
+    edits = [replace(e, accepted=i in chosen) for i, e in enumerate(edits)]
+    described = Description(
+        side=Side(args.side),
+        title=args.title,
+        title_is_label=args.label,
+        author=args.author,
+        author_note=note(not args.author_inferred, args.author_note) if args.author else None,
+        published=args.published,
+        published_note=note(not args.date_inferred, None) if args.published else None,
+        source_url=args.source_url,
+        complete=not args.excerpt,
+    )
+    await migrate.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            entry = await reading_list.add_essay(
+                args.guild,
+                reading_list.apply_edits(read.text, edits),
+                described,
+                added_by=None,
+                source_file=path.name,
+                session=session,
+            )
+    except MootError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        await db.close()
+    console.print(
+        f"Added {entry.slug} to server {args.guild}'s reading list: {entry.paragraphs} "
+        f"paragraphs, {entry.excerpts} excerpts ({entry.side.label})."
+    )
 
 
 def _render_marks(snippet: str) -> str:
@@ -234,7 +312,31 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument(
         "--passages", action="store_true", help="return whole paragraphs, not sentences"
     )
+    find.add_argument("--guild", type=int, help="also this server's reading list (its id)")
     find.set_defaults(handler=cmd_corpus_search)
+    add = corpus_commands.add_parser(
+        "add",
+        help="add an essay to one server's reading list (shows the proposed cleaning first)",
+    )
+    add.add_argument("file", help="plain text, Markdown or a saved web page (HTML)")
+    add.add_argument("--guild", type=int, required=True, help="the server (its id)")
+    add.add_argument("--side", choices=[s.value for s in Side], required=True)
+    add.add_argument("--title", required=True, help="its title, or a label (with --label)")
+    add.add_argument("--label", action="store_true", help="the title is a label we give it")
+    add.add_argument("--author", help="omit when unknown")
+    add.add_argument("--author-note", help="where the name comes from")
+    add.add_argument("--author-inferred", action="store_true", help="the essay does not name it")
+    add.add_argument("--published", help="2023, 2023-05 or 2023-05-01")
+    add.add_argument("--date-inferred", action="store_true", help="the essay does not state it")
+    add.add_argument("--source-url")
+    add.add_argument("--excerpt", action="store_true", help="the text is part of a longer piece")
+    add.add_argument(
+        "--accept",
+        metavar="EDITS",
+        help="the proposed cleaning edits to make: all, none, or numbers such as 1,3 "
+        "(without it, the edits are listed and nothing is added)",
+    )
+    add.set_defaults(handler=cmd_corpus_add)
 
     scores_parser = commands.add_parser("scores", help="ratings and records")
     scores_commands = scores_parser.add_subparsers(

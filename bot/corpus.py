@@ -215,8 +215,9 @@ _ABBREVIATIONS = frozenset(
         "approx",
     ]
 )
-# A full stop, question or exclamation mark, then any closing quotes or brackets.
-_TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*")
+# A full stop, question or exclamation mark, then any closing quotes or brackets, and any
+# footnote markers ("decide.¹ That", "power.[2] It", "said.* Then").
+_TERMINAL = re.compile(r"[.!?…]+(?:[\"'”’)\]¹²³⁴⁵⁶⁷⁸⁹⁰*†‡]|\[\d{1,3}\])*")
 # What may open the next sentence: a capital, a digit, or an opening quote or bracket.
 _OPENER = re.compile(r"\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _INITIALISM = re.compile(r"(?:\b[A-Za-z]\.)+$")

@@ -190,13 +190,15 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
         picked = PICKED.match(query.strip())
         if picked:
             async with self.bot.db.session() as session:
-                hit = await sentence_hit(int(picked[1]), session=session)
+                hit = await sentence_hit(
+                    int(picked[1]), session=session, guild_id=interaction.guild_id
+                )
                 total = await paragraph_count(hit.essay_id, session=session)
             await interaction.response.send_message(embed=essay_embed(hit, total))
             return
         async with self.bot.db.session() as session:
             if essay is not None:
-                essay = await check_essay(essay, session=session)
+                essay = await check_essay(essay, session=session, guild_id=interaction.guild_id)
             saved = await remember_search(
                 interaction.guild_id,
                 query,
@@ -231,17 +233,25 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
                 return [
                     app_commands.Choice(name=quote_label(h), value=h.quote.text[:100]) for h in hits
                 ]
-            found = await suggest(current, session=session, side=side, essay=namespace.essay)
+            found = await suggest(
+                current,
+                session=session,
+                side=side,
+                essay=namespace.essay,
+                guild_id=interaction.guild_id,
+            )
         return [app_commands.Choice(name=s.label, value=f"sentence:{s.sentence_id}") for s in found]
 
-    async def essays_like(self, current: str) -> list[app_commands.Choice[str]]:
-        return await essay_suggestions(self.bot.db, current)
+    async def essays_like(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await essay_suggestions(self.bot.db, current, interaction.guild_id)
 
     @search.autocomplete("essay")
     async def search_essay_suggestions(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self.essays_like(current)
+        return await self.essays_like(interaction, current)
 
     @app_commands.command(name="random", description="A random quote from the essays")
     @app_commands.describe(side="Only this side's essays", essay="Only this essay")
@@ -254,9 +264,12 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
     ) -> None:
         async with self.bot.db.session() as session:
             if essay is not None:
-                essay = await check_essay(essay, session=session)
+                essay = await check_essay(essay, session=session, guild_id=interaction.guild_id)
             hit = await random_essay_quote(
-                session=session, side=Side(side.value) if side else None, essay=essay
+                session=session,
+                side=Side(side.value) if side else None,
+                essay=essay,
+                guild_id=interaction.guild_id,
             )
             total = await paragraph_count(hit.essay_id, session=session)
         await interaction.response.send_message(embed=essay_embed(hit, total))
@@ -265,7 +278,7 @@ class Quotes(commands.GroupCog, group_name="quote", group_description="Essay and
     async def random_essay_suggestions(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await self.essays_like(current)
+        return await self.essays_like(interaction, current)
 
     # --- members' quotes -------------------------------------------------------------
 

@@ -220,3 +220,33 @@ def test_scores_rebuild_recomputes_what_rounds_recorded(
     result = run("scores", "rebuild", env=env, cwd=tmp_path)
     assert result.returncode == 0 and "rebuilt from 1 decided rounds" in result.stdout
     assert round(true_mu, 9) in asyncio.run(mus())
+
+
+def test_corpus_add_shows_the_cleaning_then_adds_for_one_server_only(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    essay = tmp_path / "rights.md"
+    essay.write_text(
+        "# Why Rights Come First\n\nHuman rights are the quixotic foundation of any order "
+        "that lasts. They say so.\n\nIMAGE: Delegates (via Getty Images)\n",
+        encoding="utf-8",
+    )
+    assert run("corpus", "import", env=env, cwd=tmp_path).returncode == 0
+    base = ["corpus", "add", str(essay), "--guild", "77", "--side", "values", "--title", "Rights"]
+    shown = run(*base, env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "1. remove line 1 (header line: title, author or date): # Why Rights" in shown.stdout
+    assert "2. remove line 5 (image caption)" in shown.stdout
+    assert "nothing was added" in shown.stdout
+    wrong = run(*base, "--accept", "3", env=env, cwd=tmp_path)
+    assert wrong.returncode == 1 and "There is no proposed edit 3: there are 2." in wrong.stdout
+    added = run(*base, "--accept", "2", env=env, cwd=tmp_path)
+    assert added.returncode == 0, added.stdout
+    assert "to server 77's reading list: 2 paragraphs" in added.stdout
+    mine = run("corpus", "search", "quixotic", "--guild", "77", env=env, cwd=tmp_path)
+    assert mine.stdout.startswith("1. Human rights are the quixotic foundation")
+    assert "Rights — author unknown" in mine.stdout
+    shipped_only = run("corpus", "search", "quixotic", env=env, cwd=tmp_path)
+    assert "No matches" in shipped_only.stdout
+    again = run("corpus", "import", env=env, cwd=tmp_path)
+    assert "3 unchanged, 0 retired" in again.stdout

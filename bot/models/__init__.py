@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.models.budget import RequestPace
 from bot.models.columns import utcnow
 from bot.models.config import CommandSync, GuildConfig
-from bot.models.corpus import Essay, Excerpt, Passage, Sentence
+from bot.models.corpus import Essay, Excerpt, Passage, PendingEssay, Sentence
 from bot.models.excerpts import ExcerptPost, ExcerptSchedule, ExcerptVote
 from bot.models.floor import FloorChange, RoundVenue
 from bot.models.planning import PlannedRound, PlannedSeries, Signup
@@ -35,6 +35,7 @@ __all__ = [
     "MemberScore",
     "Participant",
     "Passage",
+    "PendingEssay",
     "PlannedRound",
     "PlannedSeries",
     "QuoteSearch",

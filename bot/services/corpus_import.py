@@ -64,7 +64,11 @@ async def import_corpus(directory: Path, *, session: AsyncSession) -> ImportRepo
     if not files:
         raise CorpusError(directory, "corpus folder", "holds no *.txt essay files")
     report = ImportReport()
-    existing = {e.slug: e for e in (await session.exec(select(Essay))).all()}
+    # Only the shipped essays: those servers added to their reading lists have no file here.
+    existing = {
+        e.slug: e
+        for e in (await session.exec(select(Essay).where(col(Essay.guild_id).is_(None)))).all()
+    }
     with_excerpts = set((await session.exec(select(Excerpt.essay_id).distinct())).all())
     for essay_file in files:
         essay = existing.get(essay_file.slug)
@@ -72,7 +76,7 @@ async def import_corpus(directory: Path, *, session: AsyncSession) -> ImportRepo
             report.unchanged.append(essay_file.slug)
             if essay.id not in with_excerpts:
                 # Imported before excerpts existed: cut them now.
-                await _sync_excerpts(essay, session=session)
+                await sync_excerpts(essay, session=session)
             continue
         if essay is None:
             essay = Essay(
@@ -84,8 +88,8 @@ async def import_corpus(directory: Path, *, session: AsyncSession) -> ImportRepo
         _copy_metadata(essay_file, essay)
         session.add(essay)
         await session.flush()
-        await _sync_spans(essay, session=session, report=report)
-        await _sync_excerpts(essay, session=session)
+        await sync_spans(essay, session=session, report=report)
+        await sync_excerpts(essay, session=session)
     slugs = {f.slug for f in files}
     for slug, essay in existing.items():
         if slug not in slugs and essay.active:
@@ -123,7 +127,7 @@ def _by_text(rows: list[Row]) -> dict[str, deque[Row]]:
     return index
 
 
-async def _sync_spans(essay: Essay, *, session: AsyncSession, report: ImportReport) -> None:
+async def sync_spans(essay: Essay, *, session: AsyncSession, report: ImportReport) -> None:
     """Make the essay's passages and sentences match its body, reusing rows by text."""
     assert essay.id is not None
     old_passages = (
@@ -197,7 +201,7 @@ async def _sync_spans(essay: Essay, *, session: AsyncSession, report: ImportRepo
     await session.flush()
 
 
-async def _sync_excerpts(essay: Essay, *, session: AsyncSession) -> None:
+async def sync_excerpts(essay: Essay, *, session: AsyncSession) -> None:
     """Make the essay's excerpts match its body, keeping the ids of unchanged excerpts.
 
     Kept ids keep a server's rotation history meaningful across corpus edits.

@@ -22,6 +22,8 @@ from emulator.timeline import Timeline
 from tests.e2e.test_planning import schedule
 from tests.e2e.test_rounds import started_round
 
+WALT = "walt-2018-alliance-against-the-establishment"
+
 
 async def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in a stable order."""
@@ -76,6 +78,12 @@ async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothin
             general,
             {"file": ("quotes.json", json.dumps({"quotes": [{"text": "In."}]}).encode())},
         ),
+        "corpus add": (
+            general,
+            {"file": ("essay.md", b"A sneaky essay of five words and more."), "side": "values"},
+        ),
+        "corpus edit": (general, {"essay": WALT, "title": "Sneaky"}),
+        "corpus remove": (general, {"essay": WALT}),
         "excerpt setup": (general, {"channel": debates, "time": "09:30"}),
         "excerpt now": (general, {}),
         "excerpt preview": (general, {}),
@@ -122,7 +130,7 @@ async def test_every_moderator_command_refuses_a_plain_member_and_changes_nothin
         assert reply.content.startswith("Only moderators"), (name, reply.content)
         assert not reply.attachments, name
     # Members do not even see the server-settings commands unless an admin allows it.
-    assert {n.split()[0] for n in hidden} == {"config", "excerpt"}
+    assert {n.split()[0] for n in hidden} == {"config", "corpus", "excerpt"}
     # The saver or a moderator may delete a saved quote; another member may not.
     refused = await emulator.slash(carol, general, "quote delete", id=quote)
     assert refused.reply is not None and refused.reply.ephemeral

@@ -21,7 +21,7 @@ from bot.services.excerpts.claims import (
     record_failure,
     record_posted,
 )
-from bot.services.excerpts.overview import status
+from bot.services.excerpts.overview import SideOutlook, rotation_outlook, status
 from bot.services.excerpts.read_models import (
     ExcerptView,
     PostView,
@@ -51,6 +51,7 @@ __all__ = [
     "ExcerptView",
     "PostView",
     "ScheduleView",
+    "SideOutlook",
     "SideProgress",
     "StatusView",
     "claim_due",
@@ -62,6 +63,7 @@ __all__ = [
     "reclaim_interrupted",
     "record_failure",
     "record_posted",
+    "rotation_outlook",
     "set_status",
     "setup_schedule",
     "status",

@@ -17,6 +17,7 @@ from bot.errors import MootError
 from bot.models import Essay, Excerpt, ExcerptPost, Passage
 from bot.services.excerpts.read_models import ExcerptView
 from bot.services.excerpts.schedules import require_schedule
+from bot.services.reading_list import visible_to
 
 _IN_FLIGHT = (PostStatus.CLAIMED, PostStatus.POSTED)
 
@@ -44,11 +45,12 @@ class RotationState:
 
 
 async def read_rotation(guild_id: int, session: AsyncSession) -> RotationState:
-    """Read in two queries: the excerpt pool of active essays, and the server's posts."""
+    """Read in two queries: the excerpt pool of the active essays the server reads (the
+    shipped ones and its own reading list), and the server's posts."""
     pool_rows = await session.exec(
         select(Excerpt.id, Excerpt.side)
         .join(Essay, col(Essay.id) == Excerpt.essay_id)
-        .where(col(Essay.active).is_(True))
+        .where(col(Essay.active).is_(True), visible_to(guild_id))
         .order_by(col(Excerpt.id))
     )
     pools: dict[Side, list[int]] = {side: [] for side in Side}

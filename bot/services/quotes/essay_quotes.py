@@ -8,11 +8,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.asking import asking_server
 from bot.corpus import is_inferred
 from bot.domain import Side
 from bot.errors import MootError
 from bot.models import Essay, Passage, Sentence
 from bot.provenance import essay_author, essay_title
+from bot.services.reading_list import visible_to
 from bot.services.search import SearchHit, sentence_by_id
 
 CHOICE_CHARS = 100  # Discord's limit on an autocomplete choice's name
@@ -41,12 +43,14 @@ async def random_essay_quote(
     side: Side | None = None,
     essay: str | None = None,
     rng: random.Random | None = None,
+    guild_id: int | None = None,
 ) -> SearchHit:
-    """A verbatim sentence drawn at random, weighted by `punchiness`."""
+    """A verbatim sentence drawn at random, weighted by `punchiness`, from the essays the
+    server reads (the shipped ones and its own; without a server, the shipped ones)."""
     statement = (
         select(Sentence.id, Sentence.text)
         .join(Essay, col(Essay.id) == Sentence.essay_id)
-        .where(col(Essay.active))
+        .where(col(Essay.active), visible_to(guild_id))
     )
     if side is not None:
         statement = statement.where(Essay.side == side.value)
@@ -58,12 +62,15 @@ async def random_essay_quote(
     weights = [punchiness(len(t), t.rstrip("”’\"')").endswith((".", "!", "?"))) for _, t in rows]
     chosen_id = (rng or random.SystemRandom()).choices([i for i, _ in rows], weights)[0]
     assert chosen_id is not None
-    return await sentence_hit(chosen_id, session=session)
+    return await sentence_hit(chosen_id, session=session, guild_id=guild_id)
 
 
-async def sentence_hit(sentence_id: int, *, session: AsyncSession) -> SearchHit:
-    """A sentence by id (an autocomplete pick), or a MootError if it left the corpus."""
-    hit = await sentence_by_id(sentence_id, session=session)
+async def sentence_hit(
+    sentence_id: int, *, session: AsyncSession, guild_id: int | None = None
+) -> SearchHit:
+    """A sentence by id (an autocomplete pick), or a MootError if it left the corpus (or is
+    on another server's reading list)."""
+    hit = await sentence_by_id(sentence_id, session=session, guild_id=guild_id)
     if hit is None:
         raise MootError("That sentence is no longer in the corpus. Search again.")
     return hit
@@ -75,20 +82,31 @@ async def paragraph_count(essay_id: int, *, session: AsyncSession) -> int:
     return (await session.exec(statement)).one()
 
 
-async def check_essay(slug: str, *, session: AsyncSession) -> str:
-    """The slug of an active essay, or a MootError that says how to pick one."""
+async def check_essay(slug: str, *, session: AsyncSession, guild_id: int | None = None) -> str:
+    """The slug of an active essay the server reads, or a MootError that says how to pick
+    one. Without `guild_id`, the server of the interaction being handled, if any."""
+    guild_id = guild_id if guild_id is not None else asking_server()
     found = (
-        await session.exec(select(Essay.slug).where(Essay.slug == slug, col(Essay.active)))
+        await session.exec(
+            select(Essay.slug).where(Essay.slug == slug, col(Essay.active), visible_to(guild_id))
+        )
     ).first()
     if found is None:
         raise MootError(f"There is no essay “{slug[:60]}”. Pick one from the list as you type.")
     return found
 
 
-async def essay_choices(typed: str, *, session: AsyncSession) -> list[tuple[str, str]]:
-    """(label, slug) of active essays whose title or slug contains `typed`, at most 25."""
+async def essay_choices(
+    typed: str, *, session: AsyncSession, guild_id: int | None = None
+) -> list[tuple[str, str]]:
+    """(label, slug) of active essays the server reads whose title or slug contains
+    `typed`, at most 25: the server's own first."""
     rows = (
-        await session.exec(select(Essay).where(col(Essay.active)).order_by(col(Essay.slug)))
+        await session.exec(
+            select(Essay)
+            .where(col(Essay.active), visible_to(guild_id))
+            .order_by(col(Essay.guild_id).is_(None), col(Essay.slug))
+        )
     ).all()
     wanted = typed.strip().lower()
     found = []

@@ -96,6 +96,7 @@ async def page_of(saved: SavedSearch, index: int, *, session: AsyncSession) -> Q
             limit=1,
             offset=index,
             any_term=widened,
+            guild_id=saved.guild_id,
         )
         if not result.hits:
             return None
@@ -119,7 +120,12 @@ async def _count_essay_hits(saved: SavedSearch, *, session: AsyncSession) -> tup
 
     async def essay_count(any_term: bool) -> HitCount:
         return await count(
-            saved.query, session=session, side=saved.side, essay=saved.essay, any_term=any_term
+            saved.query,
+            session=session,
+            side=saved.side,
+            essay=saved.essay,
+            any_term=any_term,
+            guild_id=saved.guild_id,
         )
 
     found = await essay_count(False)

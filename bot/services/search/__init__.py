@@ -181,9 +181,12 @@ async def _run(
     return hits + [_hit(kind, row) for row in rows]
 
 
-async def sentence_by_id(sentence_id: int, *, session: AsyncSession) -> SearchHit | None:
-    """One sentence of an active essay, as a hit with nothing marked; None if gone."""
-    rows = await _rows(session, rows_statement(Kind.SENTENCE, [sentence_id]), {})
+async def sentence_by_id(
+    sentence_id: int, *, session: AsyncSession, guild_id: int | None = None
+) -> SearchHit | None:
+    """One sentence of an essay the server can search, as a hit with nothing marked; None
+    if it is gone (or on another server's reading list)."""
+    rows = await _rows(session, rows_statement(Kind.SENTENCE, [sentence_id], guild_id), {})
     return _hit(Kind.SENTENCE, rows[0]) if rows else None
 
 
@@ -197,18 +200,21 @@ async def search(
     limit: int = 10,
     offset: int = 0,
     any_term: bool = False,
+    guild_id: int | None = None,
 ) -> SearchResult:
     """Rank sentences (or passages) matching `raw_query`, best first.
 
     Every term must match; if that finds nothing on the first page, any term may (the
     result's `mode` says which; pass `any_term=True` to page through a widened search).
-    `essay` is an essay slug. Returns at most `limit` hits (capped at MAX_LIMIT) and
-    whether more follow. Any input is safe: text with no searchable word finds nothing.
+    `essay` is an essay slug. `guild_id` is the server searching: it finds the shipped
+    essays and its own reading list (without one, the shipped essays only). Returns at
+    most `limit` hits (capped at MAX_LIMIT) and whether more follow. Any input is safe:
+    text with no searchable word finds nothing.
     """
     query = Query.parse(raw_query)
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    scope = await resolve_scope(session, side, essay) if query.terms else None
+    scope = await resolve_scope(session, side, essay, guild_id) if query.terms else None
     if scope is None:
         return SearchResult((), query, "any" if any_term else "all", False)
 
@@ -233,6 +239,7 @@ async def count(
     side: Side | None = None,
     essay: str | None = None,
     any_term: bool = False,
+    guild_id: int | None = None,
 ) -> HitCount:
     """How many hits `search` finds for the same arguments, in one statement.
 
@@ -240,7 +247,7 @@ async def count(
     widens by itself: pass `any_term=True` to count a widened search.
     """
     query = Query.parse(raw_query)
-    scope = await resolve_scope(session, side, essay) if query.terms else None
+    scope = await resolve_scope(session, side, essay, guild_id) if query.terms else None
     if scope is None:
         return HitCount(0, False)
     sql, params = count_statement(
@@ -258,6 +265,7 @@ async def suggest(
     side: Side | None = None,
     essay: str | None = None,
     limit: int = MAX_SUGGESTIONS,
+    guild_id: int | None = None,
 ) -> list[Suggestion]:
     """Sentences for autocomplete: every term matches, the last one as a prefix.
 
@@ -266,7 +274,7 @@ async def suggest(
     `search`, sentences holding the words as typed come first.
     """
     query = Query.parse(raw_prefix)
-    scope = await resolve_scope(session, side, essay) if query.terms else None
+    scope = await resolve_scope(session, side, essay, guild_id) if query.terms else None
     if scope is None:
         return []
     build = _statement(session)

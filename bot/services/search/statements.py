@@ -18,25 +18,45 @@ from bot.services.search.query import Kind, Query
 
 @dataclass(frozen=True)
 class Scope:
-    """Filters resolved to ids before the search runs, so the search itself needs no join."""
+    """Filters resolved to ids before the search runs, so the search itself needs no join.
+
+    `guild_id` is the server searching: it reads the shipped essays and its own reading
+    list; without one (the command line), the shipped essays only."""
 
     side: Side | None
     essay_id: int | None
+    guild_id: int | None = None
+
+
+def hidden_essays(scope: Scope, alias: str) -> str:
+    """The condition on essay `alias` for essays this search must not see: retired ones,
+    and those on another server's reading list. The server id is written as an integer."""
+    if scope.guild_id is None:
+        return f"({alias}.active = false OR {alias}.guild_id IS NOT NULL)"
+    return (
+        f"({alias}.active = false OR ({alias}.guild_id IS NOT NULL "
+        f"AND {alias}.guild_id <> {int(scope.guild_id)}))"
+    )
 
 
 async def resolve_scope(
-    session: AsyncSession, side: Side | None, essay: str | None
+    session: AsyncSession, side: Side | None, essay: str | None, guild_id: int | None = None
 ) -> Scope | None:
-    """Resolve an essay slug; None when it names no searchable essay (nothing can match)."""
+    """Resolve an essay slug; None when it names no essay this server can search (nothing
+    can match)."""
     if essay is None:
-        return Scope(side, None)
+        return Scope(side, None, guild_id)
     connection = await session.connection()
+    scope = Scope(side, None, guild_id)
     essay_id = (
         await connection.execute(
-            text("SELECT id FROM essay WHERE slug = :slug AND active = true"), {"slug": essay}
+            text(
+                f"SELECT e.id FROM essay e WHERE e.slug = :slug AND NOT {hidden_essays(scope, 'e')}"
+            ),
+            {"slug": essay},
         )
     ).scalar()
-    return None if essay_id is None else Scope(side, essay_id)
+    return None if essay_id is None else Scope(side, essay_id, guild_id)
 
 
 def fts5_match(query: Query, scope: Scope, *, any_term: bool, prefix: bool) -> str:
@@ -87,7 +107,8 @@ def sqlite_statement(
     # Rank inside FTS5 first and join only the page's rows: ranking cost grows with the
     # number of matches, and joins would multiply it. Weights: only the text column counts.
     # highlight() runs per page row in a subquery: next to the join SQLite would otherwise
-    # compute it for every match. Retired essays' rows are left out before ranking.
+    # compute it for every match. Retired essays' rows, and those of other servers' reading
+    # lists, are left out before ranking.
     # With `window`, the page is cut from the best `window` rows ordered exact words first
     # (see exact.py); without, from the engine's order at any offset.
     # `lean` (autocomplete) wants only ids and text: no attribution, no highlight.
@@ -97,7 +118,8 @@ def sqlite_statement(
     ranked = (
         f"WITH ranked AS (SELECT rowid AS id, bm25({fts}, 1.0, 0.0, 0.0) AS score FROM {fts} "
         f"WHERE {fts} MATCH :q AND rowid NOT IN (SELECT x.id FROM essay r "
-        f"JOIN {table} x ON x.essay_id = r.id WHERE r.active = false) ORDER BY score, rowid "
+        f"JOIN {table} x ON x.essay_id = r.id WHERE {hidden_essays(scope, 'r')}) "
+        "ORDER BY score, rowid "
     )
     if window is None:
         page = ranked + "LIMIT :limit OFFSET :offset), page AS (SELECT *, 0 AS exact FROM ranked) "
@@ -125,8 +147,8 @@ def sqlite_statement(
 
 
 def postgresql_filters(scope: Scope, params: dict[str, object]) -> str:
-    """The side, essay and active-essay conditions, their values added to `params`."""
-    filters = ["e.active"]
+    """The side, essay and visible-essay conditions, their values added to `params`."""
+    filters = [f"NOT {hidden_essays(scope, 'e')}"]
     if scope.side is not None:
         filters.append("t.side = :side")
         params["side"] = scope.side.value
@@ -194,7 +216,7 @@ def count_statement(
         inner = (
             f"SELECT rowid FROM {fts} WHERE {fts} MATCH :q AND rowid NOT IN "
             f"(SELECT x.id FROM essay r JOIN {kind.value} x ON x.essay_id = r.id "
-            "WHERE r.active = false)"
+            f"WHERE {hidden_essays(scope, 'r')})"
         )
     else:
         tsquery, params = ts_query(query, any_term=any_term, prefix=False)
@@ -206,12 +228,13 @@ def count_statement(
     return f"SELECT count(*) FROM ({inner} LIMIT :cap) AS matched", params | {"cap": cap}
 
 
-def rows_statement(kind: Kind, ids: Sequence[int]) -> str:
-    """Whole hits, with nothing marked, for rows of active essays; ids from the database,
-    written into the statement as integers."""
+def rows_statement(kind: Kind, ids: Sequence[int], guild_id: int | None = None) -> str:
+    """Whole hits, with nothing marked, for rows of essays the server can see; ids from
+    the database, written into the statement as integers."""
     listed = ", ".join(str(int(row_id)) for row_id in ids) or "NULL"
     columns, join = hit_columns(kind)
+    hidden = hidden_essays(Scope(None, None, guild_id), "e")
     return (
         f"SELECT {columns}, NULL AS marked FROM {kind.value} t {join} "
-        f"JOIN essay e ON e.id = t.essay_id WHERE t.id IN ({listed}) AND e.active = true"
+        f"JOIN essay e ON e.id = t.essay_id WHERE t.id IN ({listed}) AND NOT {hidden}"
     )
