@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from discord import app_commands
 
-from bot.asking import asking_server
 from bot.db import Database
 from bot.formats import Format
 from bot.services.quotes import essay_choices
@@ -33,9 +32,8 @@ async def essay_suggestions(
     db: Database, typed: str, guild_id: int | None = None
 ) -> list[app_commands.Choice[str]]:
     """Autocomplete choices: the essays the server reads (the shipped ones and its own
-    reading list) whose title or slug holds what is typed. Without `guild_id`, the server
-    of the interaction being handled."""
-    guild_id = guild_id if guild_id is not None else asking_server()
+    reading list) whose title or slug holds what is typed; without `guild_id`, the
+    shipped essays only."""
     async with db.session() as session:
         found = await essay_choices(typed, session=session, guild_id=guild_id)
     return [app_commands.Choice(name=label, value=slug) for label, slug in found]

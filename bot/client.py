@@ -14,7 +14,6 @@ from discord.ext import commands
 from discord.http import handle_message_parameters
 from discord.utils import MISSING
 
-from bot.asking import set_asking_server
 from bot.clock import Clock, SchedulerClock
 from bot.db import Database
 from bot.formats import Format, load_formats
@@ -90,12 +89,6 @@ class MootTree(app_commands.CommandTree["MootBot"]):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         await report_error(interaction, error)
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        # Runs first in the task that handles the interaction: what a command or an
-        # autocomplete offers from a server's reading list is that server's.
-        set_asking_server(interaction.guild_id)
-        return True
 
 
 class MootBot(commands.AutoShardedBot):

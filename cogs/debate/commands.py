@@ -99,7 +99,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         venue = venue or await default_venue(self.bot, interaction.guild)
         if essay is not None:
             async with self.bot.db.session() as session:
-                essay = await check_essay(essay, session=session)
+                essay = await check_essay(essay, session=session, guild_id=interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         view = await open_new_round(
             self.bot,
@@ -125,7 +125,7 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
     async def essay_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await essay_suggestions(self.bot.db, current)
+        return await essay_suggestions(self.bot.db, current, interaction.guild_id)
 
     @start.autocomplete("format")
     async def format_names(

@@ -8,7 +8,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.asking import asking_server
 from bot.corpus import is_inferred
 from bot.domain import Side
 from bot.errors import MootError
@@ -84,8 +83,7 @@ async def paragraph_count(essay_id: int, *, session: AsyncSession) -> int:
 
 async def check_essay(slug: str, *, session: AsyncSession, guild_id: int | None = None) -> str:
     """The slug of an active essay the server reads, or a MootError that says how to pick
-    one. Without `guild_id`, the server of the interaction being handled, if any."""
-    guild_id = guild_id if guild_id is not None else asking_server()
+    one. Without `guild_id`, only the shipped essays count."""
     found = (
         await session.exec(
             select(Essay.slug).where(Essay.slug == slug, col(Essay.active), visible_to(guild_id))
