@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from rich.console import Console
 
 from bot import migrate
 from bot.db import Database
@@ -55,3 +59,50 @@ async def bot_database(folder: Path) -> str:
     await migrate.upgrade(url)
     await import_shipped_corpus(url)
     return url
+
+
+def formats_with(folder: Path, name: str, text: str) -> Path:
+    """A formats folder in `folder`: the shipped formats and one more, `name`.toml."""
+    formats = folder / "formats"
+    formats.mkdir()
+    for path in (ROOT / "formats").glob("*.toml"):
+        (formats / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (formats / f"{name}.toml").write_text(text, encoding="utf-8")
+    return formats
+
+
+async def run_baseline(emulator: Emulator, script: str, schedule: Path) -> float:
+    """Run bench/`script` (a bare discord.py client) on `schedule` against the emulator:
+    it says "ready" once connected, then is told to start one second later. Returns that
+    start instant (wall clock) once the client has finished."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
+    env |= emulator.bot_environment()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "bench" / script),
+        str(schedule),
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 60)
+    assert line.strip() == b"ready", line
+    start = time.time() + 1.0
+    process.stdin.write(f"{start}\n".encode())
+    await process.stdin.drain()
+    await asyncio.wait_for(process.wait(), 120)
+    return start
+
+
+def show_problems(console: Console, folder: Path) -> None:
+    """Print the last warnings and errors the bot logged in `folder`/bot.log, if any."""
+    problems = [
+        line
+        for line in (folder / "bot.log").read_text(errors="replace").splitlines()
+        if " WARNING " in line or " ERROR " in line
+    ]
+    if problems:
+        console.print(f"[yellow]the bot logged {len(problems)} warnings or errors, last:[/]")
+        for line in problems[-5:]:
+            console.print(line, markup=False, highlight=False)

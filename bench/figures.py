@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -65,3 +66,16 @@ def write_results(name: str, results: dict[str, Any], console: Console) -> Path:
     path.write_text(json.dumps(stamped, indent=2) + "\n", encoding="utf-8")
     console.print(f"wrote bench/results/{path.name}")
     return path
+
+
+def show_and_write(console: Console, title: str, results: dict[str, Any], name: str) -> Path:
+    """Print `results` as a table of measures (with the target's verdict), then write them."""
+    table = Table(title=title)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in results.items():
+        if key not in ("benchmark", "machine", "target", "target_met"):
+            table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    console.print(f"target ({results['target']}): {'met' if results['target_met'] else 'NOT met'}")
+    return write_results(name, results, console)

@@ -36,15 +36,20 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402
 
-from bench.bot_process import import_shipped_corpus, spawn_bot  # noqa: E402
-from bench.figures import machine, percentiles, write_results  # noqa: E402
+from bench.bot_process import (  # noqa: E402
+    formats_with,
+    import_shipped_corpus,
+    run_baseline,
+    show_problems,
+    spawn_bot,
+)
+from bench.figures import machine, percentiles, show_and_write  # noqa: E402
 from bench.search import bench_database, drop_postgres  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Round, Turn  # noqa: E402
@@ -80,23 +85,7 @@ async def bare_client_lateness(
     first = min(due for _, due in dues)
     schedule = [(thread, due - first, f"base{n}") for n, (thread, due) in enumerate(dues)]
     (folder / "schedule.json").write_text(json.dumps(schedule))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOOT_")}
-    env |= emulator.bot_environment()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "bench" / "bare_client.py"),
-        str(folder / "schedule.json"),
-        env=env,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdin is not None and process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 60)
-    assert line.strip() == b"ready", line
-    start = time.time() + 1.0
-    process.stdin.write(f"{start}\n".encode())
-    await process.stdin.drain()
-    await asyncio.wait_for(process.wait(), 120)
+    start = await run_baseline(emulator, "bare_client.py", folder / "schedule.json")
     offset = time.time() - emulator.now()
     due = {nonce: start + after for _, after, nonce in schedule}
     arrived: dict[str, float] = {}
@@ -132,11 +121,7 @@ async def main() -> int:
     mod, alice, bob = (world.member(n) for n in ("mod", "alice", "bob"))
     with tempfile.TemporaryDirectory(prefix="moot-bench-") as name:
         folder = Path(name)
-        formats = folder / "formats"
-        formats.mkdir()
-        for path in (ROOT / "formats").glob("*.toml"):
-            (formats / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-        (formats / "bench.toml").write_text(BENCH_FORMAT, encoding="utf-8")
+        formats = formats_with(folder, "bench", BENCH_FORMAT)
         made = await bench_database(args.database, folder / "moot.db")
         if made is None:
             console.print("[red]no PostgreSQL reachable at MOOT_TEST_POSTGRES_URL[/]")
@@ -212,15 +197,7 @@ async def main() -> int:
                 arrived.setdefault(int(nonce[4:]), call.at + offset)
         if args.log is not None:
             shutil.copy(folder / "bot.log", args.log)
-        problems = [
-            line
-            for line in (folder / "bot.log").read_text(errors="replace").splitlines()
-            if " WARNING " in line or " ERROR " in line
-        ]
-        if problems:
-            console.print(f"[yellow]the bot logged {len(problems)} warnings or errors, last:[/]")
-            for line in problems[-5:]:
-                console.print(line, markup=False, highlight=False)
+        show_problems(console, folder)
         db = Database(url)
         async with db.session() as session:
             rows = [
@@ -278,16 +255,11 @@ async def main() -> int:
         "wall_seconds": round(elapsed, 2),
         "bot_peak_rss_mib": round(peak_kib / 1024, 1),
     }
-    table = Table(title=f"{args.rounds} concurrent rounds, {TURN_SECONDS}-second turns")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for key, value in results.items():
-        if key not in ("benchmark", "machine", "target", "target_met"):
-            table.add_row(key.replace("_", " "), str(value))
-    console.print(table)
-    console.print(f"target ({results['target']}): {'met' if results['target_met'] else 'NOT met'}")
-    write_results(
-        NAME if args.database == "sqlite" else f"{NAME}-{args.database}", results, console
+    show_and_write(
+        console,
+        f"{args.rounds} concurrent rounds, {TURN_SECONDS}-second turns",
+        results,
+        NAME if args.database == "sqlite" else f"{NAME}-{args.database}",
     )
     return 0
 
