@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import discord
@@ -25,7 +26,9 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 
-async def main(schedule: list[list[str | float]]) -> None:
+async def serve(calls: Callable[[discord.Client, float], list[Awaitable[None]]]) -> None:
+    """Connect to the emulator, say "ready", read the start instant, make the calls that
+    `calls` builds from the client and that instant, say "done" and close."""
     discord.http.Route.BASE = os.environ["MOOT_DISCORD_API_URL"]
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["MOOT_DISCORD_GATEWAY_URL"])
     client = discord.Client(intents=discord.Intents(guilds=True))
@@ -35,14 +38,7 @@ async def main(schedule: list[list[str | float]]) -> None:
     await ready.wait()
     print("ready", flush=True)
     start = float(await asyncio.to_thread(sys.stdin.readline))
-
-    async def announce(channel_id: int, after: float, nonce: str) -> None:
-        await asyncio.sleep(max(0.0, start + after - time.time()))
-        channel = client.get_partial_messageable(channel_id)
-        embed = discord.Embed(title="Turn", description="The floor is yours.")
-        await channel.send(embed=embed, nonce=nonce)
-
-    await asyncio.gather(*(announce(int(c), float(a), str(n)) for c, a, n in schedule))
+    await asyncio.gather(*calls(client, start))
     print("done", flush=True)
     await client.close()
     await runner
@@ -55,5 +51,18 @@ def ready_handler(ready: asyncio.Event):  # type: ignore[no-untyped-def]
     return on_ready
 
 
+def announcements(schedule: list[list[str | float]]) -> Callable[..., list[Awaitable[None]]]:
+    def calls(client: discord.Client, start: float) -> list[Awaitable[None]]:
+        async def announce(channel_id: int, after: float, nonce: str) -> None:
+            await asyncio.sleep(max(0.0, start + after - time.time()))
+            channel = client.get_partial_messageable(channel_id)
+            embed = discord.Embed(title="Turn", description="The floor is yours.")
+            await channel.send(embed=embed, nonce=nonce)
+
+        return [announce(int(c), float(a), str(n)) for c, a, n in schedule]
+
+    return calls
+
+
 if __name__ == "__main__":
-    uvloop.run(main(json.loads(Path(sys.argv[1]).read_text())))
+    uvloop.run(serve(announcements(json.loads(Path(sys.argv[1]).read_text()))))

@@ -14,48 +14,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 import discord
 import uvloop
-import yarl
-from discord.gateway import DiscordWebSocket
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bare_client import serve
 
 
-async def main(schedule: list[list[int | float | bool]]) -> None:
-    discord.http.Route.BASE = os.environ["MOOT_DISCORD_API_URL"]
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["MOOT_DISCORD_GATEWAY_URL"])
-    client = discord.Client(intents=discord.Intents(guilds=True))
-    ready = asyncio.Event()
-    client.event(ready_handler(ready))
-    runner = asyncio.create_task(client.start(os.environ["MOOT_TOKEN"]))
-    await ready.wait()
-    print("ready", flush=True)
-    start = float(await asyncio.to_thread(sys.stdin.readline))
+def floor_changes(schedule: list[list[int | float | bool]]):  # type: ignore[no-untyped-def]
+    def calls(client: discord.Client, start: float) -> list[Awaitable[None]]:
+        async def change(guild: int, user: int, stage: int, after: float, suppress: bool) -> None:
+            await asyncio.sleep(max(0.0, start + after - time.time()))
+            await client.http.edit_voice_state(
+                guild, user, {"channel_id": str(stage), "suppress": suppress}
+            )
 
-    async def change(guild: int, user: int, stage: int, after: float, suppress: bool) -> None:
-        await asyncio.sleep(max(0.0, start + after - time.time()))
-        await client.http.edit_voice_state(
-            guild, user, {"channel_id": str(stage), "suppress": suppress}
-        )
+        return [change(int(g), int(u), int(c), float(a), bool(s)) for g, u, c, a, s in schedule]
 
-    await asyncio.gather(
-        *(change(int(g), int(u), int(c), float(a), bool(s)) for g, u, c, a, s in schedule)
-    )
-    print("done", flush=True)
-    await client.close()
-    await runner
-
-
-def ready_handler(ready: asyncio.Event):  # type: ignore[no-untyped-def]
-    async def on_ready() -> None:
-        ready.set()
-
-    return on_ready
+    return calls
 
 
 if __name__ == "__main__":
-    uvloop.run(main(json.loads(Path(sys.argv[1]).read_text())))
+    uvloop.run(serve(floor_changes(json.loads(Path(sys.argv[1]).read_text()))))
