@@ -349,3 +349,30 @@ async def test_world_schools_on_a_stage_with_points_of_information_asked_from_th
     assert emulator.stage_instance(stage) is None
     transcript = await r.slash("mod", "debate transcript")
     assert transcript.reply is not None
+
+
+async def test_a_stage_moot_opened_is_closed_at_the_end_even_after_a_restart(
+    emulator: Emulator, world: World, bot_process: BotProcess
+) -> None:
+    stage = venue(emulator, world)
+    await join(emulator, world, stage, "alice", "bob")
+    bot_process.start()
+    await wait_until_serving(emulator, world)
+    r = await open_round(emulator, world, venue=stage)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)
+    await eventually(lambda: emulator.stage_instance(stage) is not None)
+    await eventually(lambda: speaking(emulator, world, stage) == {"alice"})
+    bot_process.kill()
+    bot_process.start()
+    await wait_until_serving(emulator, world)
+    # The restarted bot finds the Stage live: it is still the round's to close.
+    turn = r.turns()[-1]
+    await r.click("alice", turn, "Done")
+    await r.wait_turns(2)
+    await eventually(lambda: speaking(emulator, world, stage) == {"bob"})
+    ended = await r.slash("mod", "debate end")
+    assert ended.ephemeral
+    await eventually(lambda: emulator.stage_instance(stage) is None)
+    await eventually(lambda: speaking(emulator, world, stage) == set())

@@ -248,7 +248,15 @@ class FloorKeeper:
             return
         topic = stage_topic(view.motion, channel.guild)
         if channel.instance is not None:
-            await self._take_over(venue, channel.instance.scheduled_event_id, channel, topic)
+            # Live already: opened by moot before a restart (it recorded the intent first),
+            # by Discord for the round's event, or by someone else.
+            await self._take_over(
+                venue,
+                channel.instance.scheduled_event_id,
+                channel,
+                topic,
+                ours=venue.opens_instance,
+            )
             return
         if not venue.opens_instance:
             venue = await self._intend(venue, True)
@@ -278,11 +286,18 @@ class FloorKeeper:
             log.warning("round %s: could not open its Stage: %s", view.id, error)
 
     async def _take_over(
-        self, venue: Venue, event_id: int | None, channel: discord.StageChannel, topic: str
+        self,
+        venue: Venue,
+        event_id: int | None,
+        channel: discord.StageChannel,
+        topic: str,
+        *,
+        ours: bool = False,
     ) -> None:
-        """A Stage live already: the round's own if Discord opened it for the round's
-        event (then moot closes it at the end), else someone else's, left alone."""
-        ours = venue.event_id is not None and event_id == venue.event_id
+        """A Stage live already: the round's own if moot opened it (`ours`) or Discord
+        opened it for the round's event (then moot closes it at the end), else someone
+        else's, left alone."""
+        ours = ours or (venue.event_id is not None and event_id == venue.event_id)
         if ours != venue.opens_instance:
             venue = await self._intend(venue, ours)
         if ours:
