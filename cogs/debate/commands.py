@@ -25,7 +25,8 @@ from bot.checks import is_moderator, moderator_status
 from bot.client import MootBot
 from bot.domain import RoundStatus, Side, TurnStatus, counted
 from bot.embeds import MOOT_COLOUR
-from bot.services import rounds
+from bot.errors import MootError
+from bot.services import floor, rounds
 from bot.services.quotes import check_essay
 from bot.services.rounds import RoundView
 from bot.times import discord_time
@@ -96,6 +97,14 @@ class Debate(commands.GroupCog, group_name="debate", group_description="Debate r
         assert interaction.guild is not None
         fmt = format_named(self.bot.formats, format)
         channel = await round_channel(self.bot, interaction, channel)
+        if venue is not None:
+            async with self.bot.db.session() as session:
+                holder = await floor.holder_of(venue.id, session=session)
+            if holder is not None:
+                raise MootError(
+                    f"{venue.mention} is the venue of round {holder}, which is still open: "
+                    f"choose another venue, or end round {holder} first."
+                )
         venue = venue or await default_venue(self.bot, interaction.guild)
         if essay is not None:
             async with self.bot.db.session() as session:

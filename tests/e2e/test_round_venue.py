@@ -376,3 +376,42 @@ async def test_a_stage_moot_opened_is_closed_at_the_end_even_after_a_restart(
     assert ended.ephemeral
     await eventually(lambda: emulator.stage_instance(stage) is None)
     await eventually(lambda: speaking(emulator, world, stage) == set())
+
+
+async def test_a_venue_holds_one_round_at_a_time(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    stage = venue(emulator, world)
+    await emulator.slash(world.member("mod"), world.general, "config venue", channel=stage)
+    await join(emulator, world, stage, "alice", "bob", "carol", "dave")
+    first = await open_round(emulator, world, timeline=timeline)
+    # Named outright, a venue already holding an open round is refused, nothing opened.
+    threads = len([c for c in world.guild.channels.values() if c.is_thread])
+    refused = await emulator.slash(
+        world.member("mod"), world.general, "debate start", motion="Second", venue=stage
+    )
+    assert refused.ephemeral
+    assert refused.reply.content == (  # type: ignore[union-attr]
+        f"<#{stage.id}> is the venue of round 1, which is still open: choose another venue, "
+        "or end round 1 first."
+    )
+    assert len([c for c in world.guild.channels.values() if c.is_thread]) == threads
+    # Taken from the server's default, the second round runs as a text round and says so.
+    answer = await emulator.slash(
+        world.member("mod"), world.general, "debate start", motion="Second"
+    )
+    assert "is the venue of round 1, which is still open: this round runs as a text round" in (
+        answer.reply.content  # type: ignore[union-attr]
+    )
+    second = Round(
+        emulator, world, world.guild.channels[int(re.findall(r"<#(\d+)>", answer.reply.content)[0])]
+    )  # type: ignore[union-attr]
+    await seat(first, ["alice"], ["bob"])
+    await seat(second, ["carol"], ["dave"])
+    await first.click("mod", first.lobby(), "Start")
+    await second.click("mod", second.lobby(), "Start")
+    await first.wait_turns(1)
+    await second.wait_turns(1)
+    await timeline.idle()
+    # Only the first round's speaker is up: the second never moves anyone.
+    assert speaking(emulator, world, stage) == {"alice"}

@@ -273,7 +273,14 @@ async def check_venue(bot: MootBot, view: RoundView) -> str | None:
         return None
     guild = bot.get_guild(view.guild_id)
     channel = guild.get_channel(venue.channel_id) if guild else None
-    if isinstance(channel, discord.StageChannel | discord.VoiceChannel):
+    async with bot.db.session() as session:
+        holder = await floor.holder_of(venue.channel_id, session=session, before=view.id)
+    if holder is not None:
+        note = (
+            f"<#{venue.channel_id}> is the venue of round {holder}, which is still open: this "
+            "round runs as a text round."
+        )
+    elif isinstance(channel, discord.StageChannel | discord.VoiceChannel):
         missing = missing_permissions(channel)
         if not missing:
             return None

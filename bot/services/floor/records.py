@@ -18,6 +18,8 @@ from bot.services.floor.plan import STAGE, VOICE, Recorded
 from bot.sharding import on_shards
 
 HOLDING, TEXT, RELEASED = "holding", "text", "released"
+# A round holds its venue from its lobby until it is decided or ended.
+OPEN_STATUSES = (RoundStatus.LOBBY, RoundStatus.RUNNING, RoundStatus.PAUSED, RoundStatus.VOTING)
 NOTE_MAX = 300
 
 
@@ -109,6 +111,27 @@ async def held_venues(
         )
     )
     return [_venue(row, role_id) for row, role_id in rows.all()]
+
+
+async def holder_of(
+    channel_id: int, *, session: AsyncSession, before: int | None = None
+) -> int | None:
+    """The open round whose floor moot holds in this channel, if any (with `before`, only
+    one opened earlier than that round: of two rounds asking at once, the first keeps it)."""
+    query = (
+        select(RoundVenue.round_id)
+        .join(Round, col(Round.id) == col(RoundVenue.round_id))
+        .where(
+            col(RoundVenue.channel_id) == channel_id,
+            col(RoundVenue.state) == HOLDING,
+            col(Round.status).in_(OPEN_STATUSES),
+        )
+        .order_by(col(RoundVenue.round_id))
+        .limit(1)
+    )
+    if before is not None:
+        query = query.where(col(RoundVenue.round_id) < before)
+    return (await session.exec(query)).first()
 
 
 async def _set(round_id: int, session: AsyncSession, **values: Any) -> None:
