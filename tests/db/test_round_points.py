@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
@@ -286,3 +287,23 @@ async def test_removing_a_member_ends_their_point_and_lapses_their_offers(db: Da
         )
     assert [n.kind.value for n in removed.notices] == ["removed", "point-over"]
     assert removed.round.point_by is None and rounds.floor_holders(removed.round) == {ALICE}
+
+
+async def test_offers_made_at_the_same_moment_are_shown_one_at_a_time(db: Database) -> None:
+    # Bob and Dave offer together, and Bob presses twice: one point is shown, the other
+    # waits behind it, and Bob's second press is refused.
+    round_id = await world_schools(db)
+    at = T0 + timedelta(seconds=100)
+
+    def offering(who: int) -> Any:
+        return lambda s: rounds.offer_point(round_id, who, formats=FORMATS, now=at, session=s)
+
+    attempts = await asyncio.gather(*(attempt(db, offering(who)) for who in (BOB, DAVE, BOB)))
+    made = [a for a in attempts if a is not None]
+    kinds = sorted(n.kind for update in made for n in update.notices)
+    assert kinds == sorted([rounds.NoticeKind.POINT, rounds.NoticeKind.POINT_QUEUE])
+    async with db.session() as s:
+        waiting = (
+            await s.exec(select(RoundPoint).where(col(RoundPoint.round_id) == round_id))
+        ).all()
+    assert sorted(p.user_id for p in waiting) == [BOB, DAVE]

@@ -102,6 +102,10 @@ async def offer_point(
     """A debater of the other side offers a point of information to the speaker. The
     oldest point waiting is the one shown to the speaker; a later one waits behind it.
     MootError with the reason when the offer cannot be made (nothing is changed)."""
+    # Offers made at the same moment queue one behind the other: each reads the points
+    # waiting with the round locked (PostgreSQL; SQLite writes one at a time already).
+    locking = select_rows(ROUNDS.c.id).where(ROUNDS.c.id == round_id).with_for_update()
+    await (await session.connection()).execute(locking)
     view = await get_round(round_id, session=session)
     fmt = formats.get(view.format_key)
     if fmt is None:
