@@ -4,6 +4,7 @@ limits, removal, edits, and the upload kept in the database between its steps.""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 
@@ -21,7 +22,7 @@ from bot.services.excerpts.rotation import read_rotation
 from bot.services.quotes import check_essay, essay_choices, random_essay_quote, sentence_hit
 from bot.services.reading_list import Description, essays, uploads
 from bot.services.search import count, search, sentence_by_id, suggest
-from tests.conftest import CORPUS_DIR
+from tests.conftest import CORPUS_DIR, attempt
 from tests.db.test_excerpts import T0
 
 CLUB = 1_000_000_000_000_000_001
@@ -288,9 +289,19 @@ async def test_an_upload_waits_in_the_database_until_its_moderator_confirms(
             ),
             session=s,
         )
-        entry = await uploads.confirm(first.id, CLUB, MOD, session=s)
+    # Add pressed twice at once: the essay is added once, the other press refused.
+    presses = await asyncio.gather(
+        *(
+            attempt(corpus_db, lambda s: uploads.confirm(first.id, CLUB, MOD, session=s))
+            for _ in range(2)
+        )
+    )
+    [entry] = [p for p in presses if p is not None]
+    async with corpus_db.session() as s:
         assert await s.get(PendingEssay, first.id) is None
         essay = (await s.exec(select(Essay).where(Essay.slug == entry.slug))).one()
+        added = (await s.exec(select(Essay).where(Essay.guild_id == CLUB))).all()
+    assert len(added) == 1
     assert essay.body == BODY + "\n\nIMAGE: A map (via Getty Images)"
     assert (
         not essay.complete

@@ -196,6 +196,13 @@ async def confirm(
     row = await pending(upload_id, guild_id, user_id, session)
     if not row.described:
         raise MootError("Describe the essay first (the Describe button), then add it.")
+    # Claimed before it is added: of two presses of Add, the second finds nothing to claim
+    # (and if adding fails, the claim is rolled back with it).
+    claimed = await (await session.connection()).execute(
+        delete(PendingEssay).where(col(PendingEssay.id) == upload_id)
+    )
+    if claimed.rowcount != 1:
+        raise MootError("That essay is already being added, or was added a moment ago.")
     body = apply_edits(row.source, load_edits(row.edits))
     entry = await add_essay(
         guild_id,
@@ -215,8 +222,7 @@ async def confirm(
         source_file=row.filename,
         session=session,
     )
-    await session.delete(row)
-    await session.flush()
+    session.expunge(row)
     return entry
 
 
