@@ -114,3 +114,23 @@ async def test_a_member_left_muted_by_a_round_that_is_over_is_owed(db: Database)
         (GUILD, over, BOB),
     ]
     assert [r.round_id for _, r in bob] == [over]
+
+
+async def test_a_thousand_members_changed_at_once_are_recorded_in_one_call(
+    db: Database,
+) -> None:
+    # Many rounds starting together: one batch of first changes, and again for the same
+    # members (each keeps the state first recorded).
+    round_ids = [await new_round(db) for _ in range(3)]
+    changes = [
+        (round_ids[n % 3], GUILD, ALICE + n, floor.SUPPRESS, n % 2 == 0) for n in range(1200)
+    ]
+    async with db.session() as s:
+        first = await floor.record(changes, now=T0, session=s)
+    async with db.session() as s:
+        again = await floor.record(
+            [(r, g, u, w, not b) for r, g, u, w, b in changes], now=T0, session=s
+        )
+    assert len(first) == len(again) == 1200
+    assert [r.id for r in again] == [r.id for r in first]
+    assert [r.before for r in again] == [n % 2 == 0 for n in range(1200)]

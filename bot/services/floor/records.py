@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -185,26 +185,15 @@ async def record(
     Stage): then this change is their first again. Returns the record of each change."""
     if not changes:
         return []
-    keys = {(r, u, w) for r, _, u, w, _ in changes}
-    existing = {
-        (row.round_id, row.user_id, row.what): row
-        for row in (
-            await session.exec(
-                select(FloorChange).where(
-                    or_(
-                        *(
-                            and_(
-                                col(FloorChange.round_id) == r,
-                                col(FloorChange.user_id) == u,
-                                col(FloorChange.what) == w,
-                            )
-                            for r, u, w in keys
-                        )
-                    )
-                )
-            )
-        ).all()
-    }
+    # The rounds' records, read by round (a handful of members each) and matched here: a
+    # condition per change would pass SQLite's expression depth past a thousand changes.
+    round_ids = sorted({r for r, *_ in changes})
+    existing: dict[tuple[int, int, str], FloorChange] = {}
+    for start in range(0, len(round_ids), 500):
+        chunk = round_ids[start : start + 500]
+        found = await session.exec(select(FloorChange).where(col(FloorChange.round_id).in_(chunk)))
+        for stored in found.all():
+            existing[(stored.round_id, stored.user_id, stored.what)] = stored
     rows = []
     for round_id, guild_id, user_id, what, before in changes:
         row = existing.get((round_id, user_id, what))
