@@ -4,6 +4,7 @@ preview's buttons work after a restart; it lapses after PENDING_HOURS."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,7 +32,7 @@ from bot.services.reading_list.essays import (
     note,
 )
 from bot.services.reading_list.limits import PENDING_HOURS
-from bot.services.reading_list.reading import read_file
+from bot.services.reading_list.reading import ReadFile, read_file
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,16 @@ class Preview:
     last: str
 
 
+def _prepare(filename: str, data: bytes) -> tuple[ReadFile, list[Edit], str]:
+    """The file read, the cleaning edits proposed, and the text with them applied."""
+    read = read_file(filename, data)
+    edits = propose_edits(read.text, known=(read.title, read.author, read.published))
+    body = apply_edits(read.text, edits)
+    if not paragraph_spans(body) and not paragraph_spans(apply_edits(read.text, [])):
+        raise MootError("I found no paragraphs of text in that file.")
+    return read, edits, body
+
+
 async def start_upload(
     guild_id: int,
     user_id: int,
@@ -75,11 +86,9 @@ async def start_upload(
 
     A file that cannot be read, or that the server's list has no room for, is refused
     with a MootError and nothing is kept."""
-    read = read_file(filename, data)
-    edits = propose_edits(read.text, known=(read.title, read.author, read.published))
-    body = apply_edits(read.text, edits)
-    if not paragraph_spans(body) and not paragraph_spans(apply_edits(read.text, [])):
-        raise MootError("I found no paragraphs of text in that file.")
+    # Extraction and cleaning take a while on a big page: off the event loop, so rounds'
+    # alarms and floor changes keep their time meanwhile.
+    read, edits, body = await asyncio.to_thread(_prepare, filename, data)
     await check_room(guild_id, len(body), session=session)
     # Uploads nobody confirmed in time go, so the table holds only live ones.
     lapsed = utcnow() - timedelta(hours=PENDING_HOURS)
