@@ -3,6 +3,8 @@ whose cleaning edits they accept or refuse), list, show, edit and remove them.""
 
 from __future__ import annotations
 
+import io
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -13,7 +15,7 @@ from bot.client import MootBot
 from bot.domain import Side
 from bot.services import excerpts, reading_list
 from bot.services.reading_list import check_size, kind_of, note
-from cogs.corpus.render import essay_embed, list_embed, preview_embed
+from cogs.corpus.render import essay_embed, list_embed, list_text, preview_embed
 from cogs.corpus.upload import FORM_ID, UploadButton, on_form, preview_view
 
 SIDES = [app_commands.Choice(name=s.label, value=s.value) for s in Side]
@@ -119,7 +121,13 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="The serv
         async with self.bot.db.session() as session:
             entries = await reading_list.list_essays(interaction.guild_id, session=session)
             outlook = await excerpts.rotation_outlook(interaction.guild_id, session=session)
-        await interaction.response.send_message(embed=list_embed(entries, outlook), ephemeral=True)
+        embed, partial = list_embed(entries, outlook)
+        files = (
+            [discord.File(io.BytesIO(list_text(entries).encode()), filename="reading-list.txt")]
+            if partial
+            else []
+        )
+        await interaction.response.send_message(embed=embed, files=files, ephemeral=True)
 
     @app_commands.command(name="show", description="One essay of the reading list")
     @app_commands.describe(essay="The essay (pick one as you type)")

@@ -134,31 +134,81 @@ def _outlook_line(outlook: SideOutlook) -> str:
     )
 
 
-def list_embed(entries: list[EssayEntry], outlook: list[SideOutlook]) -> discord.Embed:
+# What the list's essays may take of an embed's 6,000 characters (Discord's limit across
+# its fields), leaving room for the rotation and the footer.
+LIST_BUDGET = 4000
+
+
+def _essay_line(e: EssayEntry) -> str:
+    return (
+        f"• {escape_mentions(essay_title(e.title, e.title_is_label, limit=80))} — "
+        f"{escape_mentions(essay_author(e.author, e.author_attributed))} · {e.side.label} · "
+        f"{e.excerpts} excerpts · `{e.slug}`"
+    )
+
+
+def _packed(lines: list[str], budget: int) -> tuple[list[str], int]:
+    """The lines as field values of at most 1,024 characters, within `budget` characters
+    in all, and how many lines did not fit."""
+    fields: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        line = fit(line, 1024)
+        if used + len(line) + 1 > budget:
+            return fields, len(lines) - index
+        if fields and len(fields[-1]) + 1 + len(line) <= 1024:
+            fields[-1] += "\n" + line
+        else:
+            fields.append(line)
+        used += len(line) + 1
+    return fields, 0
+
+
+def list_text(entries: list[EssayEntry]) -> str:
+    """The whole reading list, one essay a line, for a file when the embed cannot hold it."""
+    own = [e for e in entries if not e.shipped]
+    shipped = [e for e in entries if e.shipped]
+    return (
+        f"This server's essays ({len(own)} of {MAX_ESSAYS})\n"
+        + "".join(_essay_line(e) + "\n" for e in own)
+        + "\nShipped with moot (every server)\n"
+        + "".join(_essay_line(e) + "\n" for e in shipped)
+    )
+
+
+def list_embed(entries: list[EssayEntry], outlook: list[SideOutlook]) -> tuple[discord.Embed, bool]:
     """The server's reading list (its own essays, then the shipped ones), with each
-    essay's excerpt count, and when each side's rotation will next repeat."""
+    essay's excerpt count, and when each side's rotation will next repeat; and whether
+    essays were left out for room (the whole list then goes in a file: `list_text`)."""
     own = [e for e in entries if not e.shipped]
     shipped = [e for e in entries if e.shipped]
     used = sum(e.characters for e in own)
     embed = discord.Embed(title="Reading list", colour=MOOT_COLOUR)
-
-    def lines(items: list[EssayEntry]) -> str:
-        shown = [
-            f"• {escape_mentions(essay_title(e.title, e.title_is_label, limit=80))} — "
-            f"{escape_mentions(essay_author(e.author, e.author_attributed))} · {e.side.label} · "
-            f"{e.excerpts} excerpts · `{e.slug}`"
-            for e in items
-        ]
-        return fit("\n".join(shown), 1024) if shown else "None yet: add one with /corpus add."
-
-    embed.add_field(
-        name=f"This server's essays ({len(own)} of {MAX_ESSAYS})", value=lines(own), inline=False
-    )
-    embed.add_field(name="Shipped with moot (every server)", value=lines(shipped), inline=False)
+    budget = LIST_BUDGET
+    left_out = 0
+    for name, items, empty in (
+        (
+            f"This server's essays ({len(own)} of {MAX_ESSAYS})",
+            own,
+            "None yet: add one with /corpus add.",
+        ),
+        ("Shipped with moot (every server)", shipped, "None."),
+    ):
+        values, missing = _packed([_essay_line(e) for e in items], budget)
+        budget -= sum(len(v) for v in values)
+        left_out += missing
+        for number, value in enumerate(values or [empty]):
+            embed.add_field(name=name if number == 0 else "\u200b", value=value, inline=False)
+    if left_out:
+        embed.add_field(
+            name="More",
+            value=f"…and {left_out} more: the whole list is in the attached file.",
+            inline=False,
+        )
     embed.add_field(
         name="Rotation", value="\n".join(_outlook_line(o) for o in outlook), inline=False
     )
     embed.set_footer(
         text=f"Text used: {used:,} of {MAX_TOTAL_CHARS:,} characters · /corpus show for one essay"
     )
-    return embed
+    return embed, left_out > 0

@@ -9,7 +9,9 @@ import sqlite3
 import pytest
 
 from bot.client import MootBot
-from bot.services.reading_list import MAX_FILE_BYTES
+from bot.domain import Side
+from bot.services import reading_list
+from bot.services.reading_list import MAX_FILE_BYTES, Description
 from bot.settings import Settings
 from emulator import CommandUnavailable, Emulator, Interaction, Message, World
 from emulator.timeline import Timeline
@@ -340,3 +342,36 @@ async def test_the_preview_buttons_work_after_a_restart(
     assert body.startswith("# Why Rights Come First\n\nHuman rights")
     shown = await emulator.slash(world.member("mod"), world.general, "corpus show", essay="x")
     assert "no essay “x”" in shown.reply.content  # type: ignore[union-attr]
+
+
+async def test_a_long_reading_list_is_listed_whole(
+    bot: MootBot, emulator: Emulator, world: World
+) -> None:
+    # Thirty essays with long titles do not fit one embed: what does not fit is named, and
+    # the whole list comes as a file. Nothing is lost without a word.
+    body = "A paragraph long enough to be a paragraph of an essay, and only one.\n\nAnother."
+    slugs = []
+    async with bot.db.session() as session:
+        for number in range(30):
+            entry = await reading_list.add_essay(
+                world.guild.id,
+                body,
+                Description(
+                    side=Side.REALIST if number % 2 else Side.VALUES,
+                    title=f"On the long history of restraint in foreign policy, part {number}",
+                    author="Ada Example",
+                ),
+                added_by=None,
+                source_file=None,
+                session=session,
+            )
+            slugs.append(entry.slug)
+    listed = await emulator.slash(world.member("mod"), world.general, "corpus list")
+    assert listed.ephemeral and listed.reply is not None
+    shown = listed.reply.text()
+    assert "more: the whole list is in the attached file" in shown
+    [attached] = listed.reply.attachments.values()
+    whole = attached.decode()
+    assert all(f"`{slug}`" in whole for slug in slugs)
+    assert "This server's essays (30 of 50)" in whole and "Shipped with moot" in whole
+    assert sum(f"`{slug}`" in shown for slug in slugs) >= 10
