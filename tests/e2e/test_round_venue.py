@@ -415,3 +415,31 @@ async def test_a_venue_holds_one_round_at_a_time(
     await timeline.idle()
     # Only the first round's speaker is up: the second never moves anyone.
     assert speaking(emulator, world, stage) == {"alice"}
+
+
+async def test_a_debater_muted_in_the_venue_is_not_muted_in_other_voice_channels(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    channel = venue(emulator, world, VOICE, MUTE_MEMBERS)
+    # Discord asks for Mute Members in the channel the member is in: moot has it there too.
+    lounge = venue(emulator, world, VOICE, MUTE_MEMBERS)
+    await join(emulator, world, channel, "alice", "bob")
+    r = await open_round(emulator, world, timeline=timeline, venue=channel)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)
+    await timeline.idle()
+    assert muted(emulator, world) == {"bob"}
+    # Bob steps into the lounge mid-round: the venue's mute stays in the venue.
+    await emulator.join_voice(world.member("bob"), lounge)
+    await timeline.idle()
+    assert muted(emulator, world) == set()
+    # Back in the venue, the floor applies again.
+    await emulator.join_voice(world.member("bob"), channel)
+    await timeline.idle()
+    assert muted(emulator, world) == {"bob"}
+    # Disconnected, then connected to the lounge: unmuted there too.
+    await emulator.leave_voice(world.member("bob"))
+    await emulator.join_voice(world.member("bob"), lounge)
+    await timeline.idle()
+    assert muted(emulator, world) == set()

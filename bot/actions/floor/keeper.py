@@ -425,6 +425,8 @@ class FloorKeeper:
                 await self._left(venue, view, member)
             if come == venue.channel_id:
                 await self._joined(venue, view, member.id)
+            elif come is not None and venue.kind != STAGE:
+                await self._elsewhere(venue, member)
 
     def round_held_in(self, guild_id: int, channel_id: int) -> RoundView | None:
         """The round under way whose floor moot holds in this channel, as last followed."""
@@ -451,6 +453,24 @@ class FloorKeeper:
                 )
             except discord.HTTPException:
                 log.info("round %s: could not say a speaker left", view.id)
+
+    async def _elsewhere(self, venue: Venue, member: discord.Member) -> None:
+        """A member moot muted in its voice venue is now in another voice channel: the
+        venue's mute must not follow them there. Put back now, where moot may (Discord asks
+        for Mute Members in the channel they are in); if they come back to the venue, the
+        floor applies again."""
+        record = self.records.get(venue.round_id, {}).pop((member.id, floor.MUTE), None)
+        if record is None:
+            return
+        undoing = floor.undo([record], await self.connected(member.guild))
+        settled = list(undoing.settled)
+        for undone, change in undoing.changes:
+            if await self.change(venue, change):
+                settled.append(undone)
+            else:  # not allowed there (Mute Members in the venue only): undone at the end
+                self.records.setdefault(venue.round_id, {})[(member.id, floor.MUTE)] = undone
+        async with self.bot.db.session() as session:
+            await floor.settle([r.id for r in settled], session=session)
 
     async def _joined(self, venue: Venue, view: RoundView, user_id: int) -> None:
         channel = self.channel(venue)
