@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import discord
 
-from bot.actions.floor.checks import stage_topic
+from bot.actions.floor.stage import open_instance
 from bot.batch import Batcher
 from bot.domain import RoundStatus
 from bot.services import floor, rounds
@@ -30,9 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("moot.floor")
 
-# Discord's error codes: a member not connected to voice; a Stage already live.
-NOT_CONNECTED = 40032
-STAGE_ALREADY_OPEN = 150006
+# How long what moot last set a member to stands against Discord's older reports.
+EXPECTED_FOR = timedelta(seconds=5)
 # A venue not looked up yet (None: the round has none).
 UNKNOWN = Venue(0, 0, 0, "", "", "", None, False, None)
 
@@ -59,7 +59,7 @@ class FloorKeeper:
         # What moot last set a member to, by (server, member), until Discord's next voice
         # state for them arrives: a change right after another must not be computed from
         # a state the gateway has not updated yet.
-        self.expected: dict[tuple[int, int], dict[str, bool]] = {}
+        self.expected: dict[tuple[int, int], dict[str, tuple[bool, datetime]]] = {}
         self.lookups: Batcher[int, Venue | None] = Batcher(self._look_up)
         self.writes: Batcher[tuple[int, int, int, str, bool], Recorded] = Batcher(self._write)
         for source in (self.lookups, self.writes):
@@ -140,7 +140,7 @@ class FloorKeeper:
         )
         work = [self.apply(venue, changes, present)]
         if venue.kind == STAGE and view.id not in self.instanced:
-            work.append(self.open_instance(venue, view, channel))
+            work.append(open_instance(self, venue, view, channel))
         await asyncio.gather(*work)
 
     def channel(self, venue: Venue) -> Vocal | None:
@@ -170,7 +170,7 @@ class FloorKeeper:
         for user_id, state in states.items():
             exempt = user_id == me or await self._is_moderator(guild, user_id, role_id)
             known = {floor.SUPPRESS: bool(state.suppress), MUTE: bool(state.mute)}
-            known |= self.expected.get((guild.id, user_id), {})
+            known |= {w: v for w, (v, _) in self.expected.get((guild.id, user_id), {}).items()}
             present[user_id] = Present(user_id, known[floor.SUPPRESS], known[MUTE], exempt)
         return present
 
@@ -235,78 +235,15 @@ class FloorKeeper:
             level = logging.INFO if error.status in (400, 404) else logging.WARNING
             log.log(level, "round %s: could not change %s: %s", venue.round_id, change, error)
             return False
-        self.expected.setdefault((venue.guild_id, change.user_id), {})[change.what] = change.value
+        when = self.bot.clock.now()
+        self.expected.setdefault((venue.guild_id, change.user_id), {})[change.what] = (
+            change.value,
+            when,
+        )
         return True
 
-    async def open_instance(self, venue: Venue, view: RoundView, channel: Vocal) -> None:
-        """Open the Stage instance, with the motion as its topic and the planned round's
-        event linked. One live already is someone else's to close, unless it is the one
-        Discord opened for the planned round's event as it started: moot takes that one
-        over, with the motion as its topic."""
-        self.instanced.add(view.id)
-        if not isinstance(channel, discord.StageChannel):
-            return
-        topic = stage_topic(view.motion, channel.guild)
-        if channel.instance is not None:
-            # Live already: opened by moot before a restart (it recorded the intent first),
-            # by Discord for the round's event, or by someone else.
-            await self._take_over(
-                venue,
-                channel.instance.scheduled_event_id,
-                channel,
-                topic,
-                ours=venue.opens_instance,
-            )
-            return
-        if not venue.opens_instance:
-            venue = await self._intend(venue, True)
-        payload: dict[str, Any] = {"channel_id": channel.id, "topic": topic, "privacy_level": 2}
-        if venue.event_id is not None:
-            payload["guild_scheduled_event_id"] = venue.event_id
-        try:
-            await self.bot.http.create_stage_instance(reason=f"Round {view.id}", **payload)
-        except discord.HTTPException as error:
-            if error.code == STAGE_ALREADY_OPEN:
-                event: Any = None
-                try:
-                    live = await self.bot.http.get_stage_instance(channel.id)
-                    event = live.get("guild_scheduled_event_id")
-                except discord.HTTPException:
-                    pass
-                await self._take_over(venue, int(event) if event else None, channel, topic)
-                return
-            if venue.event_id is not None and error.status in (400, 404):
-                # The event is gone or ended: the Stage opens without it.
-                del payload["guild_scheduled_event_id"]
-                try:
-                    await self.bot.http.create_stage_instance(reason=f"Round {view.id}", **payload)
-                    return
-                except discord.HTTPException as again:
-                    error = again
-            log.warning("round %s: could not open its Stage: %s", view.id, error)
-
-    async def _take_over(
-        self,
-        venue: Venue,
-        event_id: int | None,
-        channel: discord.StageChannel,
-        topic: str,
-        *,
-        ours: bool = False,
-    ) -> None:
-        """A Stage live already: the round's own if moot opened it (`ours`) or Discord
-        opened it for the round's event (then moot closes it at the end), else someone
-        else's, left alone."""
-        ours = ours or (venue.event_id is not None and event_id == venue.event_id)
-        if ours != venue.opens_instance:
-            venue = await self._intend(venue, ours)
-        if ours:
-            try:
-                await self.bot.http.edit_stage_instance(channel.id, topic=topic)
-            except discord.HTTPException as error:
-                log.info("round %s: could not set its Stage's topic: %s", venue.round_id, error)
-
-    async def _intend(self, venue: Venue, opens: bool) -> Venue:
+    async def intend(self, venue: Venue, opens: bool) -> Venue:
+        """Record whether the round's Stage instance is moot's to close at the end."""
         async with self.bot.db.session() as session:
             await floor.intend_instance(venue.round_id, opens, session=session)
         venue = replace(venue, opens_instance=opens)
@@ -410,7 +347,7 @@ class FloorKeeper:
         venue while holding the floor is noted in the thread; their turn runs on. One who
         came back is brought into line at once."""
         guild = member.guild
-        self.expected.pop((guild.id, member.id), None)  # Discord's word is the latest now
+        self.confirmed(guild.id, member.id, after)
         gone = before.channel.id if before.channel else None
         come = after.channel.id if after.channel else None
         if come is not None and (guild.id, member.id) in self.owed:
@@ -427,6 +364,21 @@ class FloorKeeper:
                 await self._joined(venue, view, member.id)
             elif come is not None and venue.kind != STAGE:
                 await self._elsewhere(venue, member)
+
+    def confirmed(self, guild_id: int, user_id: int, state: discord.VoiceState) -> None:
+        """Forget what moot last set a member to once Discord reports that value. A report
+        of another value is older than moot's change, or a moderator's hand: moot's value
+        stands until EXPECTED_FOR has passed, then Discord's word is taken."""
+        expected = self.expected.get((guild_id, user_id))
+        if not expected:
+            return
+        reported = {floor.SUPPRESS: bool(state.suppress), MUTE: bool(state.mute)}
+        now = self.bot.clock.now()
+        for what, (value, since) in list(expected.items()):
+            if reported[what] == value or now - since > EXPECTED_FOR:
+                del expected[what]
+        if not expected:
+            del self.expected[(guild_id, user_id)]
 
     def round_held_in(self, guild_id: int, channel_id: int) -> RoundView | None:
         """The round under way whose floor moot holds in this channel, as last followed."""
