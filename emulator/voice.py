@@ -247,6 +247,23 @@ class VoiceActions:
         state.suppress = not accept
         await announce_state(self, state)
 
+    async def close_silent_stage(self: Emulator, channel: Channel) -> None:
+        """Discord deletes a Stage instance whose Stage has had no speakers for a while
+        (stage-instance.mdx, Auto Closing). No time is documented: a test says when."""
+        from emulator.routes.stages import close_stage
+
+        await self.settle()
+        guild = self.guilds[channel.guild_id]
+        instance = guild.stage_instances.get(channel.id)
+        if instance is None:
+            raise VoiceUnavailable("that Stage is not live")
+        if any(
+            s.channel_id == channel.id and not s.suppress and s.request_to_speak_timestamp is None
+            for s in guild.voice_states.values()
+        ):
+            raise VoiceUnavailable("a Stage with a speaker is not closed for silence")
+        await close_stage(self, guild, instance)
+
     def voice_state(self: Emulator, guild: Guild, user_id: int) -> VoiceState | None:
         """Where a member is connected in `guild`, or None."""
         return guild.voice_states.get(user_id)

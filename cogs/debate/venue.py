@@ -36,6 +36,10 @@ class RoundVenue(commands.Cog):
             log.exception("could not bring the rounds' venues into line")
 
     @commands.Cog.listener()
+    async def on_stage_instance_delete(self, instance: discord.StageInstance) -> None:
+        self.keeper.stage_closed(instance.guild.id, instance.channel_id)
+
+    @commands.Cog.listener()
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
     ) -> None:

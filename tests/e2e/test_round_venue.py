@@ -443,3 +443,33 @@ async def test_a_debater_muted_in_the_venue_is_not_muted_in_other_voice_channels
     await emulator.join_voice(world.member("bob"), lounge)
     await timeline.idle()
     assert muted(emulator, world) == set()
+
+
+async def test_a_stage_closed_for_silence_opens_again_when_someone_has_the_floor(
+    bot: MootBot, emulator: Emulator, world: World, timeline: Timeline
+) -> None:
+    stage = venue(emulator, world)
+    await join(emulator, world, stage, "alice", "bob")
+    r = await open_round(emulator, world, timeline=timeline, venue=stage)
+    await seat(r, ["alice"], ["bob"])
+    await r.click("mod", r.lobby(), "Start")
+    await r.wait_turns(1)
+    await timeline.idle()
+    assert emulator.stage_instance(stage) is not None
+    # Paused, nobody holds the floor; minutes later Discord closes the silent Stage.
+    await r.slash("mod", "debate pause")
+    await timeline.idle()
+    assert speaking(emulator, world, stage) == set()
+    await emulator.close_silent_stage(stage)
+    await timeline.idle()
+    assert emulator.stage_instance(stage) is None
+    # Resumed: the Stage is live again, with the motion, and Alice has the floor.
+    await r.slash("mod", "debate resume")
+    await timeline.idle()
+    instance = emulator.stage_instance(stage)
+    assert instance is not None and instance.topic == TOPIC
+    assert speaking(emulator, world, stage) == {"alice"}
+    ended = await r.slash("mod", "debate end")
+    assert ended.ephemeral
+    await timeline.idle()
+    assert emulator.stage_instance(stage) is None

@@ -380,6 +380,20 @@ class FloorKeeper:
         if not expected:
             del self.expected[(guild_id, user_id)]
 
+    def stage_closed(self, guild_id: int, channel_id: int) -> None:
+        """A Stage instance was deleted: by Discord, when nobody had spoken on the Stage for
+        a while (during prep, a pause or the vote), or by hand. The round's Stage opens
+        again at its next change that gives someone the floor, or now if someone has it."""
+        for venue in self.venues.values():
+            if not venue or venue.state != HOLDING or venue.channel_id != channel_id:
+                continue
+            view = self.seen.get(venue.round_id)
+            if venue.guild_id != guild_id or view is None or view.is_over:
+                continue
+            self.instanced.discard(venue.round_id)
+            if floor_holders(view):
+                self.follow(view)
+
     def round_held_in(self, guild_id: int, channel_id: int) -> RoundView | None:
         """The round under way whose floor moot holds in this channel, as last followed."""
         for venue in self.venues.values():
