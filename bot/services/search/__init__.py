@@ -9,7 +9,7 @@ reduced to plain word terms, each quoted, so no input can be a syntax error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import text
@@ -18,6 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.corpus import is_inferred
 from bot.domain import Side
 from bot.services.search.exact import WINDOW
+from bot.services.search.fast import at_least, head_page, one_word, spans, suggestions
+from bot.services.search.heads import HEAD_SIZE
 from bot.services.search.marks import mark_matches, marked_spans
 from bot.services.search.query import MAX_QUERY_CHARS, MAX_TERMS, Kind, Query
 from bot.services.search.statements import (
@@ -181,6 +183,39 @@ async def _run(
     return hits + [_hit(kind, row) for row in rows]
 
 
+async def _head_run(
+    session: AsyncSession, word: str, scope: Scope, *, limit: int, offset: int
+) -> list[SearchHit]:
+    """A page of a one-word search of sentences: from the heads (see fast.py) as far as
+    they make the order certain, then the full-text engine's order without those rows."""
+    connection = await session.connection()
+    page = await head_page(connection, word, scope, wanted=offset + limit)
+    if len(page.ids) < offset + limit and not page.complete and offset + limit < HEAD_SIZE:
+        # Not certain that far with the page's depth: all that the heads can make certain.
+        page = await head_page(connection, word, scope, wanted=HEAD_SIZE)
+    ids = list(page.ids[offset : offset + limit])
+    hits = {}
+    if ids:
+        rows = await _rows(session, rows_statement(Kind.SENTENCE, ids, scope.guild_id), {})
+        for row in rows:
+            hit = _hit(Kind.SENTENCE, row)
+            hits[hit.id] = replace(hit, matches=spans(hit.text, word))
+    found = [hits[i] for i in ids if i in hits]
+    if len(ids) == limit or page.complete:
+        return found
+    build = _statement(session)
+    sql, params = build(
+        Kind.SENTENCE,
+        Query.parse(word),
+        scope,
+        any_term=False,
+        prefix=False,
+        exclude=page.ids,
+    )
+    params |= {"limit": limit - len(ids), "offset": max(0, offset - len(page.ids))}
+    return found + [_hit(Kind.SENTENCE, row) for row in await _rows(session, sql, params)]
+
+
 async def sentence_by_id(
     sentence_id: int, *, session: AsyncSession, guild_id: int | None = None
 ) -> SearchHit | None:
@@ -218,6 +253,12 @@ async def search(
     if scope is None:
         return SearchResult((), query, "any" if any_term else "all", False)
 
+    word = one_word(query) if kind is Kind.SENTENCE else None
+    if word is not None:
+        hits = await _head_run(session, word, scope, limit=limit + 1, offset=offset)
+        mode = "any" if any_term else "all"
+        return SearchResult(tuple(hits[:limit]), query, mode, len(hits) > limit)
+
     async def page(widen: bool) -> list[SearchHit]:
         return await _run(
             session, kind, query, scope, any_term=widen, limit=limit + 1, offset=offset
@@ -250,6 +291,9 @@ async def count(
     scope = await resolve_scope(session, side, essay, guild_id) if query.terms else None
     if scope is None:
         return HitCount(0, False)
+    word = one_word(query) if kind is Kind.SENTENCE else None
+    if word is not None and await at_least(await session.connection(), word, scope) > MAX_COUNT:
+        return HitCount(MAX_COUNT, True)
     sql, params = count_statement(
         _dialect(session), kind, query, scope, any_term=any_term, cap=MAX_COUNT + 1
     )
@@ -277,11 +321,16 @@ async def suggest(
     scope = await resolve_scope(session, side, essay, guild_id) if query.terms else None
     if scope is None:
         return []
+    limit = max(1, min(limit, MAX_SUGGESTIONS))
+    word = one_word(query)
+    if word is not None:
+        rows = await suggestions(await session.connection(), word, scope, limit)
+        return [Suggestion(row.id, suggestion_label(row.text, query)) for row in rows]
     build = _statement(session)
     sql, params = build(
         Kind.SENTENCE, query, scope, any_term=False, prefix=True, lean=True, window=WINDOW
     )
-    params |= {"limit": max(1, min(limit, MAX_SUGGESTIONS)), "offset": 0}
+    params |= {"limit": limit, "offset": 0}
     rows = await _rows(session, sql, params)
     return [Suggestion(row.id, suggestion_label(row.text, query)) for row in rows]
 
