@@ -9,7 +9,7 @@ reduced to plain word terms, each quoted, so no input can be a syntax error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -124,12 +124,12 @@ def _dialect(session: AsyncSession) -> str:
     return bind.dialect.name
 
 
-def _hit(kind: Kind, row: Any) -> SearchHit:
+def _hit(kind: Kind, row: Any, matches: tuple[tuple[int, int], ...] | None = None) -> SearchHit:
     return SearchHit(
         kind=kind,
         id=row.id,
         text=row.text,
-        matches=marked_spans(row.text, row.marked),
+        matches=marked_spans(row.text, row.marked) if matches is None else matches,
         essay_id=row.essay_id,
         essay_slug=row.slug,
         essay_title=row.title,
@@ -194,12 +194,11 @@ async def _head_run(
         # Not certain that far with the page's depth: all that the heads can make certain.
         page = await head_page(connection, word, scope, wanted=HEAD_SIZE)
     ids = list(page.ids[offset : offset + limit])
-    hits = {}
-    if ids:
-        rows = await _rows(session, rows_statement(Kind.SENTENCE, ids, scope.guild_id), {})
-        for row in rows:
-            hit = _hit(Kind.SENTENCE, row)
-            hits[hit.id] = replace(hit, matches=spans(hit.text, word))
+    rows = page.rows
+    if any(i not in rows for i in ids):
+        statement = rows_statement(Kind.SENTENCE, ids, scope.guild_id)
+        rows = {row.id: row for row in await _rows(session, statement, {})}
+    hits = {i: _hit(Kind.SENTENCE, rows[i], spans(rows[i].text, word)) for i in ids if i in rows}
     found = [hits[i] for i in ids if i in hits]
     if len(ids) == limit or page.complete:
         return found

@@ -15,16 +15,18 @@ filtered, best first, up to `n` rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.services.search.heads import HEAD_SIZE, SHIPPED, fold, stem, words
-from bot.services.search.query import Query
-from bot.services.search.statements import Scope
+from bot.services.search.query import Kind, Query
+from bot.services.search.statements import Scope, hit_columns
 
 # Autocomplete reads the heads of this many completions of the typed prefix, the most
 # frequent first: a one-letter prefix has hundreds.
@@ -40,6 +42,8 @@ class Page:
 
     ids: tuple[int, ...]
     complete: bool
+    # Whole hits (hit_columns) of the ids, when they were read with the heads.
+    rows: dict[int, Any] = field(default_factory=dict)
 
 
 def one_word(query: Query) -> str | None:
@@ -75,8 +79,10 @@ class _List:
 
 
 async def _lists(
-    connection: AsyncConnection, word: str, scope: Scope, n: int
+    connection: AsyncConnection, word: str, scope: Scope, n: int, rows_out: dict[int, Any]
 ) -> dict[tuple[int, int], _List]:
+    """Each head of `word`'s variants, best first, up to `n` rows; with no side or essay
+    filter, in one statement that also brings each row's whole hit (into `rows_out`)."""
     params: dict[str, object] = {"stem": stem(word), "n": n}
     variants = (
         "SELECT w.id AS word_id, w.word, d.scope, d.df FROM search_word w "
@@ -85,17 +91,22 @@ async def _lists(
     )
     lists: dict[tuple[int, int], _List] = {}
     if scope.side is None and scope.essay_id is None:
+        columns, join = hit_columns(Kind.SENTENCE)
         rows = await connection.execute(
             text(
-                f"SELECT v.word_id, v.word, v.scope, v.df, h.score, h.sentence_id "
-                f"FROM ({variants}) v JOIN search_head h ON h.scope = v.scope "
-                "AND h.word_id = v.word_id AND h.place <= :n ORDER BY h.place"
+                f"SELECT v.word_id, v.word, v.scope, v.df, h.score, h.sentence_id, "
+                f"e.active, {columns} FROM ({variants}) v JOIN search_head h "
+                "ON h.scope = v.scope AND h.word_id = v.word_id AND h.place <= :n "
+                f"JOIN sentence t ON t.id = h.sentence_id {join} "
+                "JOIN essay e ON e.id = t.essay_id ORDER BY h.place"
             ),
             params,
         )
         for row in rows:
             item = lists.setdefault((row.scope, row.word_id), _List(row.word == word, row.df, []))
             item.rows.append((row.score, row.sentence_id))
+            if row.active:
+                rows_out[row.id] = row
         return lists
     found = list(await connection.execute(text(variants), params))
     where = _filters(scope, params)
@@ -137,13 +148,14 @@ async def head_page(connection: AsyncConnection, word: str, scope: Scope, *, wan
     """The first `wanted` ids of a one-word search, or as many as the heads make certain
     (all of them, and `complete`, when the list is that short)."""
     n = max(1, min(wanted, HEAD_SIZE))
-    lists = list((await _lists(connection, word, scope, n)).values())
+    rows: dict[int, Any] = {}
+    lists = list((await _lists(connection, word, scope, n, rows)).values())
     first, seen, first_complete = _merge([item for item in lists if item.exact], n)
     if not first_complete:
-        return Page(tuple(first), False)
+        return Page(tuple(first), False, rows)
     rest, _, rest_complete = _merge([item for item in lists if not item.exact], n)
     # Rows of the rest that also hold the typed word are in `first` already.
-    return Page(tuple(first + [i for i in rest if i not in seen]), rest_complete)
+    return Page(tuple(first + [i for i in rest if i not in seen]), rest_complete, rows)
 
 
 async def suggestions(
@@ -197,4 +209,18 @@ async def at_least(connection: AsyncConnection, word: str, scope: Scope) -> int:
 def spans(sentence: str, word: str) -> tuple[tuple[int, int], ...]:
     """Where `sentence` holds a word of `word`'s stem: the matches a head hit shows."""
     wanted = stem(word)
+    if sentence.isascii() and word.isascii():
+        # Most sentences: only the words that start like the stem need a look.
+        return tuple(
+            (found.start(), found.end())
+            for found in _starting(wanted[:1]).finditer(sentence)
+            if stem(fold(found.group())) == wanted
+        )
     return tuple((start, end) for found, start, end in words(sentence) if stem(found) == wanted)
+
+
+@lru_cache(maxsize=4096)
+def _starting(head: str) -> re.Pattern[str]:
+    """ASCII words starting with `head`: a stem's first letter, which all its words share
+    ("die" for "dying" shares no more)."""
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(head)}[A-Za-z0-9]*", re.IGNORECASE)
