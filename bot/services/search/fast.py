@@ -53,9 +53,12 @@ def one_word(query: Query) -> str | None:
     return fold(query.terms[0])
 
 
-def scopes(scope: Scope) -> str:
-    """The scopes a search reads, as SQL: the shipped essays', and the server's."""
-    return str(SHIPPED) if scope.guild_id is None else f"{SHIPPED}, {int(scope.guild_id)}"
+def scopes(scope: Scope, params: dict[str, object]) -> str:
+    """The scopes a search reads, as SQL: the shipped essays', and the server's. A bound
+    parameter, so that every server's search is the same prepared statement."""
+    params["shipped"] = SHIPPED
+    params["guild"] = SHIPPED if scope.guild_id is None else int(scope.guild_id)
+    return ":shipped, :guild"
 
 
 def _filters(scope: Scope, params: dict[str, object]) -> str:
@@ -86,7 +89,7 @@ async def _lists(
     params: dict[str, object] = {"stem": stem(word), "n": n}
     variants = (
         "SELECT w.id AS word_id, w.word, d.scope, d.df FROM search_word w "
-        f"JOIN search_df d ON d.word_id = w.id AND d.scope IN ({scopes(scope)}) "
+        f"JOIN search_df d ON d.word_id = w.id AND d.scope IN ({scopes(scope, params)}) "
         "WHERE w.stem = :stem"
     )
     lists: dict[tuple[int, int], _List] = {}
@@ -172,7 +175,7 @@ async def suggestions(
     where = _filters(scope, params)
     # Filtered, a head's first `limit` rows may hold none that pass: read it whole.
     params["n"] = limit if not where else HEAD_SIZE
-    listed = scopes(scope)
+    listed = scopes(scope, params)
     rows = await connection.execute(
         text(
             "WITH completion AS (SELECT w.id FROM search_word w "
@@ -196,12 +199,13 @@ async def at_least(connection: AsyncConnection, word: str, scope: Scope) -> int:
     is in (with no side or essay filter; 0 otherwise)."""
     if scope.side is not None or scope.essay_id is not None:
         return 0
+    params: dict[str, object] = {"stem": stem(word)}
     rows = await connection.execute(
         text(
             "SELECT sum(d.df) FROM search_word w JOIN search_df d ON d.word_id = w.id "
-            f"AND d.scope IN ({scopes(scope)}) WHERE w.stem = :stem GROUP BY w.id"
+            f"AND d.scope IN ({scopes(scope, params)}) WHERE w.stem = :stem GROUP BY w.id"
         ),
-        {"stem": stem(word)},
+        params,
     )
     return max((int(row[0]) for row in rows), default=0)
 
