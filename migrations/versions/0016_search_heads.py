@@ -27,6 +27,8 @@ TABLES = (
     "CREATE TABLE search_df (scope BIGINT NOT NULL, word_id INTEGER NOT NULL, "
     "df INTEGER NOT NULL, PRIMARY KEY (scope, word_id)){without_rowid}",
     # place: the row's place in its (scope, word) head, best first.
+    "CREATE TABLE search_stem (scope BIGINT NOT NULL, stem VARCHAR(100) NOT NULL, "
+    "df INTEGER NOT NULL, PRIMARY KEY (scope, stem)){without_rowid}",
     "CREATE TABLE search_head (scope BIGINT NOT NULL, word_id INTEGER NOT NULL, "
     "place INTEGER NOT NULL, score FLOAT NOT NULL, sentence_id INTEGER NOT NULL, "
     "essay_id INTEGER NOT NULL, side VARCHAR(16) NOT NULL, PRIMARY KEY (scope, word_id, place))"
@@ -51,7 +53,7 @@ def _index_existing() -> None:
     """Index the essays already imported: the shipped ones and each server's."""
     from sqlalchemy import text
 
-    from bot.services.search.heads import INSERT_HEAD, SHIPPED, head_rows, stem
+    from bot.services.search.heads import INSERT_HEAD, INSERT_STEM, SHIPPED, head_rows, stem
 
     bind = op.get_bind()
     scopes = [SHIPPED] + [
@@ -68,7 +70,7 @@ def _index_existing() -> None:
                 f"JOIN essay e ON e.id = s.essay_id WHERE e.active AND {owner}"
             )
         )
-        frequency, best = head_rows((r[0], r[1], r[2], r[3]) for r in rows)
+        frequency, best, stems = head_rows((r[0], r[1], r[2], r[3]) for r in rows)
         if not frequency:
             continue
         known = {r[0]: r[1] for r in bind.execute(text("SELECT word, id FROM search_word"))}
@@ -84,6 +86,9 @@ def _index_existing() -> None:
             [{"s": scope, "w": known[w], "df": df} for w, df in frequency.items()],
         )
         bind.execute(
+            text(INSERT_STEM), [{"s": scope, "stem": k, "df": df} for k, df in stems.items()]
+        )
+        bind.execute(
             text(INSERT_HEAD),
             [
                 {"s": scope, "w": known[w], "r": rank, "score": r[0], "id": r[1], "e": r[2]}
@@ -96,6 +101,7 @@ def _index_existing() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE search_head")
+    op.execute("DROP TABLE search_stem")
     op.execute("DROP TABLE search_df")
     op.execute("DROP INDEX ix_search_word_stem")
     op.execute("DROP TABLE search_word")

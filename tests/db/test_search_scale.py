@@ -178,15 +178,22 @@ async def test_the_index_follows_the_corpus_import(db: Database, corpus_copy: Pa
     assert await hits("serious") == before
 
 
-async def test_count_stops_at_the_cap_from_the_index(
+async def test_count_is_the_one_word_searchs_number_of_hits(
     corpus_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_package, "MAX_COUNT", 5)
+    await add(corpus_db, body=BODY + "\n\nThe states argued; states of the United States.")
+    want = await expected(corpus_db, WORD, CLUB)
     async with corpus_db.session() as s:
-        many = await count(WORD, session=s)
-        few = await count("zanzibarian", session=s)
-    assert (many.number, many.capped) == (5, True)
-    assert (few.number, few.capped) == (0, False)
+        club = await count(WORD, session=s, guild_id=CLUB)
+        shipped = await count(WORD, session=s)
+        mine = await count("zanzibarian", session=s, guild_id=CLUB)
+        theirs = await count("zanzibarian", session=s, guild_id=OTHER)
+        monkeypatch.setattr(search_package, "MAX_COUNT", 5)
+        capped = await count(WORD, session=s, guild_id=CLUB)
+    assert (club.number, club.capped) == (len(want), False)
+    assert shipped.number == len(await expected(corpus_db, WORD, None)) < club.number
+    assert (mine.number, theirs.number) == (1, 0)
+    assert (capped.number, capped.capped) == (5, True)
 
 
 async def test_the_migration_indexes_essays_already_there(

@@ -4,6 +4,9 @@ SQLite uses the FTS5 tables `search_passage` / `search_sentence` ranked by bm25(
 PostgreSQL uses the generated `search_vector` columns ranked by ts_rank_cd(). Either way
 the user's text never reaches the query language raw: it is cut to MAX_QUERY_CHARS and
 reduced to plain word terms, each quoted, so no input can be a syntax error.
+
+A one-word search of sentences, and autocomplete on one word, read the impact-ordered
+heads instead (heads.py, fast.py): a few dozen rows by index however common the word.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.corpus import is_inferred
 from bot.domain import Side
 from bot.services.search.exact import WINDOW
-from bot.services.search.fast import at_least, head_page, one_word, spans, suggestions
+from bot.services.search.fast import head_page, hits_counted, one_word, spans, suggestions
 from bot.services.search.heads import HEAD_SIZE
 from bot.services.search.marks import mark_matches, marked_spans
 from bot.services.search.query import MAX_QUERY_CHARS, MAX_TERMS, Kind, Query
@@ -291,8 +294,10 @@ async def count(
     if scope is None:
         return HitCount(0, False)
     word = one_word(query) if kind is Kind.SENTENCE else None
-    if word is not None and await at_least(await session.connection(), word, scope) > MAX_COUNT:
-        return HitCount(MAX_COUNT, True)
+    if word is not None:
+        number = await hits_counted(await session.connection(), word, scope)
+        if number is not None:
+            return HitCount(min(number, MAX_COUNT), number > MAX_COUNT)
     sql, params = count_statement(
         _dialect(session), kind, query, scope, any_term=any_term, cap=MAX_COUNT + 1
     )

@@ -194,20 +194,20 @@ async def suggestions(
     return list(rows)
 
 
-async def at_least(connection: AsyncConnection, word: str, scope: Scope) -> int:
-    """A lower bound on a one-word search's hits: the most sentences one of its words
-    is in (with no side or essay filter; 0 otherwise)."""
+async def hits_counted(connection: AsyncConnection, word: str, scope: Scope) -> int | None:
+    """How many sentences a one-word search finds, from the index; None with a side or
+    essay filter (the index counts per scope only)."""
     if scope.side is not None or scope.essay_id is not None:
-        return 0
+        return None
     params: dict[str, object] = {"stem": stem(word)}
-    rows = await connection.execute(
+    total = await connection.execute(
         text(
-            "SELECT sum(d.df) FROM search_word w JOIN search_df d ON d.word_id = w.id "
-            f"AND d.scope IN ({scopes(scope, params)}) WHERE w.stem = :stem GROUP BY w.id"
+            "SELECT sum(df) FROM search_stem "
+            f"WHERE stem = :stem AND scope IN ({scopes(scope, params)})"
         ),
         params,
     )
-    return max((int(row[0]) for row in rows), default=0)
+    return int(total.scalar() or 0)
 
 
 def spans(sentence: str, word: str) -> tuple[tuple[int, int], ...]:

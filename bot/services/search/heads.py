@@ -7,7 +7,8 @@ is set by the term-frequency part alone, with length normalisation: a static sco
 (word, sentence). `search_head` keeps each word's best HEAD_SIZE sentences by that score,
 per scope (0 for the shipped essays, read by every server; a server's id for its own
 reading list), with `search_df` counting how many sentences hold the word there and
-`search_word` the vocabulary (each word and its stem). A one-word search then reads two
+`search_word` the vocabulary (each word and its stem), and `search_stem` how many
+sentences hold a word of each stem (a one-word search's count). A one-word search then reads two
 short index ranges (the shipped head and the server's) and merges them; see `fast.py`.
 
 Words are cut and stemmed in Python (Snowball's English stemmer, as PostgreSQL's
@@ -43,6 +44,8 @@ INSERT_HEAD = (
     "VALUES (:s, :w, :r, :score, :id, :e, :side)"
 )
 
+INSERT_STEM = "INSERT INTO search_stem (scope, stem, df) VALUES (:s, :stem, :df)"
+
 _WORD = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -75,21 +78,25 @@ def score(frequency: int, length: int) -> float:
 
 def head_rows(
     sentences: Iterable[tuple[int, int, str, str]],
-) -> tuple[dict[str, int], dict[str, list[tuple[float, int, int, str]]]]:
+) -> tuple[dict[str, int], dict[str, list[tuple[float, int, int, str]]], Counter[str]]:
     """For (id, essay_id, side, text) rows: each word's document frequency and its best
-    HEAD_SIZE (score, sentence id, essay id, side), best first (ties: higher id first);
-    a row's `place` in its head is its position in that list, from 1."""
+    HEAD_SIZE (score, sentence id, essay id, side), best first (ties: higher id first;
+    a row's `place` in its head is its position in that list, from 1); and how many
+    sentences hold a word of each stem (a one-word search's number of hits)."""
     postings: dict[str, list[tuple[float, int, int, str]]] = defaultdict(list)
+    stems = Counter[str]()
     for sentence_id, essay_id, side, body in sentences:
         found = [word for word, _, _ in words(body)]
-        for word, count in Counter(found).items():
+        counted = Counter(found)
+        for word, count in counted.items():
             postings[word].append((score(count, len(found)), sentence_id, essay_id, side))
+        stems.update({stem(word) for word in counted})
     frequency = {word: len(rows) for word, rows in postings.items()}
     best = {
         word: heapq.nlargest(HEAD_SIZE, rows, key=lambda row: (row[0], row[1]))
         for word, rows in postings.items()
     }
-    return frequency, best
+    return frequency, best, stems
 
 
 async def word_ids(connection: AsyncConnection, vocabulary: Iterable[str]) -> dict[str, int]:
@@ -138,11 +145,15 @@ async def rebuild_scope(connection: AsyncConnection, scope: int) -> int:
             f"JOIN essay e ON e.id = s.essay_id WHERE e.active = true AND {owner}"
         )
     )
-    frequency, best = head_rows((r.id, r.essay_id, r.side, r.text) for r in rows)
+    frequency, best, stems = head_rows((r.id, r.essay_id, r.side, r.text) for r in rows)
     await connection.execute(text("DELETE FROM search_head WHERE scope = :s"), {"s": scope})
     await connection.execute(text("DELETE FROM search_df WHERE scope = :s"), {"s": scope})
+    await connection.execute(text("DELETE FROM search_stem WHERE scope = :s"), {"s": scope})
     if not frequency:
         return 0
+    await connection.execute(
+        text(INSERT_STEM), [{"s": scope, "stem": key, "df": df} for key, df in stems.items()]
+    )
     ids = await word_ids(connection, frequency)
     await connection.execute(
         text("INSERT INTO search_df (scope, word_id, df) VALUES (:s, :w, :df)"),
