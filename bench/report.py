@@ -42,7 +42,7 @@ GIN-bounded candidate set is fast for common words only because it stops at 1,00
 arbitrary matches: its first page is not the best ten. The engines' own vocabularies
 (fts5vocab, ts_stat) were not used for the heads: two tokenisations would give two
 different hit lists; one Python stemmer gives the same on both. Building the heads adds
-to the bench's build step the `index_seconds` below (about 45 s on SQLite and 60 s on
+to the bench's build step the `index_seconds` below (about 45 s on SQLite and 55 s on
 PostgreSQL for 2.6 million head rows), beside `rows_seconds` for the rows themselves.
 """
 
