@@ -25,7 +25,8 @@ length normalisation, a static score per (word, sentence). `search_head` keeps e
 word's best 100 sentences by that score, per scope (the shipped essays; each server's
 own), keyed (scope, word, place); `search_df` holds each word's frequency per scope and
 `search_word` the vocabulary with stems (Snowball English in Python, the same on both
-databases); `search_stem` counts the sentences of each stem, the pager's count. A search reads the shipped and the server's heads of the word and of its
+databases); `search_stem` counts the sentences of each stem, the pager's count.
+A search reads the shipped and the server's heads of the word and of its
 other forms, the word as typed first, with the hits, in one statement; past what the
 heads make certain, pages come from the full-text engine without the hits already shown.
 Autocomplete reads the heads of the 8 most frequent completions of the prefix. Multi-word
