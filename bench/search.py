@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import re
@@ -40,8 +41,10 @@ from bot.db import Database  # noqa: E402
 from bot.models import Essay, Passage, Sentence, utcnow  # noqa: E402
 from bot.services.corpus_import import import_corpus  # noqa: E402
 from bot.services.search import search, suggest  # noqa: E402
+from bot.services.search.heads import SHIPPED, rebuild_scope  # noqa: E402
 
 TARGET_P99_MS = 10.0
+TARGET_NAIVE_RATIO = 50.0
 NAME = "search"
 POSTGRES_ADMIN_URL = os.environ.get(
     "MOOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -91,75 +94,62 @@ async def query_mix(essays: list[EssayFile], per_class: int = 8) -> dict[str, li
     }
 
 
-async def build(db: Database, essays: list[EssayFile], scale: int) -> dict[str, int]:
-    """Insert `scale` shuffled copies of every essay with core inserts (FTS triggers fire)."""
+# Servers with a reading list of their own beside the shipped essays (see `build`); the
+# bench searches as one of them, so per-server scoping is measured.
+SERVERS = 100
+ESSAYS_PER_SERVER = 30
+FIRST_GUILD = 900_000_000_000_000_000
+
+
+def guild_ids(servers: int = SERVERS) -> list[int]:
+    return [FIRST_GUILD + number for number in range(servers)]
+
+
+async def build(
+    db: Database,
+    essays: list[EssayFile],
+    scale: int,
+    *,
+    servers: int = SERVERS,
+    per_server: int = ESSAYS_PER_SERVER,
+) -> dict[str, Any]:
+    """Insert `scale` shuffled copies of every essay (shipped, seen by every server), and
+    `per_server` essays on each of `servers` servers' reading lists (copies of the same
+    essays, seen by that server only), with core inserts (FTS triggers fire); then index
+    each scope as the import and /corpus add do (bot/services/search/heads.py)."""
     rng = random.Random(1)
     counts = Counter[str]()
-    now = utcnow()
+    started = time.perf_counter()
     async with db.session() as session:
         connection = await session.connection()
-        for copy in range(scale):
-            essay_rows, bodies, sides = [], [], []
-            for essay in essays:
-                paragraphs = [essay.body[s:e] for s, e in paragraph_spans(essay.body)]
-                rng.shuffle(paragraphs)
-                body = "\n\n".join(paragraphs)
-                bodies.append(body)
-                sides.append(essay.side.value)
-                essay_rows.append(
-                    {
-                        "slug": f"{essay.slug}-{copy}",
-                        "side": essay.side.value,
-                        "title": essay.title,
-                        "title_is_label": essay.title_is_label,
-                        "author": essay.author,
-                        "complete": essay.complete,
-                        "body": body,
-                        "content_hash": f"{copy}",
-                        "active": True,
-                        "imported_at": now,
-                    }
-                )
-            ids = (
-                await connection.execute(insert(Essay).returning(Essay.id), essay_rows)
-            ).scalars()
-            passage_rows, spans = [], []
-            for essay_id, side, body in zip(ids, sides, bodies, strict=True):
-                for number, (start, end) in enumerate(paragraph_spans(body), start=1):
-                    passage_rows.append(
-                        {
-                            "essay_id": essay_id,
-                            "side": side,
-                            "position": number,
-                            "start": start,
-                            "end": end,
-                            "text": body[start:end],
-                        }
+        batches: list[list[tuple[EssayFile, str, int | None]]] = [
+            [(essay, f"{essay.slug}-{copy}", None) for essay in essays] for copy in range(scale)
+        ]
+        for guild_id in guild_ids(servers):
+            batches.append(
+                [
+                    (
+                        essays[n % len(essays)],
+                        f"{essays[n % len(essays)].slug}.{guild_id}-{n}",
+                        guild_id,
                     )
-                    spans.append((essay_id, side, body, start, end))
-            passage_ids = (
-                await connection.execute(insert(Passage).returning(Passage.id), passage_rows)
-            ).scalars()
-            sentence_rows = []
-            for passage_id, (essay_id, side, body, start, end) in zip(
-                passage_ids, spans, strict=True
-            ):
-                for number, (s, e) in enumerate(sentence_spans(body[start:end], start), start=1):
-                    sentence_rows.append(
-                        {
-                            "essay_id": essay_id,
-                            "passage_id": passage_id,
-                            "side": side,
-                            "position": number,
-                            "start": s,
-                            "end": e,
-                            "text": body[s:e],
-                        }
-                    )
-            await connection.execute(insert(Sentence), sentence_rows)
-            counts["essays"] += len(essay_rows)
-            counts["passages"] += len(passage_rows)
-            counts["sentences"] += len(sentence_rows)
+                    for n in range(per_server)
+                ]
+            )
+        for batch in batches:
+            await _insert(connection, rng, batch, counts)
+    counts_out: dict[str, Any] = dict(counts)
+    counts_out["servers"] = servers
+    counts_out["essays_per_server"] = per_server
+    counts_out["rows_seconds"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    head_rows = 0
+    async with db.session() as session:
+        connection = await session.connection()
+        for scope in [SHIPPED, *guild_ids(servers)]:
+            head_rows += await rebuild_scope(connection, scope)
+    counts_out["head_rows"] = head_rows
+    counts_out["index_seconds"] = round(time.perf_counter() - started, 1)
     async with db.session() as session:
         connection = await session.connection()
         if db.dialect == "sqlite":
@@ -168,7 +158,74 @@ async def build(db: Database, essays: list[EssayFile], scale: int) -> dict[str, 
             await connection.execute(text("ANALYZE"))
         else:
             await connection.execute(text("ANALYZE"))
-    return dict(counts)
+    return counts_out
+
+
+async def _insert(
+    connection: Any,
+    rng: random.Random,
+    batch: list[tuple[EssayFile, str, int | None]],
+    counts: Counter[str],
+) -> None:
+    now = utcnow()
+    essay_rows, bodies, sides = [], [], []
+    for essay, slug, guild_id in batch:
+        paragraphs = [essay.body[s:e] for s, e in paragraph_spans(essay.body)]
+        rng.shuffle(paragraphs)
+        body = "\n\n".join(paragraphs)
+        bodies.append(body)
+        sides.append(essay.side.value)
+        essay_rows.append(
+            {
+                "slug": slug,
+                "guild_id": guild_id,
+                "side": essay.side.value,
+                "title": essay.title,
+                "title_is_label": essay.title_is_label,
+                "author": essay.author,
+                "complete": essay.complete,
+                "body": body,
+                "content_hash": slug[-64:],
+                "active": True,
+                "imported_at": now,
+            }
+        )
+    ids = (await connection.execute(insert(Essay).returning(Essay.id), essay_rows)).scalars()
+    passage_rows, spans = [], []
+    for essay_id, side, body in zip(ids, sides, bodies, strict=True):
+        for number, (start, end) in enumerate(paragraph_spans(body), start=1):
+            passage_rows.append(
+                {
+                    "essay_id": essay_id,
+                    "side": side,
+                    "position": number,
+                    "start": start,
+                    "end": end,
+                    "text": body[start:end],
+                }
+            )
+            spans.append((essay_id, side, body, start, end))
+    passage_ids = (
+        await connection.execute(insert(Passage).returning(Passage.id), passage_rows)
+    ).scalars()
+    sentence_rows = []
+    for passage_id, (essay_id, side, body, start, end) in zip(passage_ids, spans, strict=True):
+        for number, (s, e) in enumerate(sentence_spans(body[start:end], start), start=1):
+            sentence_rows.append(
+                {
+                    "essay_id": essay_id,
+                    "passage_id": passage_id,
+                    "side": side,
+                    "position": number,
+                    "start": s,
+                    "end": e,
+                    "text": body[s:e],
+                }
+            )
+    await connection.execute(insert(Sentence), sentence_rows)
+    counts["essays"] += len(essay_rows)
+    counts["passages"] += len(passage_rows)
+    counts["sentences"] += len(sentence_rows)
 
 
 async def timed(runs: int, terms: list[str], call: Any) -> dict[str, float]:
@@ -184,17 +241,26 @@ async def timed(runs: int, terms: list[str], call: Any) -> dict[str, float]:
     return percentiles(samples)
 
 
-async def measure(db: Database, mix: dict[str, list[str]], runs: int) -> dict[str, Any]:
+def servers_in(rows: dict[str, Any]) -> int:
+    return int(rows.get("servers", 0)) or 1
+
+
+async def measure(
+    db: Database, mix: dict[str, list[str]], runs: int, db_rows: dict[str, Any]
+) -> dict[str, Any]:
     out: dict[str, Any] = {"search": {}, "suggest": {}, "naive_like": {}}
+    # Each search comes from one of the servers in turn: it sees the shipped essays and
+    # that server's own, never another server's.
+    servers = itertools.cycle(guild_ids(servers_in(db_rows)))
     async with db.session() as session:
 
         async def do_search(term: str) -> None:
-            await search(term, session=session)
+            await search(term, session=session, guild_id=next(servers))
 
         async def do_suggest(term: str) -> None:
             # The member has typed the whole word: it is matched as a prefix, so the
             # suggestions also cover its longer forms ("ally" -> "allying", "allyship").
-            await suggest(term, session=session)
+            await suggest(term, session=session, guild_id=next(servers))
 
         async def do_naive(term: str) -> None:
             connection = await session.connection()
@@ -206,9 +272,10 @@ async def measure(db: Database, mix: dict[str, list[str]], runs: int) -> dict[st
             out["search"][label] = await timed(runs, terms, do_search)
             out["suggest"][label] = await timed(runs, terms, do_suggest)
             out["naive_like"][label] = await timed(max(10, runs // 10), terms, do_naive)
-            out["search"][label]["naive_ratio_p50"] = round(
-                out["naive_like"][label]["p50_ms"] / max(out["search"][label]["p50_ms"], 1e-6), 1
-            )
+            for kind in ("search", "suggest"):
+                out[kind][label]["naive_ratio_p50"] = round(
+                    out["naive_like"][label]["p50_ms"] / max(out[kind][label]["p50_ms"], 1e-6), 1
+                )
     return out
 
 
@@ -254,7 +321,7 @@ async def run_backend(
         started = time.perf_counter()
         rows = await build(db, essays, scale)
         build_seconds = round(time.perf_counter() - started, 1)
-        figures = await measure(db, mix, runs)
+        figures = await measure(db, mix, runs, rows)
     finally:
         await db.close()
     return {"rows": rows, "build_seconds": build_seconds, **figures}
@@ -275,7 +342,8 @@ async def main() -> int:
         "scale": args.scale,
         "runs_per_class": args.runs,
         "query_mix": mix,
-        "target": f"search and suggest p99 <= {TARGET_P99_MS} ms for rare and mid terms (SQLite)",
+        "target": f"every term class, both databases: search and suggest p99 <= "
+        f"{TARGET_P99_MS} ms, search >= {TARGET_NAIVE_RATIO}x faster than a LIKE scan (p50)",
         "backends": {},
     }
     for backend in args.backends.split(","):
@@ -300,13 +368,17 @@ async def main() -> int:
                 )
             finally:
                 await drop_postgres(name)
-    sqlite = results["backends"].get("sqlite", {})
-    if "search" in sqlite:
-        results["target_met"] = all(
-            sqlite[kind][cls]["p99_ms"] <= TARGET_P99_MS
-            for kind in ("search", "suggest")
-            for cls in ("rare", "mid")
-        )
+    measured = {b: f for b, f in results["backends"].items() if "search" in f}
+    if measured:
+        results["target_met"] = {
+            backend: {
+                cls: figures["search"][cls]["p99_ms"] <= TARGET_P99_MS
+                and figures["suggest"][cls]["p99_ms"] <= TARGET_P99_MS
+                and figures["search"][cls]["naive_ratio_p50"] >= TARGET_NAIVE_RATIO
+                for cls in ("rare", "mid", "frequent", "common")
+            }
+            for backend, figures in measured.items()
+        }
     report(console, results)
     write_results(NAME, results, console)
     return 0
@@ -319,7 +391,9 @@ def report(console: Console, results: dict[str, Any]) -> None:
         rows = figures["rows"]
         table = Table(
             title=f"{backend}: {rows['essays']} essays, {rows['passages']} passages, "
-            f"{rows['sentences']} sentences (built in {figures['build_seconds']} s)"
+            f"{rows['sentences']} sentences, {rows.get('servers', 0)} servers x "
+            f"{rows.get('essays_per_server', 0)} essays (rows {rows.get('rows_seconds')} s, "
+            f"index {rows.get('index_seconds')} s)"
         )
         for column in (
             "terms",
@@ -329,6 +403,7 @@ def report(console: Console, results: dict[str, Any]) -> None:
             "suggest p99",
             "LIKE scan p50",
             "LIKE / search",
+            "LIKE / suggest",
         ):
             table.add_column(column, justify="right")
         for cls in ("rare", "mid", "frequent", "common"):
@@ -341,11 +416,11 @@ def report(console: Console, results: dict[str, Any]) -> None:
                 f"{g['p99_ms']:.2f} ms",
                 f"{n['p50_ms']:.1f} ms",
                 f"{s['naive_ratio_p50']}x",
+                f"{g['naive_ratio_p50']}x",
             )
         console.print(table)
     if "target_met" in results:
-        verdict = "met" if results["target_met"] else "NOT met"
-        console.print(f"target ({results['target']}): {verdict}")
+        console.print(f"target ({results['target']}): {results['target_met']}")
 
 
 if __name__ == "__main__":

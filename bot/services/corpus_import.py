@@ -19,6 +19,7 @@ from bot.corpus import (
     sentence_spans,
 )
 from bot.models import Essay, Excerpt, Passage, Sentence, utcnow
+from bot.services.search.heads import rebuild_for
 
 
 @dataclass
@@ -97,6 +98,8 @@ async def import_corpus(directory: Path, *, session: AsyncSession) -> ImportRepo
             session.add(essay)
             report.retired.append(slug)
     await session.flush()
+    if report.changed:
+        await rebuild_for(await session.connection(), None)
     return report
 
 

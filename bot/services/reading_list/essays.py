@@ -21,6 +21,7 @@ from bot.errors import MootError
 from bot.models import Essay, Excerpt, utcnow
 from bot.services.corpus_import import ImportReport, sync_excerpts, sync_spans
 from bot.services.reading_list.limits import MAX_ESSAYS, MAX_TOTAL_CHARS
+from bot.services.search.heads import rebuild_for
 
 STATED = "Stated in the essay"
 INFERRED = "Inferred by the moderator who added it"
@@ -163,6 +164,8 @@ async def add_essay(
     session.add(essay)
     await sync_spans(essay, session=session, report=ImportReport())
     await sync_excerpts(essay, session=session)
+    await session.flush()
+    await rebuild_for(await session.connection(), guild_id)
     return await show_essay(guild_id, essay.slug, session=session)
 
 
@@ -260,6 +263,9 @@ async def edit_essay(
         # Search and the rotation read the side from each row: keep them in step.
         await sync_spans(essay, session=session, report=ImportReport())
         await sync_excerpts(essay, session=session)
+        await session.flush()
+        # The search index keeps each sentence's side too.
+        await rebuild_for(await session.connection(), guild_id)
     await session.flush()
     return await show_essay(guild_id, slug, session=session)
 
@@ -271,4 +277,5 @@ async def remove_essay(guild_id: int, slug: str, *, session: AsyncSession) -> Es
     essay.active = False
     session.add(essay)
     await session.flush()
+    await rebuild_for(await session.connection(), guild_id)
     return entry

@@ -4,6 +4,9 @@ SQLite uses the FTS5 tables `search_passage` / `search_sentence` ranked by bm25(
 PostgreSQL uses the generated `search_vector` columns ranked by ts_rank_cd(). Either way
 the user's text never reaches the query language raw: it is cut to MAX_QUERY_CHARS and
 reduced to plain word terms, each quoted, so no input can be a syntax error.
+
+A one-word search of sentences, and autocomplete on one word, read the impact-ordered
+heads instead (heads.py, fast.py): a few dozen rows by index however common the word.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.corpus import is_inferred
 from bot.domain import Side
 from bot.services.search.exact import WINDOW
+from bot.services.search.fast import head_page, hits_counted, one_word, spans, suggestions
+from bot.services.search.heads import HEAD_SIZE
 from bot.services.search.marks import mark_matches, marked_spans
 from bot.services.search.query import MAX_QUERY_CHARS, MAX_TERMS, Kind, Query
 from bot.services.search.statements import (
@@ -122,12 +127,12 @@ def _dialect(session: AsyncSession) -> str:
     return bind.dialect.name
 
 
-def _hit(kind: Kind, row: Any) -> SearchHit:
+def _hit(kind: Kind, row: Any, matches: tuple[tuple[int, int], ...] | None = None) -> SearchHit:
     return SearchHit(
         kind=kind,
         id=row.id,
         text=row.text,
-        matches=marked_spans(row.text, row.marked),
+        matches=marked_spans(row.text, row.marked) if matches is None else matches,
         essay_id=row.essay_id,
         essay_slug=row.slug,
         essay_title=row.title,
@@ -181,6 +186,38 @@ async def _run(
     return hits + [_hit(kind, row) for row in rows]
 
 
+async def _head_run(
+    session: AsyncSession, word: str, scope: Scope, *, limit: int, offset: int
+) -> list[SearchHit]:
+    """A page of a one-word search of sentences: from the heads (see fast.py) as far as
+    they make the order certain, then the full-text engine's order without those rows."""
+    connection = await session.connection()
+    page = await head_page(connection, word, scope, wanted=offset + limit)
+    if len(page.ids) < offset + limit and not page.complete and offset + limit < HEAD_SIZE:
+        # Not certain that far with the page's depth: all that the heads can make certain.
+        page = await head_page(connection, word, scope, wanted=HEAD_SIZE)
+    ids = list(page.ids[offset : offset + limit])
+    rows = page.rows
+    if any(i not in rows for i in ids):
+        statement = rows_statement(Kind.SENTENCE, ids, scope.guild_id)
+        rows = {row.id: row for row in await _rows(session, statement, {})}
+    hits = {i: _hit(Kind.SENTENCE, rows[i], spans(rows[i].text, word)) for i in ids if i in rows}
+    found = [hits[i] for i in ids if i in hits]
+    if len(ids) == limit or page.complete:
+        return found
+    build = _statement(session)
+    sql, params = build(
+        Kind.SENTENCE,
+        Query.parse(word),
+        scope,
+        any_term=False,
+        prefix=False,
+        exclude=page.ids,
+    )
+    params |= {"limit": limit - len(ids), "offset": max(0, offset - len(page.ids))}
+    return found + [_hit(Kind.SENTENCE, row) for row in await _rows(session, sql, params)]
+
+
 async def sentence_by_id(
     sentence_id: int, *, session: AsyncSession, guild_id: int | None = None
 ) -> SearchHit | None:
@@ -218,6 +255,12 @@ async def search(
     if scope is None:
         return SearchResult((), query, "any" if any_term else "all", False)
 
+    word = one_word(query) if kind is Kind.SENTENCE else None
+    if word is not None:
+        hits = await _head_run(session, word, scope, limit=limit + 1, offset=offset)
+        mode = "any" if any_term else "all"
+        return SearchResult(tuple(hits[:limit]), query, mode, len(hits) > limit)
+
     async def page(widen: bool) -> list[SearchHit]:
         return await _run(
             session, kind, query, scope, any_term=widen, limit=limit + 1, offset=offset
@@ -250,6 +293,11 @@ async def count(
     scope = await resolve_scope(session, side, essay, guild_id) if query.terms else None
     if scope is None:
         return HitCount(0, False)
+    word = one_word(query) if kind is Kind.SENTENCE else None
+    if word is not None:
+        number = await hits_counted(await session.connection(), word, scope)
+        if number is not None:
+            return HitCount(min(number, MAX_COUNT), number > MAX_COUNT)
     sql, params = count_statement(
         _dialect(session), kind, query, scope, any_term=any_term, cap=MAX_COUNT + 1
     )
@@ -277,11 +325,16 @@ async def suggest(
     scope = await resolve_scope(session, side, essay, guild_id) if query.terms else None
     if scope is None:
         return []
+    limit = max(1, min(limit, MAX_SUGGESTIONS))
+    word = one_word(query)
+    if word is not None:
+        rows = await suggestions(await session.connection(), word, scope, limit)
+        return [Suggestion(row.id, suggestion_label(row.text, query)) for row in rows]
     build = _statement(session)
     sql, params = build(
         Kind.SENTENCE, query, scope, any_term=False, prefix=True, lean=True, window=WINDOW
     )
-    params |= {"limit": max(1, min(limit, MAX_SUGGESTIONS)), "offset": 0}
+    params |= {"limit": limit, "offset": 0}
     rows = await _rows(session, sql, params)
     return [Suggestion(row.id, suggestion_label(row.text, query)) for row in rows]
 

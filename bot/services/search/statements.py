@@ -59,6 +59,13 @@ async def resolve_scope(
     return None if essay_id is None else Scope(side, essay_id, guild_id)
 
 
+def excluded(column: str, ids: Sequence[int]) -> str:
+    """The condition leaving out rows already shown (ids from the database, as integers)."""
+    if not ids:
+        return ""
+    return f"AND {column} NOT IN ({', '.join(str(int(i)) for i in ids)}) "
+
+
 def fts5_match(query: Query, scope: Scope, *, any_term: bool, prefix: bool) -> str:
     quoted = [f'"{term}"' for term in query.terms]
     if prefix:
@@ -103,6 +110,7 @@ def sqlite_statement(
     prefix: bool,
     lean: bool = False,
     window: int | None = None,
+    exclude: Sequence[int] = (),
 ) -> tuple[str, dict[str, object]]:
     # Rank inside FTS5 first and join only the page's rows: ranking cost grows with the
     # number of matches, and joins would multiply it. Weights: only the text column counts.
@@ -119,7 +127,7 @@ def sqlite_statement(
         f"WITH ranked AS (SELECT rowid AS id, bm25({fts}, 1.0, 0.0, 0.0) AS score FROM {fts} "
         f"WHERE {fts} MATCH :q AND rowid NOT IN (SELECT x.id FROM essay r "
         f"JOIN {table} x ON x.essay_id = r.id WHERE {hidden_essays(scope, 'r')}) "
-        "ORDER BY score, rowid "
+        f"{excluded('rowid', exclude)}ORDER BY score, rowid "
     )
     if window is None:
         page = ranked + "LIMIT :limit OFFSET :offset), page AS (SELECT *, 0 AS exact FROM ranked) "
@@ -167,6 +175,7 @@ def postgresql_statement(
     prefix: bool,
     lean: bool = False,
     window: int | None = None,
+    exclude: Sequence[int] = (),
 ) -> tuple[str, dict[str, object]]:
     # As on SQLite: rank every match, keep the page's (or the window's) ids, and only
     # then join, highlight and, within the window, put exact words first.
@@ -176,7 +185,8 @@ def postgresql_statement(
     ranked = (
         f"WITH ranked AS (SELECT t.id, ts_rank_cd(t.search_vector, {tsquery}) AS score "
         f"FROM {table} t JOIN essay e ON e.id = t.essay_id "
-        f"WHERE t.search_vector @@ {tsquery} AND {filters} ORDER BY score DESC, t.id "
+        f"WHERE t.search_vector @@ {tsquery} AND {filters} {excluded('t.id', exclude)}"
+        "ORDER BY score DESC, t.id "
     )
     if window is None:
         page = ranked + "LIMIT :limit OFFSET :offset), page AS (SELECT *, 0 AS exact FROM ranked) "
