@@ -14,7 +14,8 @@ from rich.console import Console
 from bot import migrate
 from bot.db import Database
 from bot.services.corpus_import import import_corpus
-from emulator import Emulator
+from emulator import Emulator, Interaction, Message
+from emulator.state import Member
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,3 +107,38 @@ def show_problems(console: Console, folder: Path) -> None:
         console.print(f"[yellow]the bot logged {len(problems)} warnings or errors, last:[/]")
         for line in problems[-5:]:
             console.print(line, markup=False, highlight=False)
+
+
+async def start_bench_bot(
+    emulator: Emulator, database: str, folder: Path, format_text: str
+) -> tuple[str, str | None, subprocess.Popen[bytes]] | None:
+    """The bot for a rounds bench, in `folder`: a migrated database (`database`: sqlite or
+    postgresql) with the shipped corpus, the shipped formats plus `format_text` as
+    "bench", and the bot's own global limit lifted as the emulator's is. Returns (URL,
+    PostgreSQL database to drop after or None, the bot's process); None when PostgreSQL
+    was asked for and is not reachable."""
+    from bench.search import bench_database
+
+    formats = formats_with(folder, "bench", format_text)
+    made = await bench_database(database, folder / "moot.db")
+    if made is None:
+        return None
+    url, pg_name = made
+    await import_shipped_corpus(url)
+    extra = {"MOOT_FORMATS_DIR": str(formats), "MOOT_POST_RATE": "10000"}
+    return url, pg_name, spawn_bot(emulator, url, folder, extra)
+
+
+async def press_start_spread(
+    emulator: Emulator, moderator: Member, lobbies: list[Message], over: float
+) -> list[Interaction]:
+    """Press Start on every lobby, the presses spread evenly over `over` seconds (so the
+    rounds' turns fall due spread out, as real rounds' would)."""
+    started = time.monotonic()
+    spacing = over / max(1, len(lobbies))
+    presses = []
+    for index, lobby in enumerate(lobbies):
+        press = emulator.click(moderator, emulator.messages[lobby.id], "Start", timeout=60)
+        presses.append(asyncio.create_task(press))
+        await asyncio.sleep(max(0.0, started + spacing * index - time.monotonic()))
+    return list(await asyncio.gather(*presses))

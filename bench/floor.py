@@ -42,15 +42,14 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import select  # noqa: E402
 
 from bench.bot_process import (  # noqa: E402
-    formats_with,
-    import_shipped_corpus,
+    press_start_spread,
     run_baseline,
     show_problems,
-    spawn_bot,
+    start_bench_bot,
 )
 from bench.figures import machine, percentiles, show_and_write  # noqa: E402
 from bench.rounds import BENCH_FORMAT, TURN_SECONDS, TURNS, proc_figures  # noqa: E402
-from bench.search import bench_database, drop_postgres  # noqa: E402
+from bench.search import drop_postgres  # noqa: E402
 from bot.db import Database  # noqa: E402
 from bot.models import Round, RoundVenue, Turn  # noqa: E402
 from emulator import Emulator, seed_world  # noqa: E402
@@ -132,16 +131,11 @@ async def main() -> int:
         pairs.append((stage, realist, values))
     with tempfile.TemporaryDirectory(prefix="moot-bench-") as name:
         folder = Path(name)
-        formats = formats_with(folder, "bench", BENCH_FORMAT)
-        made = await bench_database(args.database, folder / "moot.db")
-        if made is None:
+        started_bot = await start_bench_bot(emulator, args.database, folder, BENCH_FORMAT)
+        if started_bot is None:
             console.print("[red]no PostgreSQL reachable at MOOT_TEST_POSTGRES_URL[/]")
             return 1
-        url, pg_name = made
-        await import_shipped_corpus(url)
-        process = spawn_bot(
-            emulator, url, folder, {"MOOT_FORMATS_DIR": str(formats), "MOOT_POST_RATE": "10000"}
-        )
+        url, pg_name, process = started_bot
         try:
             await emulator.wait_until_serving(world.member("alice"), world.general, timeout=60)
             console.print(f"opening {args.rounds} rounds on {args.rounds} Stages")
@@ -168,13 +162,7 @@ async def main() -> int:
             gc.freeze()  # see bench/rounds.py: the emulator's own collections are not moot's
             cpu_before, _ = proc_figures(process.pid)
             started = time.monotonic()
-            spacing = TURN_SECONDS / args.rounds
-            presses = []
-            for index, lobby in enumerate(lobbies):
-                press = emulator.click(mod, emulator.messages[lobby.id], "Start", timeout=60)
-                presses.append(asyncio.create_task(press))
-                await asyncio.sleep(max(0.0, started + spacing * index - time.monotonic()))
-            await asyncio.gather(*presses)
+            await press_start_spread(emulator, mod, lobbies, TURN_SECONDS)
             deadline = time.monotonic() + TURNS * TURN_SECONDS + 60
             while time.monotonic() < deadline:
                 closed = sum(1 for s, _, _ in pairs if emulator.stage_instance(s) is None)

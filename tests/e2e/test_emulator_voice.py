@@ -81,19 +81,15 @@ async def discord_client(
 async def caught_up(emulator: Emulator, *clients: discord.Client) -> None:
     """Until every event sent so far has been read (and so parsed) by each client."""
     await emulator.settle()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 30
-    while True:
-        behind = []
+
+    def read_all() -> bool:
         for client in clients:
-            ws = client.ws
-            session = emulator.sessions.get(ws.session_id or "")
-            if session is not None and (ws.sequence or 0) < session.seq:
-                behind.append(client)
-        if not behind and not emulator.in_flight:
-            return
-        assert loop.time() < deadline, "the client did not read its events"
-        await asyncio.sleep(0.005)
+            session = emulator.sessions.get(client.ws.session_id or "")
+            if session is not None and (client.ws.sequence or 0) < session.seq:
+                return False
+        return not emulator.in_flight
+
+    await eventually(read_all)
 
 
 def bot_role(world: World) -> Role:

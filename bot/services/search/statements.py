@@ -101,6 +101,31 @@ def hit_columns(kind: Kind) -> tuple[str, str]:
     return columns, join
 
 
+def _paged(
+    ranked: str,
+    table: str,
+    params: dict[str, object],
+    window: int | None,
+    exact: str | None,
+    *,
+    best: str,
+) -> tuple[str, str]:
+    """The `page` CTE after `ranked` (an open `WITH ranked AS (... ORDER BY ...` whose
+    scores sort `best` first: "" ascending, " DESC" descending), and the order of its rows.
+    With `window`, the page is cut from the best `window` rows, those holding more typed
+    words (`exact`, see exact.py) first; without, from the engine's order at any offset."""
+    if window is None or exact is None:
+        page = ranked + "LIMIT :limit OFFSET :offset), page AS (SELECT *, 0 AS exact FROM ranked) "
+    else:
+        params["window"] = window
+        page = ranked + (
+            "LIMIT :window), page AS (SELECT ranked.id, ranked.score, "
+            f"{exact} AS exact FROM ranked JOIN {table} t ON t.id = ranked.id "
+            f"ORDER BY exact DESC, ranked.score{best}, ranked.id LIMIT :limit OFFSET :offset) "
+        )
+    return page, f"ORDER BY page.exact DESC, page.score{best}, page.id"
+
+
 def sqlite_statement(
     kind: Kind,
     query: Query,
@@ -129,17 +154,8 @@ def sqlite_statement(
         f"JOIN {table} x ON x.essay_id = r.id WHERE {hidden_essays(scope, 'r')}) "
         f"{excluded('rowid', exclude)}ORDER BY score, rowid "
     )
-    if window is None:
-        page = ranked + "LIMIT :limit OFFSET :offset), page AS (SELECT *, 0 AS exact FROM ranked) "
-    else:
-        params["window"] = window
-        exact = sqlite_exact(query, params, prefix=prefix)
-        page = ranked + (
-            "LIMIT :window), page AS (SELECT ranked.id, ranked.score, "
-            f"{exact} AS exact FROM ranked JOIN {table} t ON t.id = ranked.id "
-            "ORDER BY exact DESC, ranked.score, ranked.id LIMIT :limit OFFSET :offset) "
-        )
-    order = "ORDER BY page.exact DESC, page.score, page.id"
+    exact = None if window is None else sqlite_exact(query, params, prefix=prefix)
+    page, order = _paged(ranked, table, params, window, exact, best="")
     if lean:
         return page + f"SELECT t.id, t.text FROM page JOIN {table} t ON t.id = page.id {order}", (
             params
@@ -188,17 +204,8 @@ def postgresql_statement(
         f"WHERE t.search_vector @@ {tsquery} AND {filters} {excluded('t.id', exclude)}"
         "ORDER BY score DESC, t.id "
     )
-    if window is None:
-        page = ranked + "LIMIT :limit OFFSET :offset), page AS (SELECT *, 0 AS exact FROM ranked) "
-    else:
-        params["window"] = window
-        exact = postgresql_exact(query, params, prefix=prefix)
-        page = ranked + (
-            "LIMIT :window), page AS (SELECT ranked.id, ranked.score, "
-            f"{exact} AS exact FROM ranked JOIN {table} t ON t.id = ranked.id "
-            "ORDER BY exact DESC, ranked.score DESC, ranked.id LIMIT :limit OFFSET :offset) "
-        )
-    order = "ORDER BY page.exact DESC, page.score DESC, page.id"
+    exact = None if window is None else postgresql_exact(query, params, prefix=prefix)
+    page, order = _paged(ranked, table, params, window, exact, best=" DESC")
     if lean:
         return page + f"SELECT t.id, t.text FROM page JOIN {table} t ON t.id = page.id {order}", (
             params
